@@ -1,0 +1,297 @@
+/**
+ * `slabcheck` command line: check, caches, locks, simulate, lsp, rules.
+ * Exit status: 0 clean, 1 errors found, 2 bad usage.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { ConfigError, loadConfigFile, Semantics } from '../config/config';
+import { Engine } from '../engine/engine';
+import { defaultCacheDir } from '../index/project';
+import { RULES, RULE_IDS } from '../rules';
+import { formatFinding } from './format-text';
+import { toSarif } from './format-sarif';
+import type { CacheInfo } from '../index/analysis';
+
+const VERSION = '0.1.0';
+
+const USAGE = `usage: slabcheck <command> [options] [paths...]
+
+commands:
+  check [paths...]     run the rules; findings with evidence (exit 1 when errors are found)
+  caches [paths...]    list slab caches with their constructor/destructor and what they do
+  locks [paths...]     the lock graph of the workspace (leaves marked)
+  simulate [options]   run the allocator simulator (slabcheck simulate --help)
+  lsp --stdio          run the language server on stdin/stdout
+  rules                list the rules with their explanations
+
+options:
+  --format text|json|sarif|dot   output format (sarif: check only; dot: locks only)
+  --semantics mainline|dtor-rfc  ctor/dtor semantics (default: mainline, or .slabcheck.json)
+  --jobs N                       worker threads (default: number of CPUs)
+  --config FILE                  a .slabcheck.json to use
+  --no-cache                     do not read or write the content-hash cache
+  --cache-dir DIR                where the cache lives (default: ${defaultCacheDir()})
+  -o, --output FILE              write the report to FILE
+  -h, --help                     this help
+  --version                      print the version`;
+
+interface Args {
+  command: string;
+  paths: string[];
+  format: string;
+  semantics?: Semantics;
+  jobs?: number;
+  config?: string;
+  cache: boolean;
+  cacheDir?: string;
+  output?: string;
+  rest: string[];
+}
+
+class UsageError extends Error {}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { command: argv[0] ?? '', paths: [], format: 'text', cache: true, rest: argv.slice(1) };
+  const need = (i: number, name: string) => {
+    if (i >= argv.length || argv[i].startsWith('--')) throw new UsageError(`option ${name} needs a value`);
+    return argv[i];
+  };
+  for (let i = 1; i < argv.length; i++) {
+    const x = argv[i];
+    const eq = x.indexOf('=');
+    const [opt, inline] = x.startsWith('--') && eq > 0 ? [x.slice(0, eq), x.slice(eq + 1)] : [x, undefined];
+    const val = (name: string) => inline ?? need(++i, name);
+    switch (opt) {
+      case '--format': a.format = val('--format'); break;
+      case '--semantics': {
+        const s = val('--semantics');
+        if (s !== 'mainline' && s !== 'dtor-rfc') throw new UsageError(`--semantics must be mainline or dtor-rfc, got '${s}'`);
+        a.semantics = s;
+        break;
+      }
+      case '--jobs': case '-j': {
+        const n = Number(val('--jobs'));
+        if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError('--jobs must be an integer from 1 to 256');
+        a.jobs = n;
+        break;
+      }
+      case '--config': a.config = val('--config'); break;
+      case '--no-cache': a.cache = false; break;
+      case '--cache-dir': a.cacheDir = val('--cache-dir'); break;
+      case '-o': case '--output': a.output = val('--output'); break;
+      case '--stdio': case '--all': break;
+      default:
+        if (x.startsWith('-')) throw new UsageError(`unknown option ${x}`);
+        a.paths.push(x);
+    }
+  }
+  return a;
+}
+
+function progress(): ((phase: string, done: number, total: number) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  let last = 0;
+  return (phase, done, total) => {
+    const now = Date.now();
+    if (now - last < 100 && done < total) return;
+    last = now;
+    process.stderr.write(`\r\x1b[K${phase}: ${done}/${total} files`);
+    if (done >= total) process.stderr.write('\r\x1b[K');
+  };
+}
+
+async function openEngine(a: Args): Promise<Engine> {
+  const paths = a.paths.length ? a.paths : ['.'];
+  const root = fs.existsSync(paths[0]) && fs.statSync(paths[0]).isDirectory() ? paths[0] : path.dirname(paths[0]);
+  let config;
+  if (a.config) {
+    config = loadConfigFile(path.dirname(a.config), RULE_IDS).config;
+    if (path.basename(a.config) !== '.slabcheck.json') {
+      const { validateConfig } = await import('../config/config');
+      config = validateConfig(JSON.parse(fs.readFileSync(a.config, 'utf8')), a.config, RULE_IDS);
+    }
+  } else config = loadConfigFile(root, RULE_IDS).config;
+  return new Engine({
+    roots: paths.map((p) => path.resolve(p)),
+    config,
+    semantics: a.semantics,
+    jobs: a.jobs,
+    cacheDir: a.cache ? a.cacheDir ?? defaultCacheDir() : undefined,
+    onProgress: progress(),
+  });
+}
+
+function out(a: Args, text: string): void {
+  if (a.output) fs.writeFileSync(a.output, text.endsWith('\n') ? text : `${text}\n`);
+  else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+function reportProblems(problems: { path: string; message: string }[]): void {
+  for (const p of problems) process.stderr.write(`slabcheck: ${path.relative(process.cwd(), p.path) || p.path}: ${p.message}\n`);
+}
+
+async function cmdCheck(a: Args): Promise<number> {
+  if (!['text', 'json', 'sarif'].includes(a.format)) throw new UsageError(`check: --format must be text, json or sarif, got '${a.format}'`);
+  const engine = await openEngine(a);
+  try {
+    const r = await engine.check();
+    reportProblems(r.problems);
+    const errors = r.findings.filter((f) => f.severity === 'error').length;
+    if (a.format === 'json') out(a, JSON.stringify({ version: 1, semantics: engine.config.semantics, findings: r.findings, problems: r.problems }, null, 2));
+    else if (a.format === 'sarif') out(a, JSON.stringify(toSarif(r.findings, a.paths[0] ?? '.', VERSION), null, 2));
+    else {
+      const text = r.findings.map((f) => formatFinding(f, !a.output && process.stdout.isTTY)).join('\n');
+      const warnings = r.findings.filter((f) => f.severity === 'warning').length;
+      out(a, `${text ? `${text}\n` : ''}${r.caches.length} caches checked (${r.caches.filter((c) => c.ctor || c.dtor).length} with ctor/dtor), ${errors} errors, ${warnings} warnings`);
+    }
+    return errors > 0 ? 1 : 0;
+  } finally {
+    await engine.close();
+  }
+}
+
+function describeFn(kind: string, c: CacheInfo, engine: Engine): string {
+  const ref = kind === 'ctor' ? c.creation.ctor : c.creation.dtor;
+  const resolved = kind === 'ctor' ? c.ctor : c.dtor;
+  if (ref.kind === 'none') return '';
+  const rel = (p: string) => path.relative(process.cwd(), p) || p;
+  if (ref.kind === 'indirect') return `  ${kind}: indirect: ${ref.expr} (${ref.why})`;
+  if (!resolved) return `  ${kind}: ${ref.name} (definition not found in the workspace)`;
+  const s = engine.analysis.summary(resolved);
+  const locks = [...s.acquires.values()].map((l) => `${l.cls}${l.irqOff ? ' (irqs off)' : ''}`);
+  const what = [
+    s.allocs.length ? `allocates ${[...new Set(s.allocs.map((x) => `${x.fn}(${x.gfp ?? ''})`))].join(', ')}` : 'no allocation',
+    s.frees.length ? `frees ${[...new Set(s.frees.map((x) => x.fn))].join(', ')}` : '',
+    locks.length ? `takes ${locks.join(', ')}` : 'takes no lock',
+    s.maySleep ? 'may sleep' : 'does not sleep',
+  ].filter(Boolean).join('; ');
+  return `  ${kind}: ${resolved.fn.name} at ${rel(resolved.file)}:${resolved.fn.nameAt[0] + 1}:${resolved.fn.nameAt[1] + 1}: ${what}`;
+}
+
+async function cmdCaches(a: Args): Promise<number> {
+  if (!['text', 'json'].includes(a.format)) throw new UsageError(`caches: --format must be text or json, got '${a.format}'`);
+  const engine = await openEngine(a);
+  try {
+    const caches = await engine.caches();
+    reportProblems(engine.project.problems);
+    if (a.format === 'json') {
+      const models = await engine.models();
+      out(a, JSON.stringify({ version: 1, caches: models }, null, 2));
+      return 0;
+    }
+    const lines: string[] = [];
+    const rel = (p: string) => path.relative(process.cwd(), p) || p;
+    const all = a.rest.includes('--all');
+    const shown = all ? caches : caches.filter((c) => c.creation.ctor.kind !== 'none' || c.creation.dtor.kind !== 'none');
+    for (const c of shown) {
+      const cr = c.creation;
+      lines.push(`${rel(c.file)}:${cr.at[0] + 1}:${cr.at[1] + 1}: ${cr.name} [${cr.api}${cr.form === 'args' ? ' + kmem_cache_args' : ''}]${cr.assignedTo ? ` -> ${cr.assignedTo}` : ''}`);
+      for (const k of ['ctor', 'dtor']) {
+        const d = describeFn(k, c, engine);
+        if (d) lines.push(d);
+      }
+    }
+    lines.push(`${shown.length} caches with a constructor or destructor${all ? '' : ` (of ${caches.length} caches; --all lists every cache)`}`);
+    out(a, lines.join('\n'));
+    return 0;
+  } finally {
+    await engine.close();
+  }
+}
+
+async function cmdLocks(a: Args): Promise<number> {
+  if (!['text', 'json', 'dot'].includes(a.format)) throw new UsageError(`locks: --format must be text, json or dot, got '${a.format}'`);
+  const engine = await openEngine(a);
+  try {
+    const { graph, classes, leaves } = await engine.lockGraph();
+    reportProblems(engine.project.problems);
+    const rel = (p: string) => path.relative(process.cwd(), p) || p;
+    const sorted = [...classes].sort();
+    if (a.format === 'dot') {
+      const lines = ['digraph locks {', '  rankdir=LR;', '  node [shape=box, fontname="monospace"];'];
+      for (const c of sorted) lines.push(`  "${c}"${leaves.has(c) ? ' [style=filled, fillcolor="#d8f5d0", tooltip="leaf"]' : c === 'fs_reclaim' ? ' [shape=ellipse, style=dashed]' : ''};`);
+      for (const [from, m] of [...graph].sort()) for (const [to, e] of [...m].sort()) {
+        lines.push(`  "${from}" -> "${to}" [tooltip="${rel(e.chain[e.chain.length - 1].file)}:${e.chain[e.chain.length - 1].span[0] + 1}"];`);
+      }
+      lines.push('}');
+      out(a, lines.join('\n'));
+    } else if (a.format === 'json') {
+      out(a, JSON.stringify({
+        version: 1,
+        classes: sorted.map((c) => ({ name: c, leaf: leaves.has(c) })),
+        edges: [...graph].flatMap(([from, m]) => [...m.values()].map((e) => ({ from, to: e.to, evidence: e.chain }))),
+      }, null, 2));
+    } else {
+      const lines: string[] = [];
+      for (const c of sorted) {
+        const m = graph.get(c);
+        lines.push(`${c}${leaves.has(c) ? '  [leaf]' : ''}`);
+        for (const [to, e] of [...(m ?? new Map())].sort()) {
+          const last = e.chain[e.chain.length - 1];
+          lines.push(`  -> ${to}  (${rel(last.file)}:${last.span[0] + 1}: ${last.note})`);
+        }
+      }
+      const edges = [...graph.values()].reduce((n, m) => n + m.size, 0);
+      lines.push(`${classes.size} lock classes, ${edges} edges, ${leaves.size} leaves`);
+      out(a, lines.join('\n'));
+    }
+    return 0;
+  } finally {
+    await engine.close();
+  }
+}
+
+function cmdRules(): number {
+  for (const r of RULES) {
+    process.stdout.write(`${r.meta.id} (${r.meta.defaultSeverity}${r.meta.semantics !== 'any' ? `, ${r.meta.semantics} only` : ''}): ${r.meta.description}\n\n${r.meta.explanation.split('\n').map((l) => `    ${l}`).join('\n')}\n\n`);
+  }
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const cmd = argv[0];
+    if (!cmd || cmd === '-h' || cmd === '--help' || cmd === 'help') {
+      process.stdout.write(`${USAGE}\n`);
+      return cmd ? 0 : 2;
+    }
+    if (cmd === '--version') {
+      process.stdout.write(`slabcheck ${VERSION}\n`);
+      return 0;
+    }
+    if (cmd === 'simulate') {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const sim = require(path.join(__dirname, '../../../simulator/src/cli')) as { simulateCommand(a: string[]): Promise<number> };
+      return await sim.simulateCommand(argv.slice(1));
+    }
+    if (cmd === 'lsp') {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const lsp = require(path.join(__dirname, '../lsp/server')) as { startServer(): void };
+      lsp.startServer();
+      return -1; // keeps running
+    }
+    if (cmd === 'rules') return cmdRules();
+    const a = parseArgs(argv);
+    if (argv.includes('-h') || argv.includes('--help')) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    switch (cmd) {
+      case 'check': return await cmdCheck(a);
+      case 'caches': return await cmdCaches(a);
+      case 'locks': return await cmdLocks(a);
+      default: throw new UsageError(`unknown command '${cmd}'`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`slabcheck: ${e.message}\n${USAGE}\n`);
+      return 2;
+    }
+    if (e instanceof ConfigError) {
+      process.stderr.write(`slabcheck: bad configuration: ${e.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`slabcheck: internal error: ${(e as Error).stack ?? e}\n`);
+    return 3;
+  }
+}

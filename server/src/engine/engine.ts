@@ -1,0 +1,162 @@
+/**
+ * The engine facade used by the CLI and the language server: open a
+ * workspace, list caches, run the rules, build the lock graph, export cache
+ * models for the simulator. Editor buffers are overlays on the files.
+ */
+import * as path from 'path';
+import { Config, DEFAULT_CONFIG, Semantics } from '../config/config';
+import { Analysis, CacheInfo, Edge, FS_RECLAIM } from '../index/analysis';
+import { Project, Problem, ProjectOptions } from '../index/project';
+import { RULES } from '../rules';
+import type { Finding, Rule, RuleContext, Severity } from '../rules/types';
+import { severityOf } from '../rules/types';
+import { applyIgnores } from './ignores';
+import { cacheModel } from './models';
+import type { CacheModel } from '../../../simulator/src/model';
+
+export interface EngineOptions extends Partial<Omit<ProjectOptions, 'config'>> {
+  roots: string[];
+  config?: Config;
+  semantics?: Semantics;
+}
+
+export interface CheckResult {
+  findings: Finding[];
+  caches: CacheInfo[];
+  problems: Problem[];
+}
+
+export class Engine {
+  readonly project: Project;
+  analysis: Analysis;
+  private loaded = false;
+
+  constructor(opts: EngineOptions) {
+    const config: Config = { ...(opts.config ?? DEFAULT_CONFIG) };
+    if (opts.semantics) config.semantics = opts.semantics;
+    this.project = new Project({ ...opts, roots: opts.roots, config });
+    this.analysis = new Analysis(this.project);
+  }
+
+  get config(): Config {
+    return this.project.config;
+  }
+
+  setConfig(config: Config): void {
+    this.project.opts.config = config;
+    this.analysis = new Analysis(this.project);
+  }
+
+  async load(): Promise<void> {
+    if (this.loaded) return;
+    await this.project.load();
+    this.loaded = true;
+  }
+
+  async caches(): Promise<CacheInfo[]> {
+    await this.load();
+    return this.analysis.caches();
+  }
+
+  /** Run every enabled rule over every cache. */
+  async check(onlyFiles?: Set<string>): Promise<CheckResult> {
+    const caches = await this.caches();
+    const findings: Finding[] = [];
+    const cfg = this.config;
+    for (const cache of caches) {
+      for (const rule of RULES) {
+        if (rule.meta.semantics !== 'any' && rule.meta.semantics !== cfg.semantics) continue;
+        const sev = severityOf(rule.meta, cfg.rules);
+        if (sev === 'off') continue;
+        await this.runRule(rule, cache, sev, findings);
+      }
+    }
+    let out = applyIgnores(dedupe(findings), this.project);
+    if (onlyFiles) out = out.filter((f) => onlyFiles.has(f.file));
+    out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.span[0] - b.span[0] || a.span[1] - b.span[1] || (a.rule < b.rule ? -1 : 1)));
+    return { findings: out, caches, problems: this.project.problems };
+  }
+
+  private async runRule(rule: Rule, cache: CacheInfo, sev: Severity, out: Finding[]): Promise<void> {
+    const ctx: RuleContext = {
+      analysis: this.analysis,
+      semantics: this.config.semantics,
+      report: (f) => {
+        const configured = this.config.rules[rule.meta.id];
+        const severity = configured && configured !== 'off' ? configured : f.severity ?? sev;
+        out.push({ ...f, rule: rule.meta.id, severity });
+      },
+    };
+    try {
+      await rule.check(ctx, cache);
+    } catch (e) {
+      this.project.problems.push({ path: cache.file, message: `rule ${rule.meta.id} failed on cache ${cache.creation.name}: ${(e as Error).message}` });
+    }
+  }
+
+  /** The lock graph of the workspace (every file parsed: this is the expensive one). */
+  async lockGraph(): Promise<{ graph: Map<string, Map<string, Edge>>; classes: Set<string>; leaves: Set<string> }> {
+    await this.load();
+    await this.project.ensureFacts(this.project.files);
+    const graph = this.analysis.lockGraph();
+    const classes = new Set<string>();
+    for (const [from, m] of graph) {
+      classes.add(from);
+      for (const to of m.keys()) classes.add(to);
+    }
+    // Classes that are taken somewhere but nest nothing are leaves too.
+    for (const f of this.project.facts.values()) {
+      for (const fn of f.functions) {
+        for (const e of fn.events) if (e.k === 'lock') classes.add(this.analysis.classOf(f.path, fn, fn.locks[e.lock]));
+      }
+    }
+    const leaves = new Set<string>();
+    for (const c of classes) {
+      if (c === FS_RECLAIM) continue;
+      const known = this.analysis.lockFacts.get(c);
+      if (known?.nonLeafBecause) continue;
+      const out = graph.get(c);
+      if (!out || out.size === 0 || known?.leaf) leaves.add(c);
+    }
+    return { graph, classes, leaves };
+  }
+
+  async models(): Promise<CacheModel[]> {
+    const caches = await this.caches();
+    return caches.map((c) => cacheModel(this.analysis, c));
+  }
+
+  /** An open editor buffer replaces the file's text. */
+  updateDocument(file: string, text: string): void {
+    const p = path.resolve(file);
+    this.project.overlays.set(p, text);
+    this.project.setFactsFromText(p, text);
+    this.analysis.invalidate();
+  }
+
+  closeDocument(file: string): void {
+    const p = path.resolve(file);
+    this.project.overlays.delete(p);
+    this.project.facts.delete(p);
+    this.analysis.invalidate();
+  }
+
+  removeFile(file: string): void {
+    this.project.forget(path.resolve(file));
+    this.analysis.invalidate();
+  }
+
+  async close(): Promise<void> {
+    await this.project.close();
+  }
+}
+
+function dedupe(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const k = `${f.rule}|${f.file}|${f.span.join(',')}|${f.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

@@ -1,0 +1,89 @@
+/** The two jobs a worker (or the main thread, for small inputs) runs over a list of files. */
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import { extractFacts } from '../facts/extract';
+import { FACTS_VERSION, FileFacts } from '../facts/types';
+import { Prescan, prescanBuffer } from '../scan/prescan';
+import { readSource } from './read-source';
+
+export type Task =
+  | { kind: 'prescan'; files: string[]; maxBytes: number }
+  | { kind: 'facts'; files: string[]; maxBytes: number; cacheDir?: string };
+
+export type PrescanOut = { path: string; prescan?: Prescan; problem?: string };
+export type FactsOut = { path: string; facts?: FileFacts; hash?: string; problem?: string; fromCache?: boolean };
+
+export function runPrescan(files: string[], maxBytes: number): PrescanOut[] {
+  const out: PrescanOut[] = [];
+  for (const path of files) {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(path);
+    } catch (e) {
+      out.push({ path, problem: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file vanished during the run' : `cannot stat: ${(e as NodeJS.ErrnoException).code}` });
+      continue;
+    }
+    if (st.size > maxBytes) {
+      out.push({ path, prescan: prescanBuffer(Buffer.alloc(0), st.size, st.mtimeMs, maxBytes) });
+      continue;
+    }
+    let buf: Buffer;
+    try {
+      buf = fs.readFileSync(path);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      out.push({ path, problem: code === 'ENOENT' ? 'file vanished during the run' : code === 'EACCES' ? 'permission denied' : `cannot read: ${code}` });
+      continue;
+    }
+    out.push({ path, prescan: prescanBuffer(buf, st.size, st.mtimeMs, maxBytes) });
+  }
+  return out;
+}
+
+export const ENGINE_CACHE_KEY = `slabcheck-facts-v${FACTS_VERSION}-3`;
+
+export function contentHash(buf: Buffer): string {
+  return crypto.createHash('sha1').update(ENGINE_CACHE_KEY).update(buf).digest('hex');
+}
+
+function cachePath(cacheDir: string, hash: string): string {
+  return `${cacheDir}/facts/${hash.slice(0, 2)}/${hash}.json`;
+}
+
+export function runFacts(files: string[], maxBytes: number, cacheDir?: string): FactsOut[] {
+  const out: FactsOut[] = [];
+  for (const path of files) {
+    const r = readSource(path, maxBytes);
+    if (!r.ok) {
+      out.push({ path, problem: r.message });
+      continue;
+    }
+    const hash = contentHash(r.buf);
+    if (cacheDir) {
+      try {
+        const facts = JSON.parse(fs.readFileSync(cachePath(cacheDir, hash), 'utf8')) as FileFacts;
+        facts.path = path;
+        out.push({ path, facts, hash, fromCache: true });
+        continue;
+      } catch {
+        /* not cached yet */
+      }
+    }
+    try {
+      const facts = extractFacts(path, r.text);
+      out.push({ path, facts, hash });
+      if (cacheDir) {
+        const p = cachePath(cacheDir, hash);
+        try {
+          fs.mkdirSync(p.slice(0, p.lastIndexOf('/')), { recursive: true });
+          fs.writeFileSync(p, JSON.stringify(facts));
+        } catch {
+          /* a cache that cannot be written only costs time */
+        }
+      }
+    } catch (e) {
+      out.push({ path, problem: `could not be analysed: ${(e as Error).message}` });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,271 @@
+/**
+ * C text -> FileFacts. tree-sitter gives the structure (functions, statements,
+ * declarations, structs); calls are read from the masked text of each
+ * statement, so calls inside macro-shaped code that tree-sitter turns into
+ * ERROR nodes (list_for_each_entry bodies, guard(), attributes) are still seen.
+ */
+import { parseC, SyntaxNode, Tree } from '../parse/parser';
+import { lineStarts, maskedSource, positionAt } from '../parse/mask';
+import { FACTS_VERSION, FileFacts, FunctionFacts, GlobalLock, IgnoreDirective, Span, StructFacts } from './types';
+import { LOCK_DEFINERS, LOCK_TYPES } from '../kb/locks';
+import { FunctionReader } from './function-reader';
+import { findCacheCreations } from './cache-creations';
+
+export interface SourceMap {
+  text: string;
+  masked: string;
+  starts: number[];
+  span(start: number, end: number): Span;
+}
+
+export function makeSourceMap(text: string, root: SyntaxNode): SourceMap {
+  const starts = lineStarts(text);
+  const masked = maskedSource(text, root);
+  return {
+    text,
+    masked,
+    starts,
+    span(start: number, end: number): Span {
+      const [l1, c1] = positionAt(starts, start);
+      const [l2, c2] = positionAt(starts, end);
+      return [l1, c1, l2, c2];
+    },
+  };
+}
+
+export function extractFacts(path: string, text: string, tree?: Tree): FileFacts {
+  const t = tree ?? parseC(text);
+  const root = t.rootNode;
+  const src = makeSourceMap(text, root);
+  const facts: FileFacts = {
+    version: FACTS_VERSION, path, functions: [], caches: [], structs: [], globalLocks: [], globals: {},
+    ignores: [], errorNodes: 0,
+  };
+  const fnNodes: SyntaxNode[] = [];
+  walkTop(root, src, facts, fnNodes);
+  facts.errorNodes = countErrors(root);
+  const globalScope = (name: string) => {
+    const g = facts.globals[name];
+    return g ? { type: g.type, local: false } : undefined;
+  };
+  const fnByName = new Map<string, FunctionFacts>();
+  for (const node of fnNodes) {
+    const fn = new FunctionReader(node, src, globalScope, facts.functions).read();
+    if (fn) {
+      facts.functions.push(fn);
+      fnByName.set(fn.name, fn);
+    }
+  }
+  facts.caches = findCacheCreations(root, src, facts);
+  facts.ignores = findIgnores(root, src);
+  return facts;
+}
+
+function countErrors(root: SyntaxNode): number {
+  return root.hasError ? root.descendantsOfType('ERROR').length : 0;
+}
+
+function isDeadIf(node: SyntaxNode): boolean {
+  const cond = node.childForFieldName('condition');
+  return !!cond && /^\(?\s*0\s*\)?$/.test(cond.text);
+}
+
+function walkTop(node: SyntaxNode, src: SourceMap, facts: FileFacts, fnNodes: SyntaxNode[]): void {
+  for (let c = node.firstChild; c; c = c.nextSibling) {
+    switch (c.type) {
+      case 'function_definition':
+        fnNodes.push(c);
+        collectStructs(c, src, facts);
+        break;
+      case 'declaration':
+      case 'type_definition':
+        readDeclaration(c, src, facts);
+        collectStructs(c, src, facts);
+        break;
+      case 'struct_specifier':
+      case 'union_specifier':
+        collectStructs(c, src, facts);
+        break;
+      case 'preproc_if':
+        if (isDeadIf(c)) {
+          const alt = c.childForFieldName('alternative');
+          if (alt) walkTop(alt, src, facts, fnNodes);
+          break;
+        }
+        walkTop(c, src, facts, fnNodes);
+        break;
+      case 'preproc_ifdef':
+      case 'preproc_else':
+      case 'preproc_elif':
+      case 'preproc_elifdef':
+      case 'linkage_specification':
+      case 'declaration_list':
+        walkTop(c, src, facts, fnNodes);
+        break;
+      case 'ERROR':
+        recoverFromError(c, src, facts, fnNodes);
+        break;
+      case 'expression_statement':
+        // `DEFINE_SPINLOCK(x);` at file scope sometimes parses as a call statement.
+        readDefineMacro(c, src, facts);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/**
+ * In an ERROR node at file scope, tree-sitter often still holds whole
+ * function definitions, or a declarator followed by a compound statement.
+ */
+function recoverFromError(node: SyntaxNode, src: SourceMap, facts: FileFacts, fnNodes: SyntaxNode[]): void {
+  for (let c = node.firstChild; c; c = c.nextSibling) {
+    if (c.type === 'function_definition') fnNodes.push(c);
+    else if (c.type === 'declaration') readDeclaration(c, src, facts);
+    else if (c.type === 'compound_statement') {
+      // name ( params ) { ... } split by the error: treat as a function when a declarator precedes it.
+      const prev = c.previousSibling;
+      if (prev && (prev.type === 'function_declarator' || prev.type === 'parenthesized_declarator' || prev.type === 'call_expression' || prev.type === 'parameter_list' || prev.type === 'argument_list')) {
+        fnNodes.push(c);
+      }
+    } else if (c.type === 'ERROR' || c.type.startsWith('preproc_')) recoverFromError(c, src, facts, fnNodes);
+  }
+}
+
+function readDefineMacro(node: SyntaxNode, src: SourceMap, facts: FileFacts): void {
+  const m = /^\s*(static\s+)?([A-Z_]+)\s*\(\s*([A-Za-z_]\w*)/.exec(node.text);
+  if (m && LOCK_DEFINERS[m[2]]) {
+    facts.globalLocks.push({ name: m[3], kind: LOCK_DEFINERS[m[2]], isStatic: !!m[1], at: src.span(node.startIndex, node.endIndex) });
+    facts.globals[m[3]] = { type: m[2], isStatic: !!m[1] };
+  }
+}
+
+function readDeclaration(node: SyntaxNode, src: SourceMap, facts: FileFacts): void {
+  const text = node.text;
+  const isStatic = /^\s*static\b/.test(text) || /\bstatic\b/.test(text.slice(0, text.indexOf('(') >= 0 ? text.indexOf('(') : text.length));
+  // DEFINE_SPINLOCK(name) parses as a declaration of type DEFINE_SPINLOCK.
+  const typeNode = node.childForFieldName('type');
+  const typeText = typeNode ? typeNode.text : '';
+  if (LOCK_DEFINERS[typeText]) {
+    const m = /\(\s*([A-Za-z_]\w*)/.exec(text.slice(text.indexOf(typeText) + typeText.length));
+    if (m) {
+      facts.globalLocks.push({ name: m[1], kind: LOCK_DEFINERS[typeText], isStatic, at: src.span(node.startIndex, node.endIndex) });
+      facts.globals[m[1]] = { type: typeText, isStatic };
+    }
+    return;
+  }
+  if (node.type !== 'declaration') return;
+  for (const d of node.childrenForFieldName('declarator')) {
+    const { name, pointer, isFunction } = declaratorName(d);
+    if (!name || isFunction) continue;
+    const type = typeText + (pointer ? ' *' : '');
+    facts.globals[name] = { type, isStatic };
+    const kind = LOCK_TYPES[typeText];
+    if (kind && !pointer) facts.globalLocks.push({ name, kind, isStatic, at: src.span(node.startIndex, node.endIndex) });
+  }
+}
+
+/** Name of a declarator, whether it is a pointer, whether it declares a function. */
+export function declaratorName(d: SyntaxNode): { name?: string; pointer: boolean; isFunction: boolean; array: boolean } {
+  let pointer = false;
+  let isFunction = false;
+  let array = false;
+  let n: SyntaxNode | null = d;
+  for (let guard = 0; n && guard < 12; guard++) {
+    switch (n.type) {
+      case 'identifier':
+      case 'field_identifier':
+      case 'type_identifier':
+        return { name: n.text, pointer, isFunction, array };
+      case 'init_declarator':
+      case 'parenthesized_declarator':
+      case 'attributed_declarator':
+        n = n.childForFieldName('declarator') ?? n.namedChild(0);
+        break;
+      case 'pointer_declarator':
+        pointer = true;
+        n = n.childForFieldName('declarator');
+        break;
+      case 'array_declarator':
+        array = true;
+        n = n.childForFieldName('declarator');
+        break;
+      case 'function_declarator':
+        isFunction = true;
+        n = n.childForFieldName('declarator');
+        break;
+      default:
+        return { pointer, isFunction, array };
+    }
+  }
+  return { pointer, isFunction, array };
+}
+
+/** Struct and union definitions anywhere below `node` (fields of anonymous members flattened). */
+function collectStructs(node: SyntaxNode, src: SourceMap, facts: FileFacts): void {
+  const stack: SyntaxNode[] = [node];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if ((n.type === 'struct_specifier' || n.type === 'union_specifier')) {
+      const body = n.childForFieldName('body');
+      const nameNode = n.childForFieldName('name');
+      if (body && nameNode) {
+        const s: StructFacts = { name: nameNode.text, fields: {}, at: src.span(n.startIndex, n.endIndex) };
+        readFields(body, s.fields);
+        facts.structs.push(s);
+      }
+    }
+    if (n.type === 'compound_statement') continue; // locals' struct types rarely matter; keep it fast
+    for (let c = n.firstChild; c; c = c.nextSibling) if (c.isNamed) stack.push(c);
+  }
+}
+
+function readFields(body: SyntaxNode, fields: Record<string, string>): void {
+  for (let f = body.firstChild; f; f = f.nextSibling) {
+    if (f.type === 'preproc_ifdef' || f.type === 'preproc_if' || f.type === 'preproc_else' || f.type === 'preproc_elif') {
+      readFields(f, fields);
+      continue;
+    }
+    if (f.type !== 'field_declaration') continue;
+    const typeNode = f.childForFieldName('type');
+    if (!typeNode) continue;
+    const decls = f.childrenForFieldName('declarator');
+    if (decls.length === 0 && (typeNode.type === 'struct_specifier' || typeNode.type === 'union_specifier') && typeNode.childForFieldName('body') && !typeNode.childForFieldName('name')) {
+      // Anonymous member: its fields belong to the parent.
+      readFields(typeNode.childForFieldName('body')!, fields);
+      continue;
+    }
+    let typeText = typeNode.text;
+    if ((typeNode.type === 'struct_specifier' || typeNode.type === 'union_specifier')) {
+      const nm = typeNode.childForFieldName('name');
+      typeText = `${typeNode.type === 'union_specifier' ? 'union' : 'struct'} ${nm ? nm.text : '<anon>'}`;
+    }
+    for (const d of decls) {
+      const { name, pointer } = declaratorName(d);
+      if (name) fields[name] = typeText + (pointer ? ' *' : '');
+    }
+  }
+}
+
+const DIRECTIVE_RE = /slabcheck:\s*(ignore-next-line|ignore-function|ignore)\b([\s\w,-]*)/;
+
+function findIgnores(root: SyntaxNode, src: SourceMap): IgnoreDirective[] {
+  const out: IgnoreDirective[] = [];
+  if (src.text.indexOf('slabcheck:') < 0) return out;
+  for (const c of root.descendantsOfType('comment')) {
+    const m = DIRECTIVE_RE.exec(c.text);
+    if (!m) continue;
+    const rules = m[2].split(/[\s,]+/).map((r) => r.trim()).filter((r) => /^[a-z][a-z0-9-]*$/.test(r));
+    const line = c.startPosition.row;
+    const lineText = src.text.slice(src.starts[line], src.starts[line + 1] ?? src.text.length);
+    const alone = lineText.trim().startsWith('/*') || lineText.trim().startsWith('//');
+    const kind = m[1];
+    if (kind === 'ignore-function') out.push({ rules, line: c.endPosition.row + 1, scope: 'function' });
+    else if (kind === 'ignore-next-line' || alone) out.push({ rules, line: c.endPosition.row + 1, scope: 'next-line' });
+    else out.push({ rules, line, scope: 'line' });
+  }
+  return out;
+}
+
+export type { GlobalLock };

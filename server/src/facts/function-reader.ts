@@ -1,0 +1,582 @@
+/**
+ * One function body -> its events (lock, unlock, alloc, free, call) in source
+ * order, each with the locks certainly held at that point, plus lock-balance
+ * problems found on some path.
+ *
+ * The walk is a small abstract interpretation over statements. The state is
+ * the stack of held locks (and interrupt-disable depth); a program point keeps
+ * a set of states, one per distinct path shape (capped), so `if` branches,
+ * early returns, `goto err` unwinding, loops and switch are followed without
+ * enumerating paths. "Held" for an event is what every state holds (must-held),
+ * which keeps lock-graph edges free of path-merging noise.
+ */
+import type { SyntaxNode } from '../parse/parser';
+import { ALLOCATORS, FREES } from '../kb/allocators';
+import { GUARD_CLASSES, IRQ_OFF, IRQ_ON, LOCK_INITIALISERS, LOCK_OPS, LockOp } from '../kb/locks';
+import type { SourceMap } from './extract';
+import { declaratorName } from './extract';
+import { lockRef, normalizeLockText, TypeScope } from './lock-ref';
+import { matchParen, scanCalls, splitArgs } from '../parse/text-scan';
+import type { FnEvent, FunctionFacts, Imbalance, LockRef, Span } from './types';
+
+interface St {
+  held: number[];
+  /** Locks held by guard()/scoped_guard(): released at scope end, never leaks. */
+  guards: number[];
+  irq: number;
+}
+
+const MAX_STATES = 8;
+
+function key(s: St): string {
+  return `${s.held.join(',')}|${s.guards.join(',')}|${s.irq}`;
+}
+
+function dedupe(states: St[]): St[] {
+  const seen = new Map<string, St>();
+  for (const s of states) seen.set(key(s), s);
+  let out = [...seen.values()];
+  if (out.length > MAX_STATES) out = [intersect(out)];
+  return out;
+}
+
+function intersect(states: St[]): St {
+  if (states.length === 0) return { held: [], guards: [], irq: 0 };
+  let held = states[0].held;
+  let guards = states[0].guards;
+  let irq = states[0].irq;
+  for (const s of states.slice(1)) {
+    held = held.filter((h) => s.held.includes(h));
+    guards = guards.filter((g) => s.guards.includes(g));
+    irq = Math.min(irq, s.irq);
+  }
+  return { held: [...held], guards: [...guards], irq };
+}
+
+function clone(s: St): St {
+  return { held: [...s.held], guards: [...s.guards], irq: s.irq };
+}
+
+interface LoopCtx {
+  breaks: St[];
+  continues: St[];
+}
+
+export class FunctionReader {
+  private locks: LockRef[] = [];
+  private lockIdx = new Map<string, number>();
+  private lockTakenAt = new Map<number, Span>();
+  private events: FnEvent[] = [];
+  private imbalances: Imbalance[] = [];
+  private imbalanceKeys = new Set<string>();
+  private pendingGotos = new Map<string, St[]>();
+  private loops: LoopCtx[] = [];
+  private locals = new Map<string, string>();
+  private params: { name: string; type: string }[] = [];
+  private condVars = new Map<string, number>();
+  private scope: TypeScope;
+
+  constructor(
+    private node: SyntaxNode,
+    private src: SourceMap,
+    private globalScope: TypeScope,
+    private priorFns: FunctionFacts[],
+  ) {
+    this.scope = (name) => {
+      const p = this.params.find((x) => x.name === name);
+      if (p) return { type: p.type, local: true };
+      const l = this.locals.get(name);
+      if (l !== undefined) return { type: l, local: true };
+      return this.globalScope(name);
+    };
+  }
+
+  read(): FunctionFacts | undefined {
+    const node = this.node;
+    let name: string | undefined;
+    let nameNode: SyntaxNode | undefined;
+    let body: SyntaxNode | null;
+    let returns = '';
+    let isStatic = false;
+    if (node.type === 'function_definition') {
+      body = node.childForFieldName('body');
+      const decl = node.childForFieldName('declarator');
+      const fnDecl = decl ? findFunctionDeclarator(decl) : undefined;
+      if (!fnDecl) return undefined;
+      const id = fnDecl.childForFieldName('declarator');
+      if (!id) return undefined;
+      nameNode = innermostIdentifier(id);
+      name = nameNode?.text;
+      const params = fnDecl.childForFieldName('parameters');
+      if (params) this.readParams(params);
+      const typeNode = node.childForFieldName('type');
+      returns = (typeNode ? typeNode.text : '') + (decl && decl.type === 'pointer_declarator' ? ' *' : '');
+      for (let c = node.firstChild; c; c = c.nextSibling) {
+        if (c.type === 'storage_class_specifier' && c.text === 'static') isStatic = true;
+      }
+    } else {
+      // A compound statement recovered from an ERROR node: read the header from the text before it.
+      body = node;
+      const from = Math.max(0, node.startIndex - 400);
+      const head = this.src.masked.slice(from, node.startIndex);
+      const m = /([A-Za-z_]\w*)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)\s*(?:__[a-z_]+(?:\([^()]*\))?\s*)*$/.exec(head);
+      if (!m) return undefined;
+      name = m[1];
+      for (const p of splitArgs(m[2])) {
+        const pm = /^(.*?)([A-Za-z_]\w*)\s*$/.exec(p);
+        if (pm) this.params.push({ name: pm[2], type: pm[1].trim() });
+      }
+      const before = head.slice(0, m.index);
+      isStatic = /\bstatic\b[^;{}]*$/.test(before);
+      returns = (/([A-Za-z_][\w\s*]*?)\s*$/.exec(before)?.[1] ?? '').trim();
+    }
+    if (!name || !body || /^(if|while|for|switch)$/.test(name)) return undefined;
+    this.readLocals(body);
+    const nameStart = nameNode ? nameNode.startIndex : body.startIndex;
+    const nameEnd = nameNode ? nameNode.endIndex : body.startIndex;
+    const endStates = this.visit(body, [{ held: [], guards: [], irq: 0 }]);
+    this.checkReturn(endStates, body.endIndex - 1, body.endIndex);
+    this.markChecked(body);
+    const bodyText = this.src.masked.slice(body.startIndex, body.endIndex);
+    const returnsError = !/^\s*(static\s+)?(inline\s+)?void\s*$/.test(returns)
+      && /\breturn\s+(?:-\s*E[A-Z0-9]+|-\s*[1-9]|[A-Za-z_]*(?:err|ret|rc|error|status)[A-Za-z_0-9]*\s*;|PTR_ERR)/.test(bodyText);
+    return {
+      name,
+      isStatic,
+      at: this.src.span(node.startIndex, node.endIndex),
+      nameAt: this.src.span(nameStart, nameEnd),
+      returns: returns.replace(/\s+/g, ' ').trim(),
+      params: this.params,
+      locks: this.locks,
+      events: this.events,
+      imbalances: this.imbalances,
+      returnsError,
+    };
+  }
+
+  private readParams(params: SyntaxNode): void {
+    for (const p of params.namedChildren) {
+      if (p.type !== 'parameter_declaration') continue;
+      const t = p.childForFieldName('type');
+      const d = p.childForFieldName('declarator');
+      if (!t || !d) continue;
+      const { name, pointer } = declaratorName(d);
+      if (name) this.params.push({ name, type: t.text + (pointer ? ' *' : '') });
+    }
+  }
+
+  private readLocals(body: SyntaxNode): void {
+    for (const decl of body.descendantsOfType('declaration')) {
+      const t = decl.childForFieldName('type');
+      if (!t) continue;
+      for (const d of decl.childrenForFieldName('declarator')) {
+        const { name, pointer } = declaratorName(d);
+        if (name && !this.locals.has(name)) this.locals.set(name, t.text + (pointer ? ' *' : ''));
+      }
+    }
+  }
+
+  // ---- statements ----
+
+  private visit(node: SyntaxNode, states: St[]): St[] {
+    if (states.length === 0) {
+      // Unreachable by fallthrough; a label inside may still be reached by goto.
+      if (!this.containsLabel(node)) return [];
+    }
+    switch (node.type) {
+      case 'compound_statement':
+        return this.visitBlock(node, states);
+      case 'if_statement':
+        return this.visitIf(node, states);
+      case 'else_clause': {
+        const inner = node.namedChildren[0];
+        return inner ? this.visit(inner, states) : states;
+      }
+      case 'for_statement':
+      case 'while_statement':
+      case 'do_statement':
+        return this.visitLoop(node, states);
+      case 'switch_statement':
+        return this.visitSwitch(node, states);
+      case 'return_statement': {
+        const s = this.applyRange(node.startIndex, node.endIndex, states);
+        this.checkReturn(s, node.startIndex, node.endIndex);
+        return [];
+      }
+      case 'goto_statement': {
+        const label = node.childForFieldName('label')?.text;
+        if (label) this.pendingGotos.set(label, [...(this.pendingGotos.get(label) ?? []), ...states.map(clone)]);
+        return [];
+      }
+      case 'labeled_statement': {
+        const label = node.childForFieldName('label')?.text;
+        const incoming = label ? this.pendingGotos.get(label) ?? [] : [];
+        if (label) this.pendingGotos.delete(label);
+        let s = dedupe([...states, ...incoming]);
+        for (let c = node.firstChild; c; c = c.nextSibling) {
+          if (c.isNamed && c.type !== 'statement_identifier') s = this.visit(c, s);
+        }
+        return s;
+      }
+      case 'break_statement':
+        if (this.loops.length) this.loops[this.loops.length - 1].breaks.push(...states.map(clone));
+        return [];
+      case 'continue_statement':
+        if (this.loops.length) this.loops[this.loops.length - 1].continues.push(...states.map(clone));
+        return [];
+      case 'preproc_if':
+      case 'preproc_ifdef':
+      case 'preproc_elif':
+      case 'preproc_else':
+        return this.visitPreproc(node, states);
+      case 'comment':
+        return states;
+      default:
+        return this.applyRange(node.startIndex, node.endIndex, states);
+    }
+  }
+
+  private containsLabel(node: SyntaxNode): boolean {
+    if (this.pendingGotos.size === 0) return false;
+    for (const l of node.descendantsOfType('labeled_statement')) {
+      const label = l.childForFieldName('label')?.text;
+      if (label && this.pendingGotos.has(label)) return true;
+    }
+    return false;
+  }
+
+  private visitBlock(node: SyntaxNode, states: St[]): St[] {
+    let s = states;
+    const guardsHere: number[] = [];
+    const children = node.namedChildren;
+    for (let i = 0; i < children.length; i++) {
+      const c = children[i];
+      const scoped = c.type === 'expression_statement' || c.type === 'ERROR' ? this.scopedGuard(c) : undefined;
+      if (scoped && i + 1 < children.length) {
+        // scoped_guard(class, &lock) <statement>: held for the next statement only.
+        s = this.acquireGuard(scoped, s, c);
+        const inner = this.visit(children[i + 1], s);
+        s = inner.map((st) => this.dropGuard(st, scoped.idx));
+        i++;
+        continue;
+      }
+      const before = this.guardCount;
+      s = this.visit(c, s);
+      if (this.guardCount !== before) guardsHere.push(...this.newGuards.splice(0));
+    }
+    // guard() locks end with the block.
+    if (guardsHere.length) s = s.map((st) => guardsHere.reduce((acc, g) => this.dropGuard(acc, g), st));
+    return dedupe(s);
+  }
+
+  private guardCount = 0;
+  private newGuards: number[] = [];
+
+  private scopedGuard(stmt: SyntaxNode): { idx: number; cls: string; start: number; end: number } | undefined {
+    const text = this.src.masked.slice(stmt.startIndex, stmt.endIndex);
+    const m = /^\s*(scoped_guard|scoped_cond_guard)\s*\(/.exec(text);
+    if (!m) return undefined;
+    const open = stmt.startIndex + m[0].length - 1;
+    const close = matchParen(this.src.masked, open);
+    if (close < 0) return undefined;
+    const args = splitArgs(this.src.masked.slice(open + 1, close));
+    const cls = args[0];
+    const lockArg = m[1] === 'scoped_cond_guard' ? args[2] : args[1];
+    if (!cls || !lockArg || !GUARD_CLASSES[cls]) return undefined;
+    return { idx: this.lockIndex(lockArg), cls, start: stmt.startIndex + m[0].length - m[1].length - 1, end: close + 1 };
+  }
+
+  private acquireGuard(g: { idx: number; cls: string; start: number; end: number }, states: St[], stmt: SyntaxNode): St[] {
+    const gc = GUARD_CLASSES[g.cls];
+    const at = this.src.span(stmt.startIndex, g.end);
+    this.pushLockEvent(g.idx, { op: 'acquire', kind: gc.kind, irq: gc.irq, read: gc.read }, at, states, true, `scoped_guard(${g.cls})`);
+    return states.map((s) => ({ held: [...s.held], guards: [...s.guards, g.idx], irq: s.irq + (gc.irq !== 'none' ? 1 : 0) }));
+  }
+
+  private dropGuard(s: St, idx: number): St {
+    const gi = s.guards.lastIndexOf(idx);
+    if (gi < 0) return s;
+    const guards = [...s.guards];
+    guards.splice(gi, 1);
+    return { held: s.held, guards, irq: Math.max(0, s.irq - 1 * (s.irq > 0 ? 1 : 0)) };
+  }
+
+  private visitIf(node: SyntaxNode, states: St[]): St[] {
+    const cond = node.childForFieldName('condition');
+    const cons = node.childForFieldName('consequence');
+    const alt = node.childForFieldName('alternative');
+    let thenS = states;
+    let elseS = states;
+    if (cond) {
+      const r = this.applyCondition(cond, states);
+      thenS = r.thenS;
+      elseS = r.elseS;
+    }
+    const a = cons ? this.visit(cons, thenS) : thenS;
+    const b = alt ? this.visit(alt, elseS) : elseS;
+    return dedupe([...a, ...b]);
+  }
+
+  /** Calls in an if condition; a trylock there holds the lock in one branch only. */
+  private applyCondition(cond: SyntaxNode, states: St[]): { thenS: St[]; elseS: St[] } {
+    const m = this.src.masked;
+    const calls = scanCalls(m, cond.startIndex, cond.endIndex);
+    let s = states;
+    let thenExtra: number | undefined;
+    let elseExtra: number | undefined;
+    let irqDelta = 0;
+    for (const c of calls) {
+      const op = LOCK_OPS[c.name];
+      if (op && op.op === 'acquire' && op.conditional) {
+        const args = splitArgs(m.slice(c.open + 1, c.close));
+        const idx = this.lockIndex(args[op.lockArg ?? 0] ?? '');
+        this.pushLockEvent(idx, op, this.src.span(c.start, c.close + 1), s, false, c.name);
+        const before = m.slice(cond.startIndex, c.start);
+        const negated = /!\s*(?:\(\s*)?(?:unlikely\s*\(\s*|likely\s*\(\s*)?$/.test(before);
+        const successInThen = (op.conditional === 'nonzero') !== negated;
+        if (successInThen) thenExtra = idx;
+        else elseExtra = idx;
+        irqDelta = op.irq !== 'none' ? 1 : 0;
+        continue;
+      }
+      s = this.applyCall(c, s, cond.startIndex);
+    }
+    // `if (ret)` after `ret = mutex_lock_interruptible(...)`: the lock is not held in the then-branch.
+    const condText = m.slice(cond.startIndex, cond.endIndex).replace(/\s+/g, '');
+    const cv = /^\((?:unlikely\()?([A-Za-z_]\w*)(?:<0|!=0)?\)?\)$/.exec(condText);
+    let thenS = s;
+    if (cv && this.condVars.has(cv[1])) {
+      const idx = this.condVars.get(cv[1])!;
+      thenS = s.map((st) => {
+        const i = st.held.lastIndexOf(idx);
+        if (i < 0) return st;
+        const held = [...st.held];
+        held.splice(i, 1);
+        return { held, guards: st.guards, irq: st.irq };
+      });
+    }
+    const add = (list: St[], idx: number | undefined) =>
+      idx === undefined ? list : list.map((st) => ({ held: [...st.held, idx], guards: st.guards, irq: st.irq + irqDelta }));
+    return { thenS: add(thenS, thenExtra), elseS: add(s, elseExtra) };
+  }
+
+  private visitLoop(node: SyntaxNode, states: St[]): St[] {
+    const body = node.childForFieldName('body');
+    let s = states;
+    // Header: everything of the loop node that is not the body.
+    if (body) {
+      if (node.type !== 'do_statement') s = this.applyRange(node.startIndex, body.startIndex, s);
+    } else {
+      return this.applyRange(node.startIndex, node.endIndex, s);
+    }
+    const ctx: LoopCtx = { breaks: [], continues: [] };
+    this.loops.push(ctx);
+    const after = this.visit(body, s);
+    this.loops.pop();
+    let out = [...s, ...after, ...ctx.continues];
+    if (node.type === 'do_statement') out = this.applyRange(body.endIndex, node.endIndex, dedupe([...after, ...ctx.continues]));
+    return dedupe([...out, ...ctx.breaks]);
+  }
+
+  private visitSwitch(node: SyntaxNode, states: St[]): St[] {
+    const body = node.childForFieldName('body');
+    const cond = node.childForFieldName('condition');
+    let entry = cond ? this.applyRange(cond.startIndex, cond.endIndex, states) : states;
+    if (!body) return entry;
+    const ctx: LoopCtx = { breaks: [], continues: [] };
+    this.loops.push(ctx);
+    let fall: St[] = [];
+    let hasDefault = false;
+    for (const c of body.namedChildren) {
+      if (c.type === 'case_statement') {
+        if (/^\s*default\b/.test(c.text)) hasDefault = true;
+        let s = dedupe([...entry, ...fall]);
+        const value = c.childForFieldName('value');
+        for (const st of c.namedChildren) {
+          if (st === value || (value && st.startIndex === value.startIndex)) continue;
+          s = this.visit(st, s);
+        }
+        fall = s;
+      } else {
+        fall = this.visit(c, dedupe([...entry, ...fall]));
+      }
+    }
+    this.loops.pop();
+    // `continue` inside a switch belongs to the enclosing loop.
+    if (ctx.continues.length && this.loops.length) this.loops[this.loops.length - 1].continues.push(...ctx.continues);
+    return dedupe([...fall, ...ctx.breaks, ...(hasDefault ? [] : entry)]);
+  }
+
+  private visitPreproc(node: SyntaxNode, states: St[]): St[] {
+    const alt = node.childForFieldName('alternative');
+    const cond = node.childForFieldName('condition');
+    const dead = node.type === 'preproc_if' && cond && /^\(?\s*0\s*\)?$/.test(cond.text);
+    let a: St[] = states;
+    if (!dead) {
+      for (let c = node.firstChild; c; c = c.nextSibling) {
+        if (!c.isNamed || c === alt || c.type === 'identifier' || (cond && c.startIndex === cond.startIndex)) continue;
+        if (alt && c.startIndex === alt.startIndex) continue;
+        a = this.visit(c, a);
+      }
+    }
+    const b = alt ? this.visit(alt, states) : states;
+    return dead ? b : dedupe([...a, ...b]);
+  }
+
+  // ---- calls ----
+
+  private applyRange(start: number, end: number, states: St[]): St[] {
+    let s = states;
+    for (const c of scanCalls(this.src.masked, start, end)) s = this.applyCall(c, s, start);
+    return s;
+  }
+
+  private applyCall(c: { name: string; start: number; open: number; close: number }, states: St[], stmtStart: number): St[] {
+    const m = this.src.masked;
+    const name = c.name;
+    const at = this.src.span(c.start, c.close + 1);
+    const argText = m.slice(c.open + 1, c.close);
+    if (LOCK_INITIALISERS.has(name)) return states;
+    if (name === 'scoped_guard' || name === 'scoped_cond_guard') return states;
+    const op = LOCK_OPS[name];
+    if (op) {
+      const args = splitArgs(argText);
+      const idx = this.lockIndex(args[op.lockArg ?? 0] ?? '');
+      if (op.op === 'acquire') {
+        this.pushLockEvent(idx, op, at, states, false, name);
+        if (op.conditional === 'zero') {
+          const lhs = /([A-Za-z_]\w*)\s*=\s*$/.exec(m.slice(stmtStart, c.start));
+          if (lhs) this.condVars.set(lhs[1], idx);
+        }
+        return states.map((s) => ({ held: [...s.held, idx], guards: s.guards, irq: s.irq + (op.irq !== 'none' ? 1 : 0) }));
+      }
+      this.pushUnlockEvent(idx, op, at, states, name);
+      return states.map((s) => {
+        const i = s.held.lastIndexOf(idx);
+        if (i < 0) return s;
+        const held = [...s.held];
+        held.splice(i, 1);
+        return { held, guards: s.guards, irq: Math.max(0, s.irq - (op.irq !== 'none' ? 1 : 0)) };
+      });
+    }
+    if (name === 'guard') {
+      const cls = argText.trim();
+      const rest = /^\s*\(/.exec(m.slice(c.close + 1, c.close + 40));
+      const gc = GUARD_CLASSES[cls];
+      if (!rest || !gc) return states;
+      const open2 = c.close + 1 + rest[0].length - 1;
+      const close2 = matchParen(m, open2);
+      if (close2 < 0) return states;
+      const idx = this.lockIndex(m.slice(open2 + 1, close2));
+      this.pushLockEvent(idx, { op: 'acquire', kind: gc.kind, irq: gc.irq, read: gc.read }, this.src.span(c.start, close2 + 1), states, true, `guard(${cls})`);
+      this.guardCount++;
+      this.newGuards.push(idx);
+      return states.map((s) => ({ held: s.held, guards: [...s.guards, idx], irq: s.irq + (gc.irq !== 'none' ? 1 : 0) }));
+    }
+    if (IRQ_OFF.has(name)) return states.map((s) => ({ ...s, irq: s.irq + 1 }));
+    if (IRQ_ON.has(name)) return states.map((s) => ({ ...s, irq: Math.max(0, s.irq - 1) }));
+    const held = this.mustHeld(states);
+    const irqOff = states.length > 0 && states.every((s) => s.irq > 0);
+    const alloc = ALLOCATORS[name];
+    if (alloc) {
+      const args = splitArgs(argText);
+      const lhs = /([A-Za-z_][\w]*(?:(?:->|\.)[A-Za-z_]\w*|\[[^\]]*\])*)\s*=\s*(?:\([^()]*\)\s*)?$/.exec(m.slice(stmtStart, c.start));
+      this.events.push({
+        k: 'alloc', fn: name, at, held, irqOff,
+        gfp: alloc.gfpArg !== undefined && alloc.gfpArg >= 0 ? args[alloc.gfpArg] : undefined,
+        cache: alloc.cacheArg !== undefined ? args[alloc.cacheArg] : undefined,
+        checked: /\bif\s*\(\s*$|!\s*$|\(\s*!?\s*$/.test(m.slice(Math.max(stmtStart, c.start - 20), c.start)) && m.slice(stmtStart, c.start).includes('if'),
+        assignedTo: lhs ? lhs[1].replace(/\s+/g, '') : undefined,
+      });
+      return states;
+    }
+    const free = FREES[name];
+    if (free) {
+      const args = splitArgs(argText);
+      this.events.push({ k: 'free', fn: name, at, held, irqOff, cache: free.cacheArg !== undefined ? args[free.cacheArg] : undefined, arg: args[free.cacheArg !== undefined ? free.cacheArg + 1 : 0] });
+      return states;
+    }
+    const args = argText.length > 400 ? [] : splitArgs(argText).map((a) => a.replace(/\s+/g, ' ').slice(0, 80));
+    this.events.push({ k: 'call', fn: name, at, held, irqOff, args });
+    return states;
+  }
+
+  private mustHeld(states: St[]): number[] {
+    const i = intersect(states);
+    return [...i.held, ...i.guards];
+  }
+
+  private pushLockEvent(idx: number, op: LockOp, at: Span, states: St[], guard: boolean, fn: string): void {
+    if (!this.lockTakenAt.has(idx)) this.lockTakenAt.set(idx, at);
+    this.events.push({
+      k: 'lock', fn, lock: idx, kind: op.kind, irq: op.irq, read: op.read, trylock: !!op.conditional,
+      guard, at, held: this.mustHeld(states), irqOff: states.length > 0 && states.every((s) => s.irq > 0),
+    });
+  }
+
+  private pushUnlockEvent(idx: number, op: LockOp, at: Span, states: St[], fn: string): void {
+    const held = this.mustHeld(states);
+    this.events.push({ k: 'unlock', fn, lock: idx, kind: op.kind, irq: op.irq, at, held, irqOff: states.every((s) => s.irq > 0) });
+    if (states.length > 0 && states.every((s) => !s.held.includes(idx))) {
+      this.addImbalance({ kind: 'unheld', lock: idx, at });
+    }
+  }
+
+  private checkReturn(states: St[], start: number, end: number): void {
+    for (const s of states) {
+      for (const idx of s.held) {
+        this.addImbalance({ kind: 'leak', lock: idx, at: this.src.span(start, end), takenAt: this.lockTakenAt.get(idx) });
+      }
+    }
+  }
+
+  private addImbalance(i: Imbalance): void {
+    const k = `${i.kind}:${i.lock}:${i.at[0]}`;
+    if (this.imbalanceKeys.has(k)) return;
+    this.imbalanceKeys.add(k);
+    this.imbalances.push(i);
+  }
+
+  private lockIndex(arg: string): number {
+    const text = normalizeLockText(arg);
+    let idx = this.lockIdx.get(text);
+    if (idx === undefined) {
+      idx = this.locks.length;
+      this.locks.push(lockRef(arg, this.scope));
+      this.lockIdx.set(text, idx);
+    }
+    return idx;
+  }
+
+  /** An allocation counts as checked when its result is tested later in the function. */
+  private markChecked(body: SyntaxNode): void {
+    const text = this.src.masked.slice(body.startIndex, body.endIndex);
+    for (const e of this.events) {
+      if (e.k !== 'alloc' || e.checked || !e.assignedTo) continue;
+      const v = e.assignedTo.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/->/g, '\\s*->\\s*');
+      const re = new RegExp(`(?:!\\s*(?:\\(\\s*)?${v}\\b|\\b${v}\\s*==\\s*NULL|IS_ERR(?:_OR_NULL)?\\s*\\(\\s*${v}\\s*\\)|\\bif\\s*\\(\\s*(?:unlikely\\s*\\(\\s*)?${v}\\s*\\)|\\b${v}\\s*[<!]=?\\s*0)`);
+      if (re.test(text)) e.checked = true;
+    }
+  }
+}
+
+function findFunctionDeclarator(n: SyntaxNode): SyntaxNode | undefined {
+  let cur: SyntaxNode | null = n;
+  for (let i = 0; cur && i < 8; i++) {
+    if (cur.type === 'function_declarator') {
+      // int (*fn(void))(int) — the outer one declares a pointer-returning function; take the innermost with an identifier.
+      const inner = cur.childForFieldName('declarator');
+      if (inner && (inner.type === 'identifier' || inner.type === 'field_identifier')) return cur;
+      cur = inner;
+      continue;
+    }
+    cur = cur.childForFieldName('declarator') ?? cur.namedChild(0);
+  }
+  return undefined;
+}
+
+function innermostIdentifier(n: SyntaxNode): SyntaxNode | undefined {
+  if (n.type === 'identifier' || n.type === 'field_identifier') return n;
+  const d = n.childForFieldName('declarator') ?? n.namedChild(0);
+  return d ? innermostIdentifier(d) : undefined;
+}

@@ -1,0 +1,132 @@
+/**
+ * Reduce a lock argument expression to a LockRef: the base object's struct
+ * type (when the declarations tell it) and the field path, so the index can
+ * name the class like lockdep does (`struct_type.field`), whichever variable
+ * reaches the lock.
+ */
+import type { LockRef } from './types';
+
+/** Variable name -> type text, for the function being read (params, locals, globals). */
+export type TypeScope = (name: string) => { type: string; local: boolean } | undefined;
+
+const PERCPU_WRAPPERS = /^(?:this_cpu_ptr|raw_cpu_ptr|per_cpu_ptr|per_cpu|this_cpu_read|get_cpu_ptr|READ_ONCE|rcu_dereference(?:_protected|_raw|_check)?)\s*\(/;
+
+/** `struct foo *` -> `foo`; `spinlock_t` -> `spinlock_t`. */
+export function structName(type: string): string | undefined {
+  const t = type.replace(/\b(const|volatile|__rcu|__percpu|__iomem|__user|static|extern|unsigned|signed)\b/g, ' ').replace(/[*\s]+/g, ' ').trim();
+  const m = /^(?:struct|union)\s+([A-Za-z_]\w*)/.exec(t);
+  if (m) return m[1];
+  if (/^[A-Za-z_]\w*$/.test(t)) return t;
+  return undefined;
+}
+
+export function normalizeLockText(arg: string): string {
+  let s = arg.replace(/\s+/g, '');
+  // Strip one layer of outer parentheses and a leading '&'.
+  for (let i = 0; i < 3; i++) {
+    if (s.startsWith('&')) s = s.slice(1);
+    if (s.startsWith('(') && closingOf(s, 0) === s.length - 1) s = s.slice(1, -1);
+  }
+  return s;
+}
+
+function closingOf(s: string, open: number): number {
+  let d = 0;
+  for (let i = open; i < s.length; i++) {
+    if (s[i] === '(') d++;
+    else if (s[i] === ')') {
+      d--;
+      if (d === 0) return i;
+    }
+  }
+  return -1;
+}
+
+export function lockRef(arg: string, scope: TypeScope): LockRef {
+  const text = normalizeLockText(arg);
+  const ref: LockRef = { text, fields: [] };
+  let rest = text;
+  // Base: container_of(p, struct foo, member) / wrappers / (*x) / identifier / call
+  const co = /^container_of(?:_const)?\(/.exec(rest);
+  if (co) {
+    const close = closingOf(rest, co[0].length - 1);
+    if (close > 0) {
+      const inner = rest.slice(co[0].length, close);
+      const parts = splitTop(inner);
+      if (parts.length === 3) ref.baseType = structName(parts[1]);
+      rest = rest.slice(close + 1);
+      return withFields(ref, rest);
+    }
+  }
+  const w = PERCPU_WRAPPERS.exec(rest);
+  if (w) {
+    const close = closingOf(rest, w[0].length - 1);
+    if (close > 0) {
+      const inner = splitTop(rest.slice(w[0].length, close))[0] ?? '';
+      const innerRef = lockRef(inner, scope);
+      const tail = rest.slice(close + 1);
+      const merged: LockRef = { ...innerRef, text };
+      return withFields(merged, tail, innerRef.fields);
+    }
+  }
+  let m = /^\(\*([A-Za-z_]\w*)\)/.exec(rest);
+  if (!m) m = /^\**([A-Za-z_]\w*)/.exec(rest);
+  if (!m) return ref;
+  const base = m[1];
+  rest = rest.slice(m[0].length);
+  if (rest.startsWith('(')) {
+    // A call: its return type is not known here.
+    const close = closingOf(rest, 0);
+    ref.symbol = undefined;
+    ref.baseType = `${base}()`;
+    return withFields(ref, close > 0 ? rest.slice(close + 1) : '');
+  }
+  // Array subscripts on the base: foo[i].lock
+  rest = rest.replace(/^(\[[^\]]*\])+/, '');
+  const decl = scope(base);
+  if (rest === '') {
+    ref.symbol = base;
+    ref.local = decl?.local ?? false;
+    return ref;
+  }
+  if (decl) {
+    ref.baseType = structName(decl.type);
+  } else {
+    ref.symbol = base;
+  }
+  return withFields(ref, rest);
+}
+
+function withFields(ref: LockRef, tail: string, prefix: string[] = []): LockRef {
+  const fields = [...prefix];
+  const re = /^(?:->|\.)([A-Za-z_]\w*)(?:\[[^\]]*\])*/;
+  let rest = tail;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(rest)) !== null) {
+    fields.push(m[1]);
+    rest = rest.slice(m[0].length);
+  }
+  ref.fields = fields;
+  if (fields.length) {
+    // A field of an unknown global symbol: keep the symbol as base so the name stays specific.
+    if (!ref.baseType && ref.symbol) ref.baseType = undefined;
+  }
+  return ref;
+}
+
+function splitTop(s: string): string[] {
+  const out: string[] = [];
+  let d = 0;
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '(' || c === '[' || c === '{') d++;
+    else if (c === ')' || c === ']' || c === '}') d--;
+    else if (c === ',' && d === 0) {
+      out.push(s.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(s.slice(start));
+  return out;
+}

@@ -1,0 +1,117 @@
+/** Per-file facts: a pure function of one file's text, cacheable by content hash. */
+import type { LockKind, IrqMode } from '../kb/locks';
+
+/** 0-based [line, col, endLine, endCol], like LSP positions. */
+export type Span = [number, number, number, number];
+
+/** A lock expression reduced to what the index needs to name its class. */
+export interface LockRef {
+  /** Expression as written, without a leading '&' ("f->lock"). */
+  text: string;
+  /** Struct type of the base object when known ("foo" for struct foo *f). */
+  baseType?: string;
+  /** Field path from the base ("inner", "lock"). Empty for a plain variable. */
+  fields: string[];
+  /** Plain identifier (global or local variable holding the lock). */
+  symbol?: string;
+  /** The symbol is a local variable or a parameter of the function. */
+  local?: boolean;
+}
+
+export type FnEvent =
+  | { k: 'lock'; fn: string; lock: number; kind: LockKind; irq: IrqMode; read?: boolean; trylock?: boolean; guard?: boolean; at: Span; held: number[]; irqOff: boolean }
+  | { k: 'unlock'; fn: string; lock: number; kind: LockKind; irq: IrqMode; at: Span; held: number[]; irqOff: boolean }
+  | { k: 'alloc'; fn: string; gfp?: string; cache?: string; at: Span; held: number[]; irqOff: boolean; checked: boolean; assignedTo?: string }
+  | { k: 'free'; fn: string; cache?: string; arg?: string; at: Span; held: number[]; irqOff: boolean }
+  | { k: 'call'; fn: string; at: Span; held: number[]; irqOff: boolean; args: string[] };
+
+/** A lock-balance problem found on some path of a function. */
+export interface Imbalance {
+  /** 'leak' = held at a return; 'unheld' = released while not held. */
+  kind: 'leak' | 'unheld';
+  lock: number;
+  at: Span;
+  /** Where the lock was taken, for 'leak'. */
+  takenAt?: Span;
+}
+
+export interface FunctionFacts {
+  name: string;
+  isStatic: boolean;
+  at: Span;
+  nameAt: Span;
+  /** Return type text ("void", "int"). */
+  returns: string;
+  params: { name: string; type: string }[];
+  /** Lock references used by events; events point into this by index. */
+  locks: LockRef[];
+  events: FnEvent[];
+  imbalances: Imbalance[];
+  /** Returns a value on some failure path (a `return -E...`/`return err` statement). */
+  returnsError: boolean;
+}
+
+export type CtorRef =
+  | { kind: 'none' }
+  | { kind: 'function'; name: string; at: Span }
+  | { kind: 'indirect'; expr: string; why: string; at: Span };
+
+export interface CacheCreation {
+  /** API used: kmem_cache_create, kmem_cache_create_usercopy, __kmem_cache_create_args, KMEM_CACHE... */
+  api: string;
+  form: 'legacy5' | 'usercopy7' | 'args' | 'macro';
+  name: string;
+  size: string;
+  align?: string;
+  flags: string;
+  ctor: CtorRef;
+  dtor: CtorRef;
+  /** The variable or lvalue that receives the cache ("mm_cachep", "s->cache"). */
+  assignedTo?: string;
+  /** Enclosing function. */
+  inFunction?: string;
+  at: Span;
+  nameAt: Span;
+  /** Where the kmem_cache_args initialiser is, when a variable was used. */
+  argsAt?: Span;
+}
+
+export interface StructFacts {
+  name: string;
+  /** field -> type text ("spinlock_t", "struct list_head", "struct bar"). */
+  fields: Record<string, string>;
+  at: Span;
+}
+
+export interface GlobalLock {
+  name: string;
+  kind: LockKind;
+  isStatic: boolean;
+  at: Span;
+}
+
+export interface IgnoreDirective {
+  /** Rule ids; empty = all rules. */
+  rules: string[];
+  /** 0-based line the directive applies to. */
+  line: number;
+  /** Applies to the whole enclosing function when written on the line of its name or above its body. */
+  scope: 'line' | 'next-line' | 'function';
+}
+
+export interface FileFacts {
+  version: number;
+  path: string;
+  functions: FunctionFacts[];
+  caches: CacheCreation[];
+  structs: StructFacts[];
+  globalLocks: GlobalLock[];
+  /** File-scope variables: name -> type text (for lock symbols and cache pointers). */
+  globals: Record<string, { type: string; isStatic: boolean }>;
+  ignores: IgnoreDirective[];
+  /** Parse quality: count of ERROR nodes; a message when the file could not be read or parsed. */
+  errorNodes: number;
+  problem?: string;
+}
+
+export const FACTS_VERSION = 1;

@@ -1,0 +1,209 @@
+/**
+ * The set of files the engine knows and the facts loaded for them. Loading is
+ * demand-driven on big trees: a text pre-scan of every file (in workers,
+ * cached by path+mtime+size) says where caches are created and where each
+ * function and struct is defined; only the files an analysis needs are parsed.
+ * Open editor buffers (overlays) take the place of the files on disk.
+ */
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { Config } from '../config/config';
+import { extractFacts } from '../facts/extract';
+import type { FileFacts } from '../facts/types';
+import { discover, globToRegExp } from '../scan/files';
+import { Prescan, prescanBuffer } from '../scan/prescan';
+import { Pool } from '../engine/pool';
+import { ENGINE_CACHE_KEY, FactsOut, PrescanOut } from '../engine/tasks';
+
+export interface Problem {
+  path: string;
+  message: string;
+}
+
+export interface ProjectOptions {
+  roots: string[];
+  config: Config;
+  jobs?: number;
+  /** Where content-hash caches live; undefined = no cache. */
+  cacheDir?: string;
+  onProgress?: (phase: string, done: number, total: number) => void;
+  /** At most this many files: parse everything (exact); above it, parse on demand. */
+  fullThreshold?: number;
+}
+
+export function defaultCacheDir(): string {
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'slabcheck');
+}
+
+export class Project {
+  files: string[] = [];
+  prescan = new Map<string, Prescan>();
+  facts = new Map<string, FileFacts>();
+  problems: Problem[] = [];
+  overlays = new Map<string, string>();
+  defIndex = new Map<string, string[]>();
+  structIndex = new Map<string, string[]>();
+  readonly pool: Pool;
+  stats = { prescanned: 0, prescanCached: 0, parsed: 0, factsCached: 0 };
+  private failed = new Set<string>();
+
+  constructor(public opts: ProjectOptions) {
+    this.pool = new Pool(Math.max(1, opts.jobs ?? Math.min(os.cpus().length, 4)));
+  }
+
+  get config(): Config {
+    return this.opts.config;
+  }
+
+  get demandDriven(): boolean {
+    return this.files.length > (this.opts.fullThreshold ?? 1500);
+  }
+
+  private prescanCacheFile(): string | undefined {
+    if (!this.opts.cacheDir) return undefined;
+    const key = crypto.createHash('sha1').update(ENGINE_CACHE_KEY).update(this.opts.roots.map((r) => path.resolve(r)).join('\0')).digest('hex').slice(0, 16);
+    return path.join(this.opts.cacheDir, `prescan-${key}.json`);
+  }
+
+  /** Discover the files and pre-scan them. */
+  async load(): Promise<void> {
+    const cfg = this.config;
+    const d = discover(this.opts.roots, { include: cfg.include.map(globToRegExp), exclude: cfg.exclude.map(globToRegExp) });
+    this.files = d.files;
+    this.problems.push(...d.problems);
+    const cacheFile = this.prescanCacheFile();
+    let cached: Record<string, Prescan> = {};
+    if (cacheFile) {
+      try {
+        cached = JSON.parse(fs.readFileSync(cacheFile, 'utf8'));
+      } catch {
+        cached = {};
+      }
+    }
+    const todo: string[] = [];
+    for (const f of this.files) {
+      const c = cached[f];
+      if (c && !c.skipped) {
+        let st: fs.Stats | undefined;
+        try {
+          st = fs.statSync(f);
+        } catch {
+          st = undefined;
+        }
+        if (st && st.size === c.size && st.mtimeMs === c.mtimeMs) {
+          this.prescan.set(f, c);
+          this.stats.prescanCached++;
+          continue;
+        }
+      }
+      todo.push(f);
+    }
+    const out = await this.pool.map<PrescanOut>('prescan', todo, cfg.maxFileSize, undefined,
+      (done, total) => this.opts.onProgress?.('scan', done, total), 256);
+    for (const r of out) {
+      if (r.prescan) {
+        this.prescan.set(r.path, r.prescan);
+        if (r.prescan.skipped) this.problems.push({ path: r.path, message: r.prescan.skipped });
+      } else if (r.problem) this.problems.push({ path: r.path, message: r.problem });
+    }
+    this.stats.prescanned = todo.length;
+    this.rebuildIndexes();
+    if (cacheFile && todo.length) {
+      const obj: Record<string, Prescan> = {};
+      for (const [p, v] of this.prescan) obj[p] = v;
+      try {
+        fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
+        fs.writeFileSync(cacheFile, JSON.stringify(obj));
+      } catch {
+        /* cache is optional */
+      }
+    }
+    this.files = this.files.filter((f) => this.prescan.has(f) && !this.prescan.get(f)!.skipped);
+    if (!this.demandDriven) await this.ensureFacts(this.files);
+  }
+
+  rebuildIndexes(): void {
+    this.defIndex.clear();
+    this.structIndex.clear();
+    for (const [p, s] of this.prescan) {
+      for (const d of s.defs) push(this.defIndex, d, p);
+      for (const d of s.structs) push(this.structIndex, d, p);
+    }
+  }
+
+  /** Make sure facts are loaded for these files (parsing in workers, cached by content hash). */
+  async ensureFacts(paths: string[]): Promise<void> {
+    const need = [...new Set(paths)].filter((p) => !this.facts.has(p) && !this.failed.has(p));
+    const fromOverlay = need.filter((p) => this.overlays.has(p));
+    for (const p of fromOverlay) this.setFactsFromText(p, this.overlays.get(p)!);
+    const onDisk = need.filter((p) => !this.overlays.has(p));
+    if (!onDisk.length) return;
+    const out = await this.pool.map<FactsOut>('facts', onDisk, this.config.maxFileSize, this.opts.cacheDir,
+      (done, total) => this.opts.onProgress?.('parse', done, total), 16);
+    for (const r of out) {
+      if (r.facts) {
+        this.facts.set(r.path, r.facts);
+        if (r.fromCache) this.stats.factsCached++;
+        else this.stats.parsed++;
+      } else {
+        this.failed.add(r.path);
+        if (r.problem) this.problems.push({ path: r.path, message: r.problem });
+      }
+    }
+  }
+
+  /** An editor buffer or a changed file: re-extract its facts from text. */
+  setFactsFromText(p: string, text: string): FileFacts {
+    const facts = extractFacts(p, text);
+    this.facts.set(p, facts);
+    this.failed.delete(p);
+    const buf = Buffer.from(text);
+    const pre = prescanBuffer(buf, buf.length, Date.now(), Number.MAX_SAFE_INTEGER);
+    const old = this.prescan.get(p);
+    this.prescan.set(p, pre);
+    if (!this.files.includes(p)) this.files.push(p);
+    if (!old || old.defs.join() !== pre.defs.join() || old.structs.join() !== pre.structs.join()) this.rebuildIndexes();
+    return facts;
+  }
+
+  forget(p: string): void {
+    this.facts.delete(p);
+    this.prescan.delete(p);
+    this.overlays.delete(p);
+    this.files = this.files.filter((f) => f !== p);
+    this.rebuildIndexes();
+  }
+
+  /** Files whose text contains every one of the words (read from disk; used for targeted searches). */
+  async filesMentioning(words: string[], candidates: string[] = this.files): Promise<string[]> {
+    const out: string[] = [];
+    for (const f of candidates) {
+      const text = this.overlays.get(f);
+      let buf: Buffer | undefined;
+      if (text === undefined) {
+        try {
+          buf = fs.readFileSync(f);
+        } catch {
+          continue;
+        }
+      }
+      const hay = buf ?? Buffer.from(text!);
+      if (words.every((w) => hay.indexOf(w) >= 0)) out.push(f);
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}
+
+function push(m: Map<string, string[]>, k: string, v: string): void {
+  const a = m.get(k);
+  if (a) {
+    if (!a.includes(v)) a.push(v);
+  } else m.set(k, [v]);
+}

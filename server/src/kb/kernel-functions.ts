@@ -1,0 +1,87 @@
+/**
+ * Kernel functions whose effect we know without reading their bodies: the
+ * locks they take inside, whether they may sleep. These win over what a body
+ * analysis of the same function would find, so the analysis stays demand
+ * driven and does not need mm/ or kernel/ parsed. Each fact cites its source.
+ */
+import type { LockKind } from './locks';
+
+export interface InternalLock {
+  lock: string;
+  kind: LockKind;
+  irq: 'none' | 'irq' | 'irqsave' | 'bh';
+  /** The lock may be taken (a slow path), not always. */
+  maybe?: boolean;
+  /** Known to be a leaf: nothing is acquired while it is held. */
+  leaf?: boolean;
+  /** Known to be not a leaf, and why (shown in evidence). */
+  nonLeafBecause?: string;
+}
+
+export interface KernelFunctionFact {
+  locks?: InternalLock[];
+  maySleep?: boolean;
+  source: string;
+}
+
+const LIST_LOCK: InternalLock = {
+  lock: 'kmem_cache_node.list_lock', kind: 'spin', irq: 'irqsave', maybe: true,
+  nonLeafBecause: 'SLUB takes other locks on some paths while holding list_lock, e.g. slab_lock() in free_debug_processing() (Harry Yoo in the destructor RFC thread, seeds/000: "slab takes list_lock, and it is not a leaf spinlock")',
+};
+const PCPU_LOCK: InternalLock = { lock: 'pcpu_lock', kind: 'spin', irq: 'irqsave', leaf: true };
+const PCPU_ALLOC_MUTEX: InternalLock = { lock: 'pcpu_alloc_mutex', kind: 'mutex', irq: 'none' };
+
+export const KERNEL_FUNCTIONS: Readonly<Record<string, KernelFunctionFact>> = {
+  // mm/slub.c: freeing may move a slab between lists under n->list_lock.
+  kmem_cache_free: { locks: [LIST_LOCK], source: 'mm/slub.c: __slab_free() takes n->list_lock when a slab changes state' },
+  kmem_cache_free_bulk: { locks: [LIST_LOCK], source: 'mm/slub.c: __slab_free()' },
+  kfree: { locks: [LIST_LOCK], source: 'mm/slub.c: kfree() -> slab_free() -> __slab_free()' },
+  kvfree: { locks: [LIST_LOCK], maySleep: false, source: 'mm/util.c: kvfree() -> kfree()/vfree()' },
+  kfree_sensitive: { locks: [LIST_LOCK], source: 'mm/slab_common.c' },
+  kmem_cache_alloc: { locks: [LIST_LOCK], source: 'mm/slub.c: ___slab_alloc() -> get_partial_node() takes n->list_lock' },
+  kmalloc: { locks: [LIST_LOCK], source: 'mm/slub.c' },
+  kzalloc: { locks: [LIST_LOCK], source: 'mm/slub.c' },
+  // mm/percpu.c (6.12): pcpu_alloc() takes pcpu_alloc_mutex for !atomic gfp, then pcpu_lock irqsave.
+  alloc_percpu: { locks: [PCPU_ALLOC_MUTEX, PCPU_LOCK], maySleep: true, source: 'mm/percpu.c: pcpu_alloc() mutex_lock_killable(&pcpu_alloc_mutex); spin_lock_irqsave(&pcpu_lock)' },
+  __alloc_percpu: { locks: [PCPU_ALLOC_MUTEX, PCPU_LOCK], maySleep: true, source: 'mm/percpu.c: pcpu_alloc()' },
+  alloc_percpu_gfp: { locks: [PCPU_ALLOC_MUTEX, PCPU_LOCK], source: 'mm/percpu.c: pcpu_alloc(); the mutex only for sleeping gfp' },
+  __alloc_percpu_gfp: { locks: [PCPU_ALLOC_MUTEX, PCPU_LOCK], source: 'mm/percpu.c: pcpu_alloc()' },
+  // free_percpu takes only pcpu_lock (irqsave); Harry Yoo, RFC thread: "it seems to be a leaf spinlock".
+  free_percpu: { locks: [PCPU_LOCK], maySleep: false, source: 'mm/percpu.c: free_percpu() spin_lock_irqsave(&pcpu_lock); leaf per the destructor RFC thread (seeds/000)' },
+  percpu_counter_init: { locks: [PCPU_ALLOC_MUTEX, PCPU_LOCK, { lock: 'percpu_counters_lock', kind: 'spin', irq: 'irqsave', leaf: true }], source: 'lib/percpu_counter.c: __percpu_counter_init_many() -> __alloc_percpu_gfp(); list add under percpu_counters_lock' },
+  percpu_counter_destroy: { locks: [{ lock: 'percpu_counters_lock', kind: 'spin', irq: 'irqsave', leaf: true }, PCPU_LOCK], maySleep: false, source: 'lib/percpu_counter.c: percpu_counter_destroy_many()' },
+  vfree: { maySleep: true, source: 'mm/vmalloc.c: vfree() may sleep (might_sleep() unless in interrupt, then deferred)' },
+  vmalloc: { maySleep: true, source: 'mm/vmalloc.c' },
+  synchronize_rcu: { maySleep: true, source: 'kernel/rcu/tree.c' },
+  synchronize_srcu: { maySleep: true, source: 'kernel/rcu/srcutree.c' },
+  msleep: { maySleep: true, source: 'kernel/time/sleep_timeout.c' },
+  ssleep: { maySleep: true, source: 'include/linux/delay.h' },
+  usleep_range: { maySleep: true, source: 'kernel/time/sleep_timeout.c' },
+  schedule: { maySleep: true, source: 'kernel/sched/core.c' },
+  schedule_timeout: { maySleep: true, source: 'kernel/time/sleep_timeout.c' },
+  cond_resched: { maySleep: true, source: 'include/linux/sched.h' },
+  might_sleep: { maySleep: true, source: 'include/linux/kernel.h' },
+  wait_for_completion: { maySleep: true, source: 'kernel/sched/completion.c' },
+  wait_event: { maySleep: true, source: 'include/linux/wait.h' },
+  wait_event_interruptible: { maySleep: true, source: 'include/linux/wait.h' },
+  flush_work: { maySleep: true, source: 'kernel/workqueue.c' },
+  flush_workqueue: { maySleep: true, source: 'kernel/workqueue.c' },
+  cancel_work_sync: { maySleep: true, source: 'kernel/workqueue.c' },
+  cancel_delayed_work_sync: { maySleep: true, source: 'kernel/workqueue.c' },
+  rcu_barrier: { maySleep: true, source: 'kernel/rcu/tree.c' },
+  copy_from_user: { maySleep: true, source: 'include/linux/uaccess.h (may fault)' },
+  copy_to_user: { maySleep: true, source: 'include/linux/uaccess.h (may fault)' },
+  get_user: { maySleep: true, source: 'arch uaccess.h (may fault)' },
+  put_user: { maySleep: true, source: 'arch uaccess.h (may fault)' },
+  kthread_stop: { maySleep: true, source: 'kernel/kthread.c' },
+  vunmap: { maySleep: true, source: 'mm/vmalloc.c' },
+  kmem_cache_destroy: { maySleep: true, source: 'mm/slab_common.c: takes slab_mutex' },
+  kmem_cache_create: { maySleep: true, source: 'mm/slab_common.c: takes slab_mutex' },
+};
+
+/** Lock classes known to the knowledge base, with leaf facts. */
+export function knownLockFacts(): Map<string, InternalLock> {
+  const m = new Map<string, InternalLock>();
+  for (const f of Object.values(KERNEL_FUNCTIONS)) for (const l of f.locks ?? []) if (!m.has(l.lock)) m.set(l.lock, l);
+  return m;
+}

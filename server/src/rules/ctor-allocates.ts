@@ -1,0 +1,42 @@
+import type { Rule } from './types';
+import { fromChain } from './types';
+
+export const ctorAllocates: Rule = {
+  meta: {
+    id: 'ctor-allocates',
+    defaultSeverity: 'warning',
+    description: 'A slab constructor allocates memory (an error when it allocates from its own cache).',
+    semantics: 'any',
+    explanation: [
+      'A constructor runs inside `kmem_cache_alloc()` for every object of a new slab, with the caller\'s locks held and the caller\'s gfp.',
+      'Allocating from the *same* cache recurses into slab growth (Harry Yoo: "It\'d be fine as long as ->ctor does not allocate objects from',
+      'the same cache (and of course it should not)").',
+      '',
+      'Under **mainline** semantics the ctor is `void (*)(void *)` and cannot report failure, so any allocation in it can fail silently: a warning.',
+      'Under the **destructor RFC** the ctor returns `int` and may fail; an allocation is fine when its result is checked and the failure returned',
+      '(reviewers asked for a gfp argument so the ctor can honour the caller\'s context).',
+      '',
+      '**Fix:** check the allocation and return -ENOMEM (RFC semantics), or move the allocation out of the constructor.',
+    ].join('\n'),
+  },
+  check(ctx, cache) {
+    if (!cache.ctor) return;
+    const fn = cache.ctor.fn;
+    const own = cache.creation.assignedTo?.replace(/\s+/g, '');
+    for (const a of ctx.analysis.summary(cache.ctor).allocs) {
+      const loc = fromChain(a.chain);
+      if (own && a.cache && (a.cache.replace(/\s+/g, '') === own || a.cache.split(/->|\./).pop() === own.split(/->|\./).pop())) {
+        ctx.report({ ...loc, severity: 'error', message: `constructor ${fn.name}() allocates from its own cache ${own}: slab growth recurses into itself`, cache: cache.creation.name });
+        continue;
+      }
+      if (ctx.semantics === 'dtor-rfc') {
+        const direct = a.chain.length === 1;
+        if (direct && a.checked && fn.returnsError) continue;
+        if (!direct) continue; // callee checks are the callee's business; its failure must reach us as a return value
+        ctx.report({ ...loc, message: `constructor ${fn.name}() allocates with ${a.fn}() but ${a.checked ? 'does not return the failure' : 'does not check the result'}; under the destructor RFC a ctor must return an error when it cannot construct`, cache: cache.creation.name });
+      } else {
+        ctx.report({ ...loc, message: `constructor ${fn.name}() allocates with ${a.fn}(); a mainline ctor cannot fail, so the failure is lost`, cache: cache.creation.name });
+      }
+    }
+  },
+};

@@ -1,0 +1,25 @@
+/** Every rule, in the order findings are listed. */
+import { ctorAllocates } from './ctor-allocates';
+import { ctorDtorPairing } from './ctor-dtor-pairing';
+import { ctorLockInversion } from './ctor-lock-inversion';
+import { ctorMaySleepInAtomic } from './ctor-may-sleep-in-atomic';
+import { dtorAllocates } from './dtor-allocates';
+import { dtorFreesToSlab } from './dtor-frees-to-slab';
+import { dtorIrqUnsafeLock } from './dtor-irq-unsafe-lock';
+import { dtorMaySleep } from './dtor-may-sleep';
+import { dtorNonLeafLock } from './dtor-non-leaf-lock';
+import { dtorReclaimDeadlock } from './dtor-reclaim-deadlock';
+import { dtorSleepingLock } from './dtor-sleeping-lock';
+import { lockImbalance } from './lock-imbalance';
+import type { Rule } from './types';
+
+export const RULES: Rule[] = [
+  dtorNonLeafLock, dtorSleepingLock, dtorMaySleep, dtorAllocates, dtorFreesToSlab, dtorIrqUnsafeLock, dtorReclaimDeadlock,
+  ctorAllocates, ctorMaySleepInAtomic, ctorDtorPairing, ctorLockInversion, lockImbalance,
+];
+
+export const RULE_IDS = RULES.map((r) => r.meta.id);
+
+export function ruleById(id: string): Rule | undefined {
+  return RULES.find((r) => r.meta.id === id);
+}

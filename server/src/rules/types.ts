@@ -1,0 +1,61 @@
+/** The shape every rule module has (after ESLint: meta + one check function). */
+import type { Semantics, SeverityName } from '../config/config';
+import type { Analysis, CacheInfo, Step } from '../index/analysis';
+import type { Span } from '../facts/types';
+
+export type Severity = 'error' | 'warning' | 'info' | 'hint';
+
+export interface RuleMeta {
+  id: string;
+  defaultSeverity: Severity;
+  /** One line, shown in lists. */
+  description: string;
+  /** Markdown shown on hover: what, why (from the linux-mm discussions), how to fix. */
+  explanation: string;
+  /** Rules about destructors only apply under the destructor-RFC semantics. */
+  semantics: Semantics | 'any';
+}
+
+export interface TextEdit {
+  file: string;
+  span: Span;
+  newText: string;
+}
+
+export interface Fix {
+  title: string;
+  edits: TextEdit[];
+}
+
+export interface Finding {
+  rule: string;
+  severity: Severity;
+  message: string;
+  file: string;
+  span: Span;
+  /** Evidence chain: the call path to the lock, where the lock nests another... */
+  related: Step[];
+  /** Name of the cache the finding is about. */
+  cache?: string;
+  fixes?: Fix[];
+}
+
+export interface RuleContext {
+  analysis: Analysis;
+  semantics: Semantics;
+  report(f: Omit<Finding, 'severity' | 'rule'> & { severity?: Severity }): void;
+}
+
+export interface Rule {
+  meta: RuleMeta;
+  check(ctx: RuleContext, cache: CacheInfo): Promise<void> | void;
+}
+
+export function severityOf(rule: RuleMeta, configured: Record<string, SeverityName>): Severity | 'off' {
+  return configured[rule.id] ?? rule.defaultSeverity;
+}
+
+/** The primary location and evidence of a chain: the first step is in the ctor/dtor itself. */
+export function fromChain(chain: Step[]): { file: string; span: Span; related: Step[] } {
+  return { file: chain[0].file, span: chain[0].span, related: chain.slice(1).length ? chain.slice(1) : [] };
+}
