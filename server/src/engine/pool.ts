@@ -28,7 +28,6 @@ export class Pool {
         for (const p of this.pending.values()) p.reject(e);
         this.pending.clear();
       });
-      w.unref();
       this.workers.push(w);
     }
   }
@@ -44,13 +43,13 @@ export class Pool {
   /** Run a task over files, chunked across workers; `onChunk` reports progress. */
   async map<T extends PrescanOut | FactsOut>(
     kind: Task['kind'], files: string[], maxBytes: number, cacheDir: string | undefined,
-    onChunk?: (done: number, total: number) => void, chunkSize = 64,
+    onChunk?: (done: number, total: number) => void, chunkSize = 64, focus?: 'creations',
   ): Promise<T[]> {
     if (this.size <= 1 || files.length < 48) {
       const out: T[] = [];
       for (let i = 0; i < files.length; i += chunkSize) {
         const part = files.slice(i, i + chunkSize);
-        out.push(...((kind === 'prescan' ? runPrescan(part, maxBytes) : runFacts(part, maxBytes, cacheDir)) as T[]));
+        out.push(...((kind === 'prescan' ? runPrescan(part, maxBytes) : runFacts(part, maxBytes, cacheDir, focus)) as T[]));
         onChunk?.(Math.min(files.length, i + chunkSize), files.length);
       }
       return out;
@@ -64,7 +63,7 @@ export class Pool {
     const loop = async (w: Worker) => {
       while (next < chunks.length) {
         const idx = next++;
-        results[idx] = await this.run<T[]>(w, { kind, files: chunks[idx], maxBytes, cacheDir } as Task);
+        results[idx] = await this.run<T[]>(w, { kind, files: chunks[idx], maxBytes, cacheDir, focus } as Task);
         done += chunks[idx].length;
         onChunk?.(done, files.length);
       }

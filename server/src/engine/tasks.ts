@@ -8,7 +8,7 @@ import { readSource } from './read-source';
 
 export type Task =
   | { kind: 'prescan'; files: string[]; maxBytes: number }
-  | { kind: 'facts'; files: string[]; maxBytes: number; cacheDir?: string };
+  | { kind: 'facts'; files: string[]; maxBytes: number; cacheDir?: string; focus?: 'creations' };
 
 export type PrescanOut = { path: string; prescan?: Prescan; problem?: string };
 export type FactsOut = { path: string; facts?: FileFacts; hash?: string; problem?: string; fromCache?: boolean };
@@ -46,11 +46,11 @@ export function contentHash(buf: Buffer): string {
   return crypto.createHash('sha1').update(ENGINE_CACHE_KEY).update(buf).digest('hex');
 }
 
-function cachePath(cacheDir: string, hash: string): string {
-  return `${cacheDir}/facts/${hash.slice(0, 2)}/${hash}.json`;
+function cachePath(cacheDir: string, hash: string, focus?: string): string {
+  return `${cacheDir}/facts/${hash.slice(0, 2)}/${hash}${focus ? `.${focus}` : ''}.json`;
 }
 
-export function runFacts(files: string[], maxBytes: number, cacheDir?: string): FactsOut[] {
+export function runFacts(files: string[], maxBytes: number, cacheDir?: string, focus?: 'creations'): FactsOut[] {
   const out: FactsOut[] = [];
   for (const path of files) {
     const r = readSource(path, maxBytes);
@@ -61,7 +61,13 @@ export function runFacts(files: string[], maxBytes: number, cacheDir?: string): 
     const hash = contentHash(r.buf);
     if (cacheDir) {
       try {
-        const facts = JSON.parse(fs.readFileSync(cachePath(cacheDir, hash), 'utf8')) as FileFacts;
+        let facts: FileFacts;
+        try {
+          facts = JSON.parse(fs.readFileSync(cachePath(cacheDir, hash), 'utf8')) as FileFacts;
+        } catch (e) {
+          if (!focus) throw e;
+          facts = JSON.parse(fs.readFileSync(cachePath(cacheDir, hash, focus), 'utf8')) as FileFacts;
+        }
         facts.path = path;
         out.push({ path, facts, hash, fromCache: true });
         continue;
@@ -70,10 +76,10 @@ export function runFacts(files: string[], maxBytes: number, cacheDir?: string): 
       }
     }
     try {
-      const facts = extractFacts(path, r.text);
+      const facts = extractFacts(path, r.text, undefined, { focus });
       out.push({ path, facts, hash });
       if (cacheDir) {
-        const p = cachePath(cacheDir, hash);
+        const p = cachePath(cacheDir, hash, facts.partial ? focus : undefined);
         try {
           fs.mkdirSync(p.slice(0, p.lastIndexOf('/')), { recursive: true });
           fs.writeFileSync(p, JSON.stringify(facts));

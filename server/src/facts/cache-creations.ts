@@ -50,6 +50,7 @@ export function splitArgsAt(src: SourceMap, open: number, close: number): { text
 export function findCacheCreations(root: SyntaxNode, src: SourceMap, facts: FileFacts): CacheCreation[] {
   const out: CacheCreation[] = [];
   const m = src.masked;
+  currentSrc = src;
   CREATE_RE.lastIndex = 0;
   let match: RegExpExecArray | null;
   while ((match = CREATE_RE.exec(m)) !== null) {
@@ -199,10 +200,19 @@ function classifyFn(text: string, at: [number, number, number, number], fn: Func
       return { kind: 'indirect', expr: name, why: `parameter '${name}' of ${fn.name}()`, at };
     }
     if (macro) return { kind: 'indirect', expr: name, why: `argument of macro ${macro}`, at };
+    if (fn && localFnPointer(fn, name)) return { kind: 'indirect', expr: name, why: `local function pointer '${name}' in ${fn.name}()`, at };
     return { kind: 'function', name, at };
   }
   const why = /->|\./.test(t) ? 'a structure field' : /\[/.test(t) ? 'a table entry' : /\?/.test(t) ? 'a conditional expression' : 'an expression';
   return { kind: 'indirect', expr: text, why, at };
+}
+
+/** `void (*ctor)(void *) = pick_ctor();` inside the creating function. */
+let currentSrc: SourceMap | undefined;
+function localFnPointer(fn: FunctionFacts, name: string): boolean {
+  if (!currentSrc) return false;
+  const body = currentSrc.masked.slice(offsetOf(currentSrc, fn.at[0], fn.at[1]), offsetOf(currentSrc, fn.at[2], fn.at[3]));
+  return new RegExp(`\\(\\s*\\*\\s*${name}\\s*\\)\\s*\\(`).test(body);
 }
 
 function offsetOf(src: SourceMap, line: number, col: number): number {

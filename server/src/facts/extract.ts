@@ -10,6 +10,7 @@ import { FACTS_VERSION, FileFacts, FunctionFacts, GlobalLock, IgnoreDirective, S
 import { LOCK_DEFINERS, LOCK_TYPES } from '../kb/locks';
 import { FunctionReader } from './function-reader';
 import { findCacheCreations } from './cache-creations';
+import { matchParen } from '../parse/text-scan';
 
 export interface SourceMap {
   text: string;
@@ -33,7 +34,12 @@ export function makeSourceMap(text: string, root: SyntaxNode): SourceMap {
   };
 }
 
-export function extractFacts(path: string, text: string, tree?: Tree): FileFacts {
+export interface ExtractOptions {
+  /** 'creations': read only the functions that create caches and the ctors/dtors they name (others are stubs). */
+  focus?: 'creations';
+}
+
+export function extractFacts(path: string, text: string, tree?: Tree, opts: ExtractOptions = {}): FileFacts {
   const t = tree ?? parseC(text);
   const root = t.rootNode;
   const src = makeSourceMap(text, root);
@@ -43,17 +49,33 @@ export function extractFacts(path: string, text: string, tree?: Tree): FileFacts
   };
   const fnNodes: SyntaxNode[] = [];
   walkTop(root, src, facts, fnNodes);
+  const extraTrees: Tree[] = [];
+  if (root.hasError) recoverFunctionsByText(src, fnNodes, extraTrees);
   facts.errorNodes = countErrors(root);
   const globalScope = (name: string) => {
     const g = facts.globals[name];
     return g ? { type: g.type, local: false } : undefined;
   };
-  const fnByName = new Map<string, FunctionFacts>();
-  for (const node of fnNodes) {
-    const fn = new FunctionReader(node, src, globalScope, facts.functions).read();
-    if (fn) {
-      facts.functions.push(fn);
-      fnByName.set(fn.name, fn);
+  if (opts.focus === 'creations') {
+    const stubs = fnNodes.map((n) => new FunctionReader(n, src, globalScope, []).read(true));
+    facts.functions = stubs.filter((f): f is FunctionFacts => !!f);
+    const want = new Set<string>();
+    for (const c of findCacheCreations(root, src, facts)) {
+      if (c.inFunction) want.add(c.inFunction);
+      if (c.ctor.kind === 'function') want.add(c.ctor.name);
+      if (c.dtor.kind === 'function') want.add(c.dtor.name);
+    }
+    facts.functions = [];
+    fnNodes.forEach((n, i) => {
+      const stub = stubs[i];
+      if (!stub) return;
+      facts.functions.push(want.has(stub.name) ? new FunctionReader(n, src, globalScope, facts.functions).read() ?? stub : stub);
+    });
+    facts.partial = facts.functions.some((f) => f.stub);
+  } else {
+    for (const node of fnNodes) {
+      const fn = new FunctionReader(node, src, globalScope, facts.functions).read();
+      if (fn) facts.functions.push(fn);
     }
   }
   facts.caches = findCacheCreations(root, src, facts);
@@ -62,7 +84,8 @@ export function extractFacts(path: string, text: string, tree?: Tree): FileFacts
 }
 
 function countErrors(root: SyntaxNode): number {
-  return root.hasError ? root.descendantsOfType('ERROR').length : 0;
+  // Whether the file has parse errors; counting them natively costs a full tree walk.
+  return root.hasError ? 1 : 0;
 }
 
 function isDeadIf(node: SyntaxNode): boolean {
@@ -75,7 +98,6 @@ function walkTop(node: SyntaxNode, src: SourceMap, facts: FileFacts, fnNodes: Sy
     switch (c.type) {
       case 'function_definition':
         fnNodes.push(c);
-        collectStructs(c, src, facts);
         break;
       case 'declaration':
       case 'type_definition':
@@ -131,6 +153,59 @@ function recoverFromError(node: SyntaxNode, src: SourceMap, facts: FileFacts, fn
       }
     } else if (c.type === 'ERROR' || c.type.startsWith('preproc_')) recoverFromError(c, src, facts, fnNodes);
   }
+}
+
+/**
+ * Functions tree-sitter swallowed into a large ERROR node (a macro it could
+ * not read earlier in the file): kernel style opens a function body with `{`
+ * at column 0, so each such brace not inside a function already found is
+ * re-parsed on its own, in a copy of the text blanked outside the function
+ * (offsets stay true).
+ */
+function recoverFunctionsByText(src: SourceMap, fnNodes: SyntaxNode[], trees: Tree[]): void {
+  const m = src.masked;
+  const covered = fnNodes.map((n) => [n.startIndex, n.endIndex] as const).sort((a, b) => a[0] - b[0]);
+  const inside = (i: number) => covered.some(([s, e]) => s <= i && i < e);
+  let i = m.indexOf('\n{');
+  while (i >= 0) {
+    const brace = i + 1;
+    if (!inside(brace)) {
+      const end = matchParen(m, brace);
+      const close = m.lastIndexOf(')', brace);
+      if (end > 0 && close > 0 && !/[;}]/.test(m.slice(close, brace))) {
+        const open = matchBack(m, close);
+        let start = open >= 0 ? m.lastIndexOf('\n', open) + 1 : -1;
+        // The return type may stand alone on the line above (`static int\nfoo(void)`).
+        if (start > 0) {
+          const prevStart = m.lastIndexOf('\n', start - 2) + 1;
+          const prev = m.slice(prevStart, start - 1);
+          if (/^[A-Za-z_][\w\s*]*$/.test(prev) && !/^\s*$/.test(prev)) start = prevStart;
+        }
+        if (start >= 0) {
+          const padded = blankOutside(src.text, start, end + 1);
+          const t = parseC(padded);
+          trees.push(t);
+          for (const c of t.rootNode.namedChildren) if (c.type === 'function_definition') fnNodes.push(c);
+          covered.push([start, end + 1]);
+        }
+      }
+    }
+    i = m.indexOf('\n{', i + 2);
+  }
+}
+
+function matchBack(text: string, close: number): number {
+  let depth = 0;
+  for (let i = close; i >= 0 && i > close - 2000; i--) {
+    if (text[i] === ')') depth++;
+    else if (text[i] === '(' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+function blankOutside(text: string, start: number, end: number): string {
+  const blank = (s: string) => s.replace(/[^\n]/g, ' ');
+  return blank(text.slice(0, start)) + text.slice(start, end) + blank(text.slice(end));
 }
 
 function readDefineMacro(node: SyntaxNode, src: SourceMap, facts: FileFacts): void {
@@ -204,20 +279,13 @@ export function declaratorName(d: SyntaxNode): { name?: string; pointer: boolean
 
 /** Struct and union definitions anywhere below `node` (fields of anonymous members flattened). */
 function collectStructs(node: SyntaxNode, src: SourceMap, facts: FileFacts): void {
-  const stack: SyntaxNode[] = [node];
-  while (stack.length) {
-    const n = stack.pop()!;
-    if ((n.type === 'struct_specifier' || n.type === 'union_specifier')) {
-      const body = n.childForFieldName('body');
-      const nameNode = n.childForFieldName('name');
-      if (body && nameNode) {
-        const s: StructFacts = { name: nameNode.text, fields: {}, at: src.span(n.startIndex, n.endIndex) };
-        readFields(body, s.fields);
-        facts.structs.push(s);
-      }
-    }
-    if (n.type === 'compound_statement') continue; // locals' struct types rarely matter; keep it fast
-    for (let c = n.firstChild; c; c = c.nextSibling) if (c.isNamed) stack.push(c);
+  for (const n of node.descendantsOfType(['struct_specifier', 'union_specifier'])) {
+    const body = n.childForFieldName('body');
+    const nameNode = n.childForFieldName('name');
+    if (!body || !nameNode) continue;
+    const s: StructFacts = { name: nameNode.text, fields: {}, at: src.span(n.startIndex, n.endIndex) };
+    readFields(body, s.fields);
+    facts.structs.push(s);
   }
 }
 

@@ -91,7 +91,7 @@ export class FunctionReader {
     };
   }
 
-  read(): FunctionFacts | undefined {
+  read(headerOnly = false): FunctionFacts | undefined {
     const node = this.node;
     let name: string | undefined;
     let nameNode: SyntaxNode | undefined;
@@ -108,7 +108,7 @@ export class FunctionReader {
       nameNode = innermostIdentifier(id);
       name = nameNode?.text;
       const params = fnDecl.childForFieldName('parameters');
-      if (params) this.readParams(params);
+      if (params && !headerOnly) this.readParams(params);
       const typeNode = node.childForFieldName('type');
       returns = (typeNode ? typeNode.text : '') + (decl && decl.type === 'pointer_declarator' ? ' *' : '');
       for (let c = node.firstChild; c; c = c.nextSibling) {
@@ -131,6 +131,14 @@ export class FunctionReader {
       returns = (/([A-Za-z_][\w\s*]*?)\s*$/.exec(before)?.[1] ?? '').trim();
     }
     if (!name || !body || /^(if|while|for|switch)$/.test(name)) return undefined;
+    if (headerOnly) {
+      const s = nameNode ? nameNode.startIndex : body.startIndex;
+      const e = nameNode ? nameNode.endIndex : body.startIndex;
+      return {
+        name, isStatic, at: this.src.span(node.startIndex, node.endIndex), nameAt: this.src.span(s, e),
+        returns: returns.replace(/\s+/g, ' ').trim(), params: this.params, locks: [], events: [], imbalances: [], returnsError: false, stub: true,
+      };
+    }
     this.readLocals(body);
     const nameStart = nameNode ? nameNode.startIndex : body.startIndex;
     const nameEnd = nameNode ? nameNode.endIndex : body.startIndex;

@@ -49,6 +49,8 @@ export interface FunctionFacts {
   imbalances: Imbalance[];
   /** Returns a value on some failure path (a `return -E...`/`return err` statement). */
   returnsError: boolean;
+  /** Only the header was read (focused extraction); events are empty. */
+  stub?: boolean;
 }
 
 export type CtorRef =
@@ -112,6 +114,8 @@ export interface FileFacts {
   /** Parse quality: count of ERROR nodes; a message when the file could not be read or parsed. */
   errorNodes: number;
   problem?: string;
+  /** Some functions are stubs: the file was read for its cache creations only. */
+  partial?: boolean;
 }
 
 export const FACTS_VERSION = 1;

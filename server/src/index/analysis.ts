@@ -175,6 +175,19 @@ export class Analysis {
         for (const f of c.slice(0, 2)) files.add(f);
       }
       await this.project.ensureFacts([...files]);
+      // Callees that are header-only stubs (a file read for its caches only): read those files fully.
+      const upgrade = new Set<string>();
+      for (const r of frontier) {
+        for (const e of r.fn.events) {
+          if (e.k !== 'call') continue;
+          const callee = this.resolve(e.fn, r.file);
+          if (callee?.fn.stub) upgrade.add(callee.file);
+        }
+      }
+      if (upgrade.size) {
+        await this.project.ensureFacts([...upgrade]);
+        frontier = frontier.map((r) => this.functionsIn(r.file).find((f) => f.name === r.fn.name && !f.stub) ? { file: r.file, fn: this.functionsIn(r.file).find((f) => f.name === r.fn.name)! } : r);
+      }
       const next: FnRef[] = [];
       for (const r of frontier) {
         for (const e of r.fn.events) {
@@ -435,7 +448,7 @@ export class Analysis {
   async caches(): Promise<CacheInfo[]> {
     const p = this.project;
     const createFiles = p.files.filter((f) => p.prescan.get(f)?.hasCreate);
-    await p.ensureFacts(createFiles);
+    await p.ensureFacts(createFiles, p.demandDriven ? 'creations' : undefined);
     const out: CacheInfo[] = [];
     const roots: FnRef[] = [];
     const needDefs = new Set<string>();
@@ -446,7 +459,13 @@ export class Analysis {
         }
       }
     }
-    await p.ensureFacts([...needDefs]);
+    await p.ensureFacts([...needDefs], p.demandDriven ? 'creations' : undefined);
+    // A ctor/dtor defined in another file that was read as a stub: read that file fully.
+    const stubbed = new Set<string>();
+    for (const file of createFiles) for (const c of p.facts.get(file)?.caches ?? []) {
+      for (const r of [c.ctor, c.dtor]) if (r.kind === 'function') { const d = this.resolve(r.name, file); if (d?.fn.stub) stubbed.add(d.file); }
+    }
+    await p.ensureFacts([...stubbed]);
     for (const file of createFiles) {
       for (const c of p.facts.get(file)?.caches ?? []) {
         const info: CacheInfo = { file, creation: c, allocSites: [] };

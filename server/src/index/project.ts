@@ -135,14 +135,14 @@ export class Project {
   }
 
   /** Make sure facts are loaded for these files (parsing in workers, cached by content hash). */
-  async ensureFacts(paths: string[]): Promise<void> {
-    const need = [...new Set(paths)].filter((p) => !this.facts.has(p) && !this.failed.has(p));
+  async ensureFacts(paths: string[], focus?: 'creations'): Promise<void> {
+    const need = [...new Set(paths)].filter((p) => (!this.facts.has(p) || (!focus && this.facts.get(p)!.partial)) && !this.failed.has(p));
     const fromOverlay = need.filter((p) => this.overlays.has(p));
     for (const p of fromOverlay) this.setFactsFromText(p, this.overlays.get(p)!);
     const onDisk = need.filter((p) => !this.overlays.has(p));
     if (!onDisk.length) return;
     const out = await this.pool.map<FactsOut>('facts', onDisk, this.config.maxFileSize, this.opts.cacheDir,
-      (done, total) => this.opts.onProgress?.('parse', done, total), 16);
+      (done, total) => this.opts.onProgress?.('parse', done, total), 8, focus);
     for (const r of out) {
       if (r.facts) {
         this.facts.set(r.path, r.facts);

@@ -7,39 +7,86 @@ import type { SyntaxNode } from './parser';
 
 const BLANK_TYPES = new Set(['comment', 'string_literal', 'char_literal', 'system_lib_string', 'raw_string_literal']);
 
-export function maskedSource(text: string, root: SyntaxNode): string {
-  const ranges: [number, number][] = [];
-  collect(root, ranges);
-  if (ranges.length === 0) return text;
-  const out: string[] = [];
+export function maskedSource(text: string, _root?: SyntaxNode): string {
+  // A small lexer over the text: walking tree nodes from JS costs more than the parse itself.
+  const n = text.length;
+  let out: string[] | undefined;
   let pos = 0;
-  for (const [s, e] of ranges) {
-    if (s < pos) continue;
-    out.push(text.slice(pos, s));
-    out.push(text.slice(s, e).replace(/[^\n]/g, ' '));
+  const blank = (s: number, e: number) => {
+    if (!out) out = [];
+    out.push(text.slice(pos, s), text.slice(s, e).replace(/[^\n]/g, ' '));
     pos = e;
+  };
+  let i = 0;
+  let lineStart = true;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 47 /* / */ && text.charCodeAt(i + 1) === 42 /* * */) {
+      const e = text.indexOf('*/', i + 2);
+      const end = e < 0 ? n : e + 2;
+      blank(i, end);
+      i = end;
+      continue;
+    }
+    if (c === 47 && text.charCodeAt(i + 1) === 47) {
+      let e = text.indexOf('\n', i);
+      if (e < 0) e = n;
+      blank(i, e);
+      i = e;
+      continue;
+    }
+    if (c === 34 /* " */ || c === 39 /* ' */) {
+      let j = i + 1;
+      while (j < n) {
+        const d = text.charCodeAt(j);
+        if (d === 92 /* \ */) j += 2;
+        else if (d === c || d === 10) break;
+        else j++;
+      }
+      const end = Math.min(n, j + 1);
+      // Keep the quotes so the token is still a string to a scanner; blank the inside.
+      if (end - i > 2) blank(i + 1, end - 1);
+      i = end;
+      lineStart = false;
+      continue;
+    }
+    if (c === 10) {
+      lineStart = true;
+      i++;
+      continue;
+    }
+    if (lineStart && c === 35 /* # */) {
+      const m = /^#\s*if\s+0\b[^\n]*/.exec(text.slice(i, i + 40));
+      if (m) {
+        const end = deadIfEnd(text, i + m[0].length);
+        blank(i + m[0].length, end);
+        i = end;
+        continue;
+      }
+    }
+    if (c !== 32 && c !== 9) lineStart = false;
+    i++;
   }
+  if (!out) return text;
   out.push(text.slice(pos));
   return out.join('');
 }
 
-function collect(node: SyntaxNode, ranges: [number, number][]): void {
-  const t = node.type;
-  if (BLANK_TYPES.has(t)) {
-    ranges.push([node.startIndex, node.endIndex]);
-    return;
+/** Offset of the `#else`/`#elif`/`#endif` that ends an `#if 0` block (nesting counted). */
+function deadIfEnd(text: string, from: number): number {
+  const re = /^[ \t]*#[ \t]*(if|ifdef|ifndef|else|elif|endif)\b/gm;
+  re.lastIndex = from;
+  let depth = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) !== null) {
+    const d = m[1];
+    if (d.startsWith('if')) depth++;
+    else if (d === 'endif') {
+      if (depth === 0) return m.index;
+      depth--;
+    } else if (depth === 0) return m.index;
   }
-  if ((t === 'preproc_if' || t === 'preproc_elif') && isFalse(node.childForFieldName('condition'))) {
-    // Blank the dead branch; keep a live #else/#elif.
-    const alt = node.childForFieldName('alternative');
-    const end = alt ? alt.startIndex : node.endIndex;
-    const cond = node.childForFieldName('condition')!;
-    ranges.push([cond.endIndex, end]);
-    if (alt) collect(alt, ranges);
-    return;
-  }
-  if (node.childCount === 0) return;
-  for (let c = node.firstChild; c; c = c.nextSibling) collect(c, ranges);
+  return text.length;
 }
 
 function isFalse(cond: SyntaxNode | null): boolean {

@@ -23,26 +23,42 @@ export function looksBinary(buf: Buffer): boolean {
   return false;
 }
 
-const CREATE_TOKENS = ['kmem_cache_create', 'KMEM_CACHE', '__kmem_cache_create'];
-const ALLOC_TOKENS = ['kmem_cache_alloc', 'kmem_cache_zalloc'];
+// Needles as Buffers: a string needle is re-encoded on every indexOf call.
+const KMEM_CACHE_ = Buffer.from('kmem_cache_');
+const KMEM_CACHE_MACRO = Buffer.from('KMEM_CACHE');
+const NL_BRACE = Buffer.from('\n{');
+
+/** One pass over `kmem_cache_` occurrences: which of create/alloc follow. */
+function slabTokens(buf: Buffer): { create: boolean; alloc: boolean } {
+  let create = buf.indexOf(KMEM_CACHE_MACRO) >= 0;
+  let alloc = false;
+  let i = buf.indexOf(KMEM_CACHE_);
+  while (i >= 0 && !(create && alloc)) {
+    const j = i + KMEM_CACHE_.length;
+    const c = buf[j];
+    if (c === 99 /* c */ && buf.toString('latin1', j, j + 6) === 'create') create = true;
+    else if ((c === 97 /* a */ && buf.toString('latin1', j, j + 5) === 'alloc') || (c === 122 /* z */ && buf.toString('latin1', j, j + 6) === 'zalloc')) alloc = true;
+    i = buf.indexOf(KMEM_CACHE_, j);
+  }
+  return { create, alloc };
+}
 
 export function prescanBuffer(buf: Buffer, size: number, mtimeMs: number, maxBytes: number): Prescan {
   const base = { size, mtimeMs, hasCreate: false, hasCacheAlloc: false, defs: [], structs: [] };
   if (size > maxBytes) return { ...base, skipped: `file is ${(size / 1048576).toFixed(1)} MB, above the ${(maxBytes / 1048576).toFixed(1)} MB limit (slabcheck.maxFileSize)` };
   if (looksBinary(buf)) return { ...base, skipped: 'binary file (contains NUL bytes)' };
-  const hasCreate = CREATE_TOKENS.some((t) => buf.indexOf(t) >= 0);
-  const hasCacheAlloc = ALLOC_TOKENS.some((t) => buf.indexOf(t) >= 0);
-  return { ...base, hasCreate, hasCacheAlloc, defs: definitions(buf), structs: structDefs(buf) };
+  const t = slabTokens(buf);
+  return { ...base, hasCreate: t.create, hasCacheAlloc: t.alloc, defs: definitions(buf), structs: structDefs(buf) };
 }
 
 /** Names of functions whose body opens with `{` at the start of a line. */
 export function definitions(buf: Buffer): string[] {
   const out: string[] = [];
-  let i = buf.indexOf('\n{');
+  let i = buf.indexOf(NL_BRACE);
   while (i >= 0) {
     const name = nameBefore(buf, i);
     if (name) out.push(name);
-    i = buf.indexOf('\n{', i + 2);
+    i = buf.indexOf(NL_BRACE, i + 2);
   }
   return out;
 }
@@ -89,14 +105,22 @@ function nameBefore(buf: Buffer, brace: number): string | undefined {
   return undefined;
 }
 
-const STRUCT_RE = /^(?:typedef\s+)?(?:struct|union)\s+([A-Za-z_]\w*)\s*\{/gm;
+const STRUCT_LEADS = [Buffer.from('\nstruct '), Buffer.from('\ntypedef struct ')];
 
+/** `struct name {` at the start of a line (and `typedef struct name {`), found on the bytes. */
 function structDefs(buf: Buffer): string[] {
-  if (buf.indexOf('struct') < 0 && buf.indexOf('union') < 0) return [];
-  const text = buf.toString('latin1');
   const out: string[] = [];
-  STRUCT_RE.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = STRUCT_RE.exec(text)) !== null) out.push(m[1]);
+  for (const lead of STRUCT_LEADS) {
+    let i = buf.indexOf(lead);
+    while (i >= 0) {
+      const s = i + lead.length;
+      let e = s;
+      while (e < buf.length && isIdent(buf[e])) e++;
+      let k = e;
+      while (k < buf.length && (buf[k] === 32 || buf[k] === 9 || buf[k] === 10)) k++;
+      if (e > s && buf[k] === 123 /* { */) out.push(buf.toString('latin1', s, e));
+      i = buf.indexOf(lead, e);
+    }
+  }
   return out;
 }
