@@ -259,8 +259,8 @@ export class Analysis {
     this.buildStructs();
     const fields = ref.fields;
     for (let i = 0; i < fields.length - 1; i++) {
-      const ft = this.structs.get(type)?.[fields[i]];
-      const next = ft ? structName(ft) : undefined;
+      const ft: string | undefined = this.structs.get(type as string)?.[fields[i]];
+      const next: string | undefined = ft ? structName(ft) : undefined;
       if (!next) return `${type}.${fields.slice(i).join('.')}`;
       type = next;
     }

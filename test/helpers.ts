@@ -1,0 +1,48 @@
+/** Test helpers: write a small C workspace to a temp dir and run the engine on it. */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Engine } from '../server/src/engine/engine';
+import type { Semantics } from '../server/src/config/config';
+import type { Finding } from '../server/src/rules/types';
+
+export function tempWorkspace(files: Record<string, string | Buffer>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slabcheck-test-'));
+  for (const [name, content] of Object.entries(files)) {
+    const p = path.join(dir, name);
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    fs.writeFileSync(p, content);
+  }
+  return dir;
+}
+
+export async function checkFiles(files: Record<string, string>, semantics: Semantics = 'dtor-rfc', opts: { fullThreshold?: number } = {}): Promise<{ findings: Finding[]; dir: string; engine: Engine }> {
+  const dir = tempWorkspace(files);
+  const engine = new Engine({ roots: [dir], semantics, jobs: 1, fullThreshold: opts.fullThreshold });
+  const r = await engine.check();
+  await engine.close();
+  return { findings: r.findings, dir, engine };
+}
+
+/** "rule@file:line" (1-based lines) for compact assertions. */
+export function brief(findings: Finding[], dir: string): string[] {
+  return findings.map((f) => `${f.rule}@${path.relative(dir, f.file)}:${f.span[0] + 1}`).sort();
+}
+
+export interface RuleCase {
+  name: string;
+  files: Record<string, string>;
+  semantics?: Semantics;
+  /** Expected `rule@file:line` of this rule's findings (exact set). */
+  expect: string[];
+}
+
+/** ESLint-style: every valid case has no finding of the rule; every invalid case has exactly the expected ones. */
+export async function runRuleCases(rule: string, cases: RuleCase[]): Promise<void> {
+  const assert: typeof import("node:assert/strict") = (await import("node:assert/strict")).default;
+  for (const c of cases) {
+    const { findings, dir } = await checkFiles(c.files, c.semantics ?? 'dtor-rfc');
+    const got = brief(findings.filter((f) => f.rule === rule), dir);
+    assert.deepEqual(got, [...c.expect].sort(), `${rule}: case "${c.name}"\n${findings.map((f) => `${f.rule} ${f.message}`).join('\n')}`);
+  }
+}

@@ -1,0 +1,278 @@
+import { test } from 'node:test';
+import { runRuleCases } from '../helpers';
+import { cacheWith, HDR } from './common';
+
+test('dtor-non-leaf-lock', async () => {
+  await runRuleCases('dtor-non-leaf-lock', [
+    {
+      name: 'dtor takes a lock that nests another elsewhere',
+      files: {
+        'a.c': `${HDR}
+static DEFINE_SPINLOCK(other_lock);
+static void item_dtor(void *obj)
+{
+	struct item *it = obj;
+	unsigned long flags;
+
+	spin_lock_irqsave(&it->owner->lock, flags);
+	list_del(&it->buf);
+	spin_unlock_irqrestore(&it->owner->lock, flags);
+}
+void pool_drain(struct pool *p)
+{
+	spin_lock(&p->lock);
+	spin_lock(&other_lock);
+	spin_unlock(&other_lock);
+	spin_unlock(&p->lock);
+}
+${cacheWith(null, 'item_dtor')}`,
+      },
+      expect: ['dtor-non-leaf-lock@a.c:22'],
+    },
+    {
+      name: 'through a helper in another file, nesting in a third file',
+      files: {
+        'hdr.h': HDR,
+        'a.c': `#include "hdr.h"
+void item_release(struct item *it);
+static void item_dtor(void *obj)
+{
+	item_release(obj);
+}
+${cacheWith(null, 'item_dtor')}`,
+        'b.c': `#include "hdr.h"
+void item_release(struct item *it)
+{
+	unsigned long flags;
+	struct pool *p = it->owner;
+
+	spin_lock_irqsave(&p->lock, flags);
+	spin_unlock_irqrestore(&p->lock, flags);
+}`,
+        'c.c': `#include "hdr.h"
+void pool_walk(struct pool *pool)
+{
+	struct item *it;
+
+	spin_lock(&pool->lock);
+	list_for_each_entry(it, &pool->items, node) {
+		spin_lock(&it->ilock);
+		spin_unlock(&it->ilock);
+	}
+	spin_unlock(&pool->lock);
+}`,
+      },
+      expect: ['dtor-non-leaf-lock@a.c:5'],
+    },
+    {
+      name: 'a leaf spinlock with irqs off is fine, and so is free_percpu (pcpu_lock is a leaf)',
+      files: {
+        'a.c': `${HDR}
+static void item_dtor(void *obj)
+{
+	struct item *it = obj;
+	unsigned long flags;
+
+	spin_lock_irqsave(&it->ilock, flags);
+	it->buf = NULL;
+	spin_unlock_irqrestore(&it->ilock, flags);
+	free_percpu(it->counts);
+}
+${cacheWith(null, 'item_dtor')}`,
+      },
+      expect: [],
+    },
+    {
+      name: 'a trylock under the lock orders nothing',
+      files: {
+        'a.c': `${HDR}
+static DEFINE_SPINLOCK(side_lock);
+static void item_dtor(void *obj)
+{
+	struct item *it = obj;
+	unsigned long flags;
+
+	spin_lock_irqsave(&it->ilock, flags);
+	spin_unlock_irqrestore(&it->ilock, flags);
+}
+void opportunistic(struct item *it)
+{
+	spin_lock(&it->ilock);
+	if (spin_trylock(&side_lock))
+		spin_unlock(&side_lock);
+	spin_unlock(&it->ilock);
+}
+${cacheWith(null, 'item_dtor')}`,
+      },
+      expect: [],
+    },
+    {
+      name: 'mainline semantics: no destructor rules',
+      semantics: 'mainline',
+      files: {
+        'a.c': `${HDR}
+static DEFINE_SPINLOCK(other_lock);
+static void item_dtor(void *obj)
+{
+	struct item *it = obj;
+	spin_lock(&it->owner->lock);
+	spin_unlock(&it->owner->lock);
+}
+void pool_drain(struct pool *p)
+{
+	spin_lock(&p->lock);
+	spin_lock(&other_lock);
+	spin_unlock(&other_lock);
+	spin_unlock(&p->lock);
+}
+${cacheWith(null, 'item_dtor')}`,
+      },
+      expect: [],
+    },
+  ]);
+});
+
+test('dtor-sleeping-lock', async () => {
+  await runRuleCases('dtor-sleeping-lock', [
+    {
+      name: 'mutex in the dtor and an rwsem through a helper',
+      files: {
+        'a.c': `${HDR}
+static DECLARE_RWSEM(table_sem);
+static void table_remove(struct item *it)
+{
+	down_write(&table_sem);
+	up_write(&table_sem);
+}
+static void item_dtor(void *obj)
+{
+	struct item *it = obj;
+
+	mutex_lock(&it->owner->mlock);
+	mutex_unlock(&it->owner->mlock);
+	table_remove(it);
+}
+${cacheWith(null, 'item_dtor')}`,
+      },
+      expect: ['dtor-sleeping-lock@a.c:26', 'dtor-sleeping-lock@a.c:28'],
+    },
+    {
+      name: 'mutex_trylock does not sleep; guard(spinlock_irqsave) is a spinlock',
+      files: {
+        'a.c': `${HDR}
+static void item_dtor(void *obj)
+{
+	struct item *it = obj;
+
+	if (mutex_trylock(&it->owner->mlock))
+		mutex_unlock(&it->owner->mlock);
+	guard(spinlock_irqsave)(&it->ilock);
+	it->buf = NULL;
+}
+${cacheWith(null, 'item_dtor')}`,
+      },
+      expect: [],
+    },
+  ]);
+});
+
+test('dtor-irq-unsafe-lock', async () => {
+  await runRuleCases('dtor-irq-unsafe-lock', [
+    {
+      name: 'spin_lock and spin_lock_bh leave hard interrupts on',
+      files: {
+        'a.c': `${HDR}
+static void item_dtor(void *obj)
+{
+	struct item *it = obj;
+
+	spin_lock(&it->ilock);
+	spin_unlock(&it->ilock);
+	spin_lock_bh(&it->owner->lock);
+	spin_unlock_bh(&it->owner->lock);
+}
+${cacheWith(null, 'item_dtor')}`,
+      },
+      expect: ['dtor-irq-unsafe-lock@a.c:20', 'dtor-irq-unsafe-lock@a.c:22'],
+    },
+    {
+      name: 'irqsave, local_irq_save and scoped_guard(spinlock_irqsave) are safe',
+      files: {
+        'a.c': `${HDR}
+static void item_dtor(void *obj)
+{
+	struct item *it = obj;
+	unsigned long flags;
+
+	spin_lock_irqsave(&it->ilock, flags);
+	spin_unlock_irqrestore(&it->ilock, flags);
+	local_irq_save(flags);
+	spin_lock(&it->owner->lock);
+	spin_unlock(&it->owner->lock);
+	local_irq_restore(flags);
+	scoped_guard(spinlock_irqsave, &it->ilock) {
+		it->buf = NULL;
+	}
+}
+${cacheWith(null, 'item_dtor')}`,
+      },
+      expect: [],
+    },
+  ]);
+});
+
+test('dtor-reclaim-deadlock', async () => {
+  await runRuleCases('dtor-reclaim-deadlock', [
+    {
+      name: 'GFP_KERNEL allocation under the lock the dtor takes',
+      files: {
+        'a.c': `${HDR}
+static void item_dtor(void *obj)
+{
+	struct item *it = obj;
+	unsigned long flags;
+
+	spin_lock_irqsave(&it->owner->lock, flags);
+	spin_unlock_irqrestore(&it->owner->lock, flags);
+}
+int pool_grow(struct pool *p)
+{
+	void *buf;
+
+	spin_lock(&p->lock);
+	buf = kzalloc(4096, GFP_KERNEL);
+	spin_unlock(&p->lock);
+	return buf ? 0 : -ENOMEM;
+}
+${cacheWith(null, 'item_dtor')}`,
+      },
+      expect: ['dtor-reclaim-deadlock@a.c:21'],
+    },
+    {
+      name: 'GFP_NOWAIT under the lock, or GFP_KERNEL after unlocking, is fine',
+      files: {
+        'a.c': `${HDR}
+static void item_dtor(void *obj)
+{
+	struct item *it = obj;
+	unsigned long flags;
+
+	spin_lock_irqsave(&it->owner->lock, flags);
+	spin_unlock_irqrestore(&it->owner->lock, flags);
+}
+int pool_grow(struct pool *p)
+{
+	void *a, *b;
+
+	spin_lock(&p->lock);
+	a = kzalloc(64, GFP_NOWAIT);
+	spin_unlock(&p->lock);
+	b = kzalloc(4096, GFP_KERNEL);
+	return a && b ? 0 : -ENOMEM;
+}
+${cacheWith(null, 'item_dtor')}`,
+      },
+      expect: [],
+    },
+  ]);
+});
