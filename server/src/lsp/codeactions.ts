@@ -15,9 +15,9 @@ import type { FileFacts, FnEvent, FunctionFacts, Span } from '../facts/types';
 import type { CacheInfo, FnRef } from '../index/analysis';
 import { ALLOCATORS } from '../kb/allocators';
 import type { Finding } from '../rules/types';
-import { FindingData, isFindingData, SOURCE } from './diagnostics';
+import { FindingData, findingToDiagnostic, isFindingData, SOURCE } from './diagnostics';
 import { sameCreation } from './hover';
-import { lineStarts, offsetAt, positionAt, rangeToSpan, spanContains, spansOverlap, spanToRange, UriMap, wordAt } from './paths';
+import { lineStarts, offsetAt, positionAt, rangeToSpan, spanContains, spansOverlap, UriMap, wordAt } from './paths';
 
 export interface ActionContext {
   engine: Engine;
@@ -358,7 +358,6 @@ export function codeActions(ctx: ActionContext, params: CodeActionParams, file: 
   // Diagnostics from the client, or the findings under the range when the client sent none.
   let diags = params.context.diagnostics.filter((d) => d.source === SOURCE && d.code !== 'file-skipped');
   if (!params.context.diagnostics.length) {
-    const { findingToDiagnostic } = require('./diagnostics') as typeof import('./diagnostics');
     diags = ctx.findings.filter((f) => f.file === file && spansOverlap(f.span, range)).map((f) => findingToDiagnostic(f, ctx.uris));
   }
   const generated = new Set<string>();
@@ -425,4 +424,4 @@ export function readText(file: string): string | undefined {
   }
 }
 
-export { Text, spanToRange };
+export { Text };

@@ -17,6 +17,7 @@ export class DocumentStore {
   readonly documents: TextDocuments<TextDocument>;
   private trees = new Map<string, Tree>();
   readonly info = new Map<string, DocInfo>();
+  private edited = new Set<string>();
   /** Incremental edits applied to kept trees (for tests and the bench). */
   stats = { treeEdits: 0, fullChanges: 0 };
 
@@ -71,6 +72,7 @@ export class DocumentStore {
       d = TextDocument.update(d, [c], version);
     }
     this.info.set(doc.uri, { changedAt: performance.now() });
+    this.edited.add(doc.uri);
     return d;
   }
 
@@ -84,7 +86,13 @@ export class DocumentStore {
     else this.trees.delete(uri);
   }
 
+  /** Whether a content-change event comes from an edit (TextDocuments also fires one on open). */
+  takeChange(uri: string): boolean {
+    return this.edited.delete(uri);
+  }
+
   closed(uri: string): void {
+    this.edited.delete(uri);
     this.trees.delete(uri);
     this.info.delete(uri);
   }

@@ -9,7 +9,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Connection, Diagnostic, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
+import { CodeLensRefreshRequest, Connection, Diagnostic, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { Engine } from '../engine/engine';
 import type { CacheInfo } from '../index/analysis';
@@ -242,7 +242,7 @@ export class Workspace {
         const s = engine.project.stats;
         this.log.info(`indexed ${engine.project.files.length} files in ${Date.now() - t0} ms (${s.prescanned} scanned, ${s.prescanCached} from cache, ${s.parsed} parsed, ${s.factsCached} facts from cache${engine.project.demandDriven ? ', on demand' : ''}): ${this.caches.length} caches, ${this.findings.length} findings`);
         this.sendStatus('ready');
-        if (this.caps.codeLensRefresh) void this.connection.languages.codeLens.refresh().catch(() => undefined);
+        if (this.caps.codeLensRefresh) void this.connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
       } catch (e) {
         if (gen !== this.generation) return; // superseded by a newer index
         if (e instanceof Cancelled) {

@@ -1,0 +1,89 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { tempWorkspace } from '../helpers';
+
+const ROOT = path.join(__dirname, '../../..');
+const BIN = path.join(ROOT, 'bin/slabcheck.js');
+const EXAMPLE = path.join(ROOT, 'examples/percpu-cache');
+
+function cli(args: string[], cwd = ROOT) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+test('check: gcc-style text with evidence notes, exit 1 on errors', () => {
+  const r = cli(['check', EXAMPLE, '--no-cache']);
+  assert.equal(r.code, 1, r.err);
+  const lines = r.out.trim().split('\n');
+  const heads = lines.filter((l) => !l.startsWith(' '));
+  for (const h of heads.slice(0, -1)) assert.match(h, /^[^:]+\.c:\d+:\d+: (error|warning|info): .+ \[[a-z-]+\]$/);
+  assert.ok(lines.some((l) => /^ {4}[^:]+\.c:\d+:\d+: note: /.test(l)), 'evidence as indented note lines');
+  assert.match(lines[lines.length - 1], /^2 caches checked \(2 with ctor\/dtor\), \d+ errors, \d+ warnings$/);
+  assert.ok(r.out.includes('[dtor-reclaim-deadlock]'));
+});
+
+test('check --format json and sarif', () => {
+  const j = cli(['check', EXAMPLE, '--no-cache', '--format', 'json']);
+  const data = JSON.parse(j.out);
+  assert.equal(data.semantics, 'dtor-rfc');
+  assert.ok(data.findings.every((f: { rule: string; related: unknown[] }) => typeof f.rule === 'string' && Array.isArray(f.related)));
+  const s = cli(['check', EXAMPLE, '--no-cache', '--format=sarif']);
+  const sarif = JSON.parse(s.out);
+  assert.equal(sarif.version, '2.1.0');
+  const run = sarif.runs[0];
+  assert.equal(run.tool.driver.name, 'slabcheck');
+  assert.equal(run.results.length, data.findings.length);
+  for (const res of run.results) {
+    assert.equal(run.tool.driver.rules[res.ruleIndex].id, res.ruleId);
+    assert.ok(['error', 'warning', 'note'].includes(res.level));
+    assert.ok(res.locations[0].physicalLocation.region.startLine >= 1);
+    assert.ok(!res.locations[0].physicalLocation.artifactLocation.uri.startsWith('/'), 'relative URIs');
+  }
+  assert.ok(run.results.some((r: { relatedLocations: unknown[] }) => r.relatedLocations.length > 0));
+});
+
+test('exit 0 on a clean tree, 2 on bad usage, 2 with the field named on a bad .slabcheck.json', () => {
+  const clean = tempWorkspace({ 'a.c': 'int main(void) { return 0; }\n' });
+  assert.equal(cli(['check', clean, '--no-cache']).code, 0);
+  const bad = cli(['check', '--format', 'xml', clean]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--format must be text, json or sarif/);
+  assert.equal(cli(['frobnicate']).code, 2);
+  assert.equal(cli(['check', '--jobs', 'zero', clean]).code, 2);
+  const cfg = tempWorkspace({ 'a.c': 'int x;\n', '.slabcheck.json': '{"semantics": "rfc", "rules": {}}' });
+  const c = cli(['check', cfg, '--no-cache']);
+  assert.equal(c.code, 2);
+  assert.match(c.err, /\.slabcheck\.json: semantics: must be "mainline" or "dtor-rfc"/);
+  const cfg2 = tempWorkspace({ 'a.c': 'int x;\n', '.slabcheck.json': '{"rules": {"no-such-rule": "error"}}' });
+  assert.match(cli(['check', cfg2, '--no-cache']).err, /rules\.no-such-rule: unknown rule/);
+  const cfg3 = tempWorkspace({ 'a.c': 'int x;\n', '.slabcheck.json': '{"rules": ' });
+  assert.match(cli(['check', cfg3, '--no-cache']).err, /not valid JSON/);
+});
+
+test('caches lists ctor/dtor with what they do; locks draws the graph with leaves', () => {
+  const c = cli(['caches', EXAMPLE, '--no-cache']);
+  assert.equal(c.code, 0, c.err);
+  assert.match(c.out, /widget\.c:\d+:\d+: "widget" \[kmem_cache_create \+ kmem_cache_args\] -> widget_cachep/);
+  assert.match(c.out, /ctor: widget_ctor at .*widget\.c:\d+:\d+: allocates alloc_percpu\(\).*takes pcpu_alloc_mutex, pcpu_lock \(irqs off\); may sleep/);
+  assert.match(c.out, /dtor: widget_dtor at .*: no allocation; frees free_percpu; takes widget_registry\.reg_lock, pcpu_lock \(irqs off\); does not sleep/);
+  const j = JSON.parse(cli(['caches', EXAMPLE, '--no-cache', '--format', 'json']).out);
+  assert.equal(j.caches.length, 2);
+  assert.ok(j.caches.every((m: { version: number; ctor?: { steps: unknown[] } }) => m.version === 1 && m.ctor && m.ctor.steps.length > 0));
+  const dot = cli(['locks', EXAMPLE, '--no-cache', '--format', 'dot']);
+  assert.match(dot.out, /^digraph locks \{/);
+  assert.match(dot.out, /"widget_registry\.reg_lock" -> "registry\.c:widget_stats_lock"|"widget_registry\.reg_lock" -> "widget_stats_lock"/);
+  assert.match(dot.out, /"pcpu_lock" \[style=filled, fillcolor="#d8f5d0", tooltip="leaf"\]/);
+  const txt = cli(['locks', EXAMPLE, '--no-cache']);
+  assert.match(txt.out, /lock classes, \d+ edges, \d+ leaves/);
+});
+
+test('the content-hash cache gives the same answer warm', () => {
+  const cacheDir = fs.mkdtempSync('/tmp/slabcheck-cache-');
+  const a = cli(['check', EXAMPLE, '--cache-dir', cacheDir, '--format', 'json']);
+  const b = cli(['check', EXAMPLE, '--cache-dir', cacheDir, '--format', 'json']);
+  assert.ok(fs.readdirSync(path.join(cacheDir, 'facts')).length > 0);
+  assert.deepEqual(JSON.parse(b.out).findings, JSON.parse(a.out).findings);
+});

@@ -1,0 +1,114 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { extractFacts } from '../../server/src/facts/extract';
+
+function fn(text: string, name: string) {
+  const f = extractFacts('/x/e.c', text);
+  const found = f.functions.find((x) => x.name === name);
+  assert.ok(found, `function ${name} found; got ${f.functions.map((x) => x.name).join(',')}`);
+  return found!;
+}
+
+const kinds = (f: ReturnType<typeof fn>) => f.events.map((e) => `${e.k}:${e.fn}`);
+
+test('calls inside macro-shaped code are seen: list_for_each_entry, guard, scoped_guard, #ifdef, __init', () => {
+  const f = fn(`
+void __init walk(struct pool *pool) __acquires(pool->lock)
+{
+	struct item *it;
+
+	guard(mutex)(&pool->mlock);
+	list_for_each_entry(it, &pool->items, node) {
+		spin_lock(&it->ilock);
+		kfree(it->buf);
+		spin_unlock(&it->ilock);
+	}
+	scoped_guard(spinlock_irqsave, &pool->lock) {
+		inner_call(pool);
+	}
+#ifdef CONFIG_FOO
+	foo_only(pool);
+#else
+	bar_only(pool);
+#endif
+	/* spin_lock(&commented); */
+	pr_info("spin_lock(&in_string)");
+}`, 'walk');
+  assert.deepEqual(kinds(f), ['lock:guard(mutex)', 'lock:spin_lock', 'free:kfree', 'unlock:spin_unlock', 'lock:scoped_guard(spinlock_irqsave)', 'call:inner_call', 'call:foo_only', 'call:bar_only', 'call:pr_info']);
+  // kfree runs with the mutex guard and the item lock held.
+  const free = f.events.find((e) => e.k === 'free')!;
+  assert.deepEqual(free.held.map((h) => f.locks[h].text).sort(), ['it->ilock', 'pool->mlock']);
+  const inner = f.events.find((e) => e.fn === 'inner_call')!;
+  assert.deepEqual(inner.held.map((h) => f.locks[h].text).sort(), ['pool->lock', 'pool->mlock']);
+  assert.equal(inner.irqOff, true);
+  // After the scoped_guard block the spinlock is released again.
+  const after = f.events.find((e) => e.fn === 'foo_only')!;
+  assert.deepEqual(after.held.map((h) => f.locks[h].text), ['pool->mlock']);
+});
+
+test('spin_lock_init initialises, it does not acquire; #if 0 is dead code', () => {
+  const f = fn(`
+static void item_ctor(void *obj)
+{
+	struct item *it = obj;
+
+	spin_lock_init(&it->ilock);
+	mutex_init(&it->m);
+#if 0
+	spin_lock(&it->ilock);
+#endif
+}`, 'item_ctor');
+  assert.deepEqual(kinds(f), []);
+});
+
+test('held locks follow branches: early unlock-and-return does not leak into the rest', () => {
+  const f = fn(`
+int f(struct pool *p)
+{
+	spin_lock(&p->lock);
+	if (p->dead) {
+		spin_unlock(&p->lock);
+		return -ENOENT;
+	}
+	after_check(p);
+	spin_unlock(&p->lock);
+	return 0;
+}`, 'f');
+  const e = f.events.find((x) => x.fn === 'after_check')!;
+  assert.deepEqual(e.held.map((h) => f.locks[h].text), ['p->lock']);
+  assert.deepEqual(f.imbalances, []);
+});
+
+test('lock classes: container_of, embedded structs, file statics, globals', async () => {
+  const { Engine } = await import('../../server/src/engine/engine');
+  const { tempWorkspace } = await import('../helpers');
+  const dir = tempWorkspace({
+    'h.h': 'struct inner { spinlock_t lock; };\nstruct outer { struct inner in; struct list_head node; };\nextern spinlock_t shared_lock;\n',
+    'a.c': `#include "h.h"
+static DEFINE_SPINLOCK(private_lock);
+void a(struct list_head *n)
+{
+	struct outer *o = container_of(n, struct outer, node);
+	spin_lock(&o->in.lock);
+	spin_lock(&private_lock);
+	spin_lock(&shared_lock);
+}`,
+    'b.c': `#include "h.h"
+static DEFINE_SPINLOCK(private_lock);
+void b(struct inner *i)
+{
+	spin_lock(&i->lock);
+	spin_lock(&private_lock);
+}`,
+  });
+  const engine = new Engine({ roots: [dir], jobs: 1 });
+  await engine.load();
+  const names = (file: string) => {
+    const facts = engine.project.facts.get(`${dir}/${file}`)!;
+    const f = facts.functions[0];
+    return f.events.filter((e) => e.k === 'lock').map((e) => engine.analysis.classOf(facts.path, f, f.locks[(e as { lock: number }).lock]));
+  };
+  assert.deepEqual(names('a.c'), ['inner.lock', 'a.c:private_lock', 'shared_lock']);
+  assert.deepEqual(names('b.c'), ['inner.lock', 'b.c:private_lock']);
+  await engine.close();
+});
