@@ -107,7 +107,10 @@ export class Engine {
     // Classes that are taken somewhere but nest nothing are leaves too.
     for (const f of this.project.facts.values()) {
       for (const fn of f.functions) {
-        for (const e of fn.events) if (e.k === 'lock') classes.add(this.analysis.classOf(f.path, fn, fn.locks[e.lock]));
+        for (const e of fn.events) {
+          if (e.k === 'lock') classes.add(this.analysis.classOf(f.path, fn, fn.locks[e.lock]));
+          else for (const l of this.analysis.kbFunctions[e.fn]?.locks ?? []) classes.add(l.lock);
+        }
       }
     }
     const leaves = new Set<string>();
