@@ -45,6 +45,7 @@ interface Args {
   cache: boolean;
   cacheDir?: string;
   output?: string;
+  listParsed?: string;
   rest: string[];
 }
 
@@ -79,6 +80,7 @@ function parseArgs(argv: string[]): Args {
       case '--no-cache': a.cache = false; break;
       case '--cache-dir': a.cacheDir = val('--cache-dir'); break;
       case '-o': case '--output': a.output = val('--output'); break;
+      case '--list-parsed': a.listParsed = val('--list-parsed'); break;
       case '--stdio': case '--all': break;
       default:
         if (x.startsWith('-')) throw new UsageError(`unknown option ${x}`);
@@ -136,6 +138,8 @@ async function cmdCheck(a: Args): Promise<number> {
   try {
     const r = await engine.check();
     reportProblems(r.problems);
+    if (a.listParsed) fs.writeFileSync(a.listParsed, [...engine.project.facts.keys()].join('\n'));
+    benchStats(engine);
     const errors = r.findings.filter((f) => f.severity === 'error').length;
     if (a.format === 'json') out(a, JSON.stringify({ version: 1, semantics: engine.config.semantics, findings: r.findings, problems: r.problems }, null, 2));
     else if (a.format === 'sarif') out(a, JSON.stringify(toSarif(r.findings, a.paths[0] ?? '.', VERSION), null, 2));
@@ -174,6 +178,7 @@ async function cmdCaches(a: Args): Promise<number> {
   try {
     const caches = await engine.caches();
     reportProblems(engine.project.problems);
+    benchStats(engine);
     if (a.format === 'json') {
       const models = await engine.models();
       out(a, JSON.stringify({ version: 1, caches: models }, null, 2));
@@ -205,6 +210,7 @@ async function cmdLocks(a: Args): Promise<number> {
   try {
     const { graph, classes, leaves } = await engine.lockGraph();
     reportProblems(engine.project.problems);
+    benchStats(engine);
     const rel = (p: string) => path.relative(process.cwd(), p) || p;
     const sorted = [...classes].sort();
     if (a.format === 'dot') {
@@ -239,6 +245,13 @@ async function cmdLocks(a: Args): Promise<number> {
   } finally {
     await engine.close();
   }
+}
+
+/** For bench/: one machine-readable line on stderr when SLABCHECK_BENCH_STATS is set. */
+function benchStats(engine: Engine): void {
+  if (!process.env.SLABCHECK_BENCH_STATS) return;
+  const s = engine.project.stats;
+  process.stderr.write(`slabcheck-bench: ${JSON.stringify({ maxRssKB: process.resourceUsage().maxRSS, files: engine.project.files.length, ...s })}\n`);
 }
 
 function cmdRules(): number {

@@ -97,7 +97,15 @@ export class Engine {
   /** The lock graph of the workspace (every file parsed: this is the expensive one). */
   async lockGraph(): Promise<{ graph: Map<string, Map<string, Edge>>; classes: Set<string>; leaves: Set<string> }> {
     await this.load();
-    await this.project.ensureFacts(this.project.files);
+    const p = this.project;
+    if (p.demandDriven) {
+      // Files that take locks, then what they call while holding one (callees' own locks matter).
+      const lockFiles = p.files.filter((f) => p.prescan.get(f)?.hasLock);
+      await p.ensureFacts(lockFiles);
+      const roots = lockFiles.flatMap((file) => this.analysis.functionsIn(file).map((fn) => ({ file, fn })));
+      await this.analysis.prepare(roots, 4, true);
+      await this.analysis.prepareStructs(lockFiles);
+    } else await p.ensureFacts(p.files);
     const graph = this.analysis.lockGraph();
     const classes = new Set<string>();
     for (const [from, m] of graph) {

@@ -156,15 +156,17 @@ export class Analysis {
    * Load the facts needed to summarise `roots`: callees, transitively, up to
    * a depth, plus the struct definitions that lock class names go through.
    */
-  async prepare(roots: FnRef[], depth = MAX_DEPTH): Promise<void> {
+  async prepare(roots: FnRef[], depth = MAX_DEPTH, firstLevelUnderLockOnly = false): Promise<void> {
     if (!this.project.demandDriven) return;
     let frontier = roots;
     const seen = new Set<string>(roots.map(keyOf));
     for (let d = 0; d < depth && frontier.length; d++) {
       const wanted = new Map<string, string>();
+      const underLockOnly = firstLevelUnderLockOnly && d === 0;
       for (const r of frontier) {
         for (const e of r.fn.events) {
           if (e.k !== 'call' || this.isKnown(e.fn) || /^[A-Z0-9_]+$/.test(e.fn)) continue;
+          if (underLockOnly && e.held.length === 0) continue;
           if (this.functionsIn(r.file).some((f) => f.name === e.fn)) continue;
           if (!wanted.has(e.fn)) wanted.set(e.fn, r.file);
         }
@@ -191,7 +193,7 @@ export class Analysis {
       const next: FnRef[] = [];
       for (const r of frontier) {
         for (const e of r.fn.events) {
-          if (e.k !== 'call') continue;
+          if (e.k !== 'call' || (underLockOnly && e.held.length === 0)) continue;
           const callee = this.resolve(e.fn, r.file);
           if (callee && !seen.has(keyOf(callee))) {
             seen.add(keyOf(callee));

@@ -225,6 +225,14 @@ export function startServer(): ServerHandle {
     }
   }));
 
+  connection.onNotification('slabcheck/cancelIndex', () => {
+    try {
+      ws.cancelIndex();
+    } catch (e) {
+      log.error('cancelIndex', e);
+    }
+  });
+
   /** Server state for tests and the bench: waits for queued work first. */
   connection.onRequest('slabcheck/stats', guard(log, 'stats', null, async () => {
     await ws.idle();

@@ -214,8 +214,7 @@ export class Workspace {
         reporter = await this.connection.window.createWorkDoneProgress();
         reporter.begin('slabcheck: indexing', 0, reason, true);
         reporter.token.onCancellationRequested(() => {
-          this.cancelledGen = gen;
-          this.log.info('indexing cancelled by the user');
+          if (gen === this.generation) this.cancelIndex();
         });
         this.progress = reporter;
       } catch (e) {
@@ -265,6 +264,13 @@ export class Workspace {
         if (this.progress === reporter) this.progress = undefined;
       }
     });
+  }
+
+  /** Cancel the running index (the progress's cancel button, or the client's menu). */
+  cancelIndex(): void {
+    if (this.state !== 'indexing') return;
+    this.cancelledGen = this.generation;
+    this.log.info('indexing cancelled by the user');
   }
 
   // ---- documents ----

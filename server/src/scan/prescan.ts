@@ -4,6 +4,8 @@
  * caches, and which functions and structs it defines (kernel style puts a
  * function's opening brace at column 0, so `\n{` finds definitions).
  */
+import { LOCK_OPS } from '../kb/locks';
+
 export interface Prescan {
   size: number;
   mtimeMs: number;
@@ -11,6 +13,8 @@ export interface Prescan {
   skipped?: string;
   hasCreate: boolean;
   hasCacheAlloc: boolean;
+  /** Takes a lock somewhere (a lock primitive or guard() appears). */
+  hasLock: boolean;
   defs: string[];
   structs: string[];
 }
@@ -26,7 +30,35 @@ export function looksBinary(buf: Buffer): boolean {
 // Needles as Buffers: a string needle is re-encoded on every indexOf call.
 const KMEM_CACHE_ = Buffer.from('kmem_cache_');
 const KMEM_CACHE_MACRO = Buffer.from('KMEM_CACHE');
-const NL_BRACE = Buffer.from('\n{');
+const BRACE = 123; /* { */
+
+const LOCK_WORD = Buffer.from('lock');
+const DOWN_WORD = Buffer.from('down');
+const GUARD_WORD = Buffer.from('guard(');
+
+/** Whether an identifier around `at` is a lock primitive followed by '('. */
+function identAt(buf: Buffer, at: number): string {
+  let s = at;
+  let e = at;
+  while (s > 0 && isIdent(buf[s - 1])) s--;
+  while (e < buf.length && isIdent(buf[e])) e++;
+  let k = e;
+  while (k < buf.length && (buf[k] === 32 || buf[k] === 9)) k++;
+  return buf[k] === 40 /* ( */ ? buf.toString('latin1', s, e) : '';
+}
+
+function takesLocks(buf: Buffer): boolean {
+  if (buf.indexOf(GUARD_WORD) >= 0) return true;
+  for (const w of [LOCK_WORD, DOWN_WORD]) {
+    let i = buf.indexOf(w);
+    while (i >= 0) {
+      const id = identAt(buf, i);
+      if (id && LOCK_OPS[id]?.op === 'acquire') return true;
+      i = buf.indexOf(w, i + w.length);
+    }
+  }
+  return false;
+}
 
 /** One pass over `kmem_cache_` occurrences: which of create/alloc follow. */
 function slabTokens(buf: Buffer): { create: boolean; alloc: boolean } {
@@ -44,21 +76,24 @@ function slabTokens(buf: Buffer): { create: boolean; alloc: boolean } {
 }
 
 export function prescanBuffer(buf: Buffer, size: number, mtimeMs: number, maxBytes: number): Prescan {
-  const base = { size, mtimeMs, hasCreate: false, hasCacheAlloc: false, defs: [], structs: [] };
+  const base = { size, mtimeMs, hasCreate: false, hasCacheAlloc: false, hasLock: false, defs: [], structs: [] };
   if (size > maxBytes) return { ...base, skipped: `file is ${(size / 1048576).toFixed(1)} MB, above the ${(maxBytes / 1048576).toFixed(1)} MB limit (slabcheck.maxFileSize)` };
   if (looksBinary(buf)) return { ...base, skipped: 'binary file (contains NUL bytes)' };
   const t = slabTokens(buf);
-  return { ...base, hasCreate: t.create, hasCacheAlloc: t.alloc, defs: definitions(buf), structs: structDefs(buf) };
+  return { ...base, hasCreate: t.create, hasCacheAlloc: t.alloc, hasLock: takesLocks(buf), defs: definitions(buf), structs: structDefs(buf) };
 }
 
 /** Names of functions whose body opens with `{` at the start of a line. */
 export function definitions(buf: Buffer): string[] {
   const out: string[] = [];
-  let i = buf.indexOf(NL_BRACE);
+  // Search the rarer '{' (memchr) and check the byte before it: searching "\n{" tests every newline.
+  let i = buf.indexOf(BRACE);
   while (i >= 0) {
-    const name = nameBefore(buf, i);
-    if (name) out.push(name);
-    i = buf.indexOf(NL_BRACE, i + 2);
+    if (i > 0 && buf[i - 1] === 10) {
+      const name = nameBefore(buf, i - 1);
+      if (name) out.push(name);
+    }
+    i = buf.indexOf(BRACE, i + 1);
   }
   return out;
 }
@@ -105,22 +140,24 @@ function nameBefore(buf: Buffer, brace: number): string | undefined {
   return undefined;
 }
 
-const STRUCT_LEADS = [Buffer.from('\nstruct '), Buffer.from('\ntypedef struct ')];
+const STRUCT_WORD = Buffer.from('struct ');
 
 /** `struct name {` at the start of a line (and `typedef struct name {`), found on the bytes. */
 function structDefs(buf: Buffer): string[] {
   const out: string[] = [];
-  for (const lead of STRUCT_LEADS) {
-    let i = buf.indexOf(lead);
-    while (i >= 0) {
-      const s = i + lead.length;
-      let e = s;
-      while (e < buf.length && isIdent(buf[e])) e++;
+  let i = buf.indexOf(STRUCT_WORD);
+  while (i >= 0) {
+    // At the start of a line, or after "typedef " at the start of a line.
+    const lineStart = i === 0 || buf[i - 1] === 10 || (i >= 9 && buf[i - 9] === 10 && buf.toString('latin1', i - 8, i) === 'typedef ');
+    const s = i + STRUCT_WORD.length;
+    let e = s;
+    while (e < buf.length && isIdent(buf[e])) e++;
+    if (lineStart && e > s) {
       let k = e;
       while (k < buf.length && (buf[k] === 32 || buf[k] === 9 || buf[k] === 10)) k++;
-      if (e > s && buf[k] === 123 /* { */) out.push(buf.toString('latin1', s, e));
-      i = buf.indexOf(lead, e);
+      if (buf[k] === 123) out.push(buf.toString('latin1', s, e));
     }
+    i = buf.indexOf(STRUCT_WORD, e);
   }
   return out;
 }

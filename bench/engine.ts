@@ -1,0 +1,75 @@
+/**
+ * Engine benchmarks on the Linux tree: wall time and peak RSS of `caches`,
+ * `check` (cold = empty content-hash cache, warm = same cache again) and the
+ * full `locks` graph, each in a fresh process; plus, in this run, the raw
+ * tree-sitter parse time of the files `check` parsed, for the ratio.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { findKernelTree } from './kernel-tree';
+import { parseC } from '../server/src/parse/parser';
+
+const BIN = path.join(__dirname, '../../bin/slabcheck.js');
+
+interface RunResult { wall: number; rssMB: number; code: number | null; stdoutTail: string; stats?: Record<string, number> }
+
+function runCli(args: string[], cwd: string): RunResult {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, SLABCHECK_BENCH_STATS: '1' }, maxBuffer: 1 << 30 });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const m = /slabcheck-bench: (\{.*\})/.exec(r.stderr ?? '');
+  const stats = m ? JSON.parse(m[1]) : undefined;
+  const lines = (r.stdout ?? '').trim().split('\n');
+  return { wall, rssMB: stats ? stats.maxRssKB / 1024 : NaN, code: r.status, stdoutTail: lines[lines.length - 1] ?? '', stats };
+}
+
+const fmt = (r: RunResult) => `${r.wall.toFixed(2)} s wall, ${r.rssMB.toFixed(0)} MB peak RSS`;
+
+export async function benchEngine(opts: { locks?: boolean } = {}): Promise<void> {
+  const tree = findKernelTree();
+  if (!tree) {
+    process.stdout.write('engine bench: no Linux tree (apt-get install linux-source-6.12, or set SLABCHECK_LINUX); skipped\n');
+    return;
+  }
+  const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'slabcheck-bench-'));
+  process.stdout.write(`\n== engine on ${tree} (${os.cpus().length} cores) ==\n`);
+  const rows: [string, RunResult, string][] = [];
+  const cachesCold = runCli(['caches', '.', '--cache-dir', `${cache}/caches`], tree);
+  rows.push(['caches cold', cachesCold, '<= 5 s']);
+  const cachesWarm = runCli(['caches', '.', '--cache-dir', `${cache}/caches`], tree);
+  rows.push(['caches warm', cachesWarm, '']);
+  const checkCold = runCli(['check', '.', '--cache-dir', `${cache}/check`, '--format', 'json', '-o', `${cache}/check.json`], tree);
+  rows.push(['check cold', checkCold, '<= 20 s']);
+  const checkWarm = runCli(['check', '.', '--cache-dir', `${cache}/check`, '--format', 'json', '-o', `${cache}/check2.json`], tree);
+  rows.push(['check warm', checkWarm, '<= 3 s']);
+  if (opts.locks !== false && process.env.SLABCHECK_BENCH_LOCKS !== '0') {
+    const locks = runCli(['locks', '.', '--cache-dir', `${cache}/locks`, '--format', 'json', '-o', `${cache}/locks.json`], tree);
+    rows.push(['locks cold (full graph)', locks, '<= 120 s']);
+  }
+  for (const [name, r, target] of rows) {
+    process.stdout.write(`${name.padEnd(24)} ${fmt(r)}  exit ${r.code}${target ? `  (target ${target}, RSS <= 1536 MB)` : ''}${r.stats ? `  files scanned ${r.stats.files}, parsed ${r.stats.parsed}, from cache ${r.stats.factsCached}` : ''}\n`);
+  }
+  // Raw parse of the same files check parsed, one core, this process.
+  const listFile = `${cache}/check-parsed.txt`;
+  runCli(['check', '.', '--no-cache', '--format', 'json', '-o', `${cache}/check3.json`, '--list-parsed', listFile], tree);
+  if (fs.existsSync(listFile)) {
+    const files = fs.readFileSync(listFile, 'utf8').split('\n').filter(Boolean);
+    const t0 = process.hrtime.bigint();
+    let bytes = 0;
+    for (const f of files) {
+      const text = fs.readFileSync(f, 'utf8');
+      bytes += text.length;
+      parseC(text);
+    }
+    const parse = Number(process.hrtime.bigint() - t0) / 1e9;
+    process.stdout.write(`raw tree-sitter parse of the ${files.length} files check parsed (${(bytes / 1048576).toFixed(1)} MB), one core: ${parse.toFixed(2)} s; check cold / raw parse = ${(checkCold.wall / parse).toFixed(2)}\n`);
+  }
+  const all = fs.readFileSync(`${cache}/check.json`, 'utf8');
+  const findings = JSON.parse(all).findings.length;
+  process.stdout.write(`check findings on the tree: ${findings}\n`);
+  fs.rmSync(cache, { recursive: true, force: true });
+}
+
+if (require.main === module) benchEngine().catch((e) => { console.error(e); process.exit(1); });
