@@ -105,6 +105,8 @@ export class Engine {
       const roots = lockFiles.flatMap((file) => this.analysis.functionsIn(file).map((fn) => ({ file, fn })));
       await this.analysis.prepare(roots, 4, true);
       await this.analysis.prepareStructs(lockFiles);
+      // The parsing is done: give the workers' heaps back before the graph is built.
+      await p.pool.close();
     } else await p.ensureFacts(p.files);
     const graph = this.analysis.lockGraph();
     const classes = new Set<string>();

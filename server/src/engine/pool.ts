@@ -10,12 +10,16 @@ import { FactsOut, PrescanOut, runFacts, runPrescan, Task } from './tasks';
 export class Pool {
   private workers: Worker[] = [];
   private nextId = 1;
-  private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; worker: Worker }>();
 
   constructor(private size: number) {}
 
   private ensure(): void {
-    while (this.workers.length < this.size) {
+    while (this.workers.length < this.size) this.workers.push(this.spawn());
+  }
+
+  private spawn(): Worker {
+    {
       const w = new Worker(path.join(__dirname, 'worker.js'));
       w.on('message', (m: { id: number; result?: unknown; error?: string }) => {
         const p = this.pending.get(m.id);
@@ -24,18 +28,24 @@ export class Pool {
         if (m.error) p.reject(new Error(m.error));
         else p.resolve(m.result);
       });
-      w.on('error', (e) => {
-        for (const p of this.pending.values()) p.reject(e);
-        this.pending.clear();
-      });
-      this.workers.push(w);
+      const fail = (e: Error) => {
+        // Only this worker's tasks fail; the pool replaces the worker.
+        for (const [id, p] of this.pending) {
+          if (p.worker !== w) continue;
+          this.pending.delete(id);
+          p.reject(e);
+        }
+      };
+      w.on('error', fail);
+      w.on('exit', (code) => fail(new Error(`worker exited with code ${code}`)));
+      return w;
     }
   }
 
   private run<T>(worker: Worker, task: Task): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, worker });
       worker.postMessage({ id, task });
     });
   }
@@ -60,20 +70,29 @@ export class Pool {
     const results: T[][] = new Array(chunks.length);
     let next = 0;
     let done = 0;
-    const loop = async (w: Worker) => {
+    const loop = async (slot: number) => {
       while (next < chunks.length) {
         const idx = next++;
-        results[idx] = await this.run<T[]>(w, { kind, files: chunks[idx], maxBytes, cacheDir, focus } as Task);
+        try {
+          results[idx] = await this.run<T[]>(this.workers[slot], { kind, files: chunks[idx], maxBytes, cacheDir, focus } as Task);
+        } catch (e) {
+          // A crashed worker loses only its chunk: report those files, carry on with a fresh worker.
+          results[idx] = chunks[idx].map((p) => ({ path: p, problem: `analysis failed: ${(e as Error).message}` })) as T[];
+          void this.workers[slot].terminate();
+          this.workers[slot] = this.spawn();
+        }
         done += chunks[idx].length;
         onChunk?.(done, files.length);
       }
     };
-    await Promise.all(this.workers.map(loop));
+    await Promise.all(this.workers.map((_w, i) => loop(i)));
     return results.flat();
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    const ws = this.workers;
     this.workers = [];
+    for (const w of ws) w.removeAllListeners('exit');
+    await Promise.all(ws.map((w) => w.terminate()));
   }
 }

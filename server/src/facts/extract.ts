@@ -164,8 +164,9 @@ function recoverFromError(node: SyntaxNode, src: SourceMap, facts: FileFacts, fn
  */
 function recoverFunctionsByText(src: SourceMap, fnNodes: SyntaxNode[], trees: Tree[]): void {
   const m = src.masked;
-  const covered = fnNodes.map((n) => [n.startIndex, n.endIndex] as const).sort((a, b) => a[0] - b[0]);
+  const covered = fnNodes.map((n) => [n.startIndex, n.endIndex] as const);
   const inside = (i: number) => covered.some(([s, e]) => s <= i && i < e);
+  const ranges: [number, number][] = [];
   let i = m.indexOf('\n{');
   while (i >= 0) {
     const brace = i + 1;
@@ -181,17 +182,28 @@ function recoverFunctionsByText(src: SourceMap, fnNodes: SyntaxNode[], trees: Tr
           const prev = m.slice(prevStart, start - 1);
           if (/^[A-Za-z_][\w\s*]*$/.test(prev) && !/^\s*$/.test(prev)) start = prevStart;
         }
-        if (start >= 0) {
-          const padded = blankOutside(src.text, start, end + 1);
-          const t = parseC(padded);
-          trees.push(t);
-          for (const c of t.rootNode.namedChildren) if (c.type === 'function_definition') fnNodes.push(c);
+        if (start >= 0 && !ranges.some(([s, e]) => start < e && s < end + 1)) {
+          ranges.push([start, end + 1]);
           covered.push([start, end + 1]);
         }
       }
     }
     i = m.indexOf('\n{', i + 2);
   }
+  if (!ranges.length) return;
+  // One parse of a copy that keeps only the recovered functions (offsets unchanged).
+  ranges.sort((a, b) => a[0] - b[0]);
+  const parts: string[] = [];
+  let pos = 0;
+  const blank = (s: string) => s.replace(/[^\n]/g, ' ');
+  for (const [s, e] of ranges) {
+    parts.push(blank(src.text.slice(pos, s)), src.text.slice(s, e));
+    pos = e;
+  }
+  parts.push(blank(src.text.slice(pos)));
+  const t = parseC(parts.join(''));
+  trees.push(t);
+  for (const c of t.rootNode.namedChildren) if (c.type === 'function_definition') fnNodes.push(c);
 }
 
 function matchBack(text: string, close: number): number {
@@ -201,11 +213,6 @@ function matchBack(text: string, close: number): number {
     else if (text[i] === '(' && --depth === 0) return i;
   }
   return -1;
-}
-
-function blankOutside(text: string, start: number, end: number): string {
-  const blank = (s: string) => s.replace(/[^\n]/g, ' ');
-  return blank(text.slice(0, start)) + text.slice(start, end) + blank(text.slice(end));
 }
 
 function readDefineMacro(node: SyntaxNode, src: SourceMap, facts: FileFacts): void {

@@ -27,6 +27,8 @@ interface St {
 }
 
 const MAX_STATES = 8;
+/** Most events hold nothing: share one empty array. */
+const NONE: number[] = [];
 
 function key(s: St): string {
   return `${s.held.join(',')}|${s.guards.join(',')}|${s.irq}`;
@@ -74,6 +76,9 @@ export class FunctionReader {
   private locals = new Map<string, string>();
   private params: { name: string; type: string }[] = [];
   private condVars = new Map<string, number>();
+  /** Local declarations are read only when a lock expression needs a variable's type. */
+  private localsRead = false;
+  private body: SyntaxNode | null = null;
   private scope: TypeScope;
 
   constructor(
@@ -85,6 +90,10 @@ export class FunctionReader {
     this.scope = (name) => {
       const p = this.params.find((x) => x.name === name);
       if (p) return { type: p.type, local: true };
+      if (!this.localsRead && this.body) {
+        this.localsRead = true;
+        this.readLocals(this.body);
+      }
       const l = this.locals.get(name);
       if (l !== undefined) return { type: l, local: true };
       return this.globalScope(name);
@@ -139,7 +148,7 @@ export class FunctionReader {
         returns: returns.replace(/\s+/g, ' ').trim(), params: this.params, locks: [], events: [], imbalances: [], returnsError: false, stub: true,
       };
     }
-    this.readLocals(body);
+    this.body = body;
     const nameStart = nameNode ? nameNode.startIndex : body.startIndex;
     const nameEnd = nameNode ? nameNode.endIndex : body.startIndex;
     const endStates = this.visit(body, [{ held: [], guards: [], irq: 0 }]);
@@ -504,12 +513,12 @@ export class FunctionReader {
       this.events.push({ k: 'free', fn: name, at, held, irqOff, cache: free.cacheArg !== undefined ? args[free.cacheArg] : undefined, arg: args[free.cacheArg !== undefined ? free.cacheArg + 1 : 0] });
       return states;
     }
-    const args = argText.length > 400 ? [] : splitArgs(argText).map((a) => a.replace(/\s+/g, ' ').slice(0, 80));
-    this.events.push({ k: 'call', fn: name, at, held, irqOff, args });
+    this.events.push({ k: 'call', fn: name, at, held, irqOff });
     return states;
   }
 
   private mustHeld(states: St[]): number[] {
+    if (states.every((s) => s.held.length === 0 && s.guards.length === 0)) return NONE;
     const i = intersect(states);
     return [...i.held, ...i.guards];
   }

@@ -23,7 +23,7 @@ export type FnEvent =
   | { k: 'unlock'; fn: string; lock: number; kind: LockKind; irq: IrqMode; at: Span; held: number[]; irqOff: boolean }
   | { k: 'alloc'; fn: string; gfp?: string; cache?: string; at: Span; held: number[]; irqOff: boolean; checked: boolean; assignedTo?: string }
   | { k: 'free'; fn: string; cache?: string; arg?: string; at: Span; held: number[]; irqOff: boolean }
-  | { k: 'call'; fn: string; at: Span; held: number[]; irqOff: boolean; args: string[] };
+  | { k: 'call'; fn: string; at: Span; held: number[]; irqOff: boolean };
 
 /** A lock-balance problem found on some path of a function. */
 export interface Imbalance {

@@ -145,6 +145,7 @@ export class Project {
       (done, total) => this.opts.onProgress?.('parse', done, total), 8, focus);
     for (const r of out) {
       if (r.facts) {
+        this.intern(r.facts);
         this.facts.set(r.path, r.facts);
         if (r.fromCache) this.stats.factsCached++;
         else this.stats.parsed++;
@@ -153,6 +154,20 @@ export class Project {
         if (r.problem) this.problems.push({ path: r.path, message: r.problem });
       }
     }
+  }
+
+  private strings = new Map<string, string>();
+
+  /** Facts cloned from a worker carry one copy of "spin_lock" per event: share them. */
+  private intern(f: FileFacts): void {
+    const s = this.strings;
+    const i = (x: string) => {
+      const v = s.get(x);
+      if (v !== undefined) return v;
+      s.set(x, x);
+      return x;
+    };
+    for (const fn of f.functions) for (const e of fn.events) e.fn = i(e.fn);
   }
 
   /** An editor buffer or a changed file: re-extract its facts from text. */

@@ -28,7 +28,7 @@ export class DocumentStore {
         this.info.set(uri, { changedAt: performance.now() });
         return TextDocument.create(uri, languageId, version, content);
       },
-      update: (doc, changes, version) => this.update(doc, changes, version),
+      update: (doc, changes, version) => this.applyChanges(doc, changes, version),
     });
   }
 
@@ -40,7 +40,8 @@ export class DocumentStore {
     return this.documents.all();
   }
 
-  private update(doc: TextDocument, changes: TextDocumentContentChangeEvent[], version: number): TextDocument {
+  /** Apply LSP content changes to a document, editing its kept tree first (TextDocuments calls this). */
+  applyChanges(doc: TextDocument, changes: TextDocumentContentChangeEvent[], version: number): TextDocument {
     let tree = this.trees.get(doc.uri);
     let d = doc;
     for (const c of changes) {

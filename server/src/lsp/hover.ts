@@ -122,7 +122,8 @@ export async function lockCard(ctx: HoverContext, file: string, fn: FunctionFact
   else {
     const byTo = new Map<string, typeof edges[number]>();
     for (const ed of edges) if (!byTo.has(ed.to)) byTo.set(ed.to, ed);
-    const locks = [...byTo.values()].filter((ed) => ed.to !== FS_RECLAIM);
+    // Prefer evidence in the user's code over knowledge-base locks (as dtor-non-leaf-lock does).
+    const locks = [...byTo.values()].filter((ed) => ed.to !== FS_RECLAIM).sort((x, y) => Number(a.lockFacts.has(x.to)) - Number(a.lockFacts.has(y.to)));
     const reclaim = byTo.get(FS_RECLAIM);
     if (!locks.length && !reclaim) lines.push('- **leaf**: yes — no other lock is taken while it is held in the analysed code');
     else {

@@ -9,7 +9,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { CodeLensRefreshRequest, Connection, Diagnostic, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
+import { CodeLensRefreshRequest, Connection, Diagnostic, MessageType, ShowMessageNotification, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { Engine } from '../engine/engine';
 import type { CacheInfo } from '../index/analysis';
@@ -149,7 +149,7 @@ export class Workspace {
     } catch (e) {
       const msg = describeSettingsError(e);
       this.log.warn(msg);
-      void this.connection.window.showErrorMessage(msg);
+      void this.connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Error, message: msg }).catch(() => undefined);
       return { changed: false, reindex: false };
     }
     const prev = this.resolved;
