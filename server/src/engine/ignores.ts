@@ -10,6 +10,7 @@ export function applyIgnores(findings: Finding[], project: Project): Finding[] {
     for (const ig of facts.ignores) {
       const matches = ig.rules.length === 0 || ig.rules.includes(f.rule);
       if (!matches) continue;
+      if (ig.scope === 'file') return false;
       if ((ig.scope === 'line' || ig.scope === 'next-line') && ig.line === line) return false;
       if (ig.scope === 'function') {
         const fn = facts.functions.find((x) => x.at[0] <= ig.line + 1 && x.at[0] >= ig.line - 1);

@@ -323,7 +323,7 @@ function readFields(body: SyntaxNode, fields: Record<string, string>): void {
   }
 }
 
-const DIRECTIVE_RE = /slabcheck:\s*(ignore-next-line|ignore-function|ignore)\b([\s\w,-]*)/;
+const DIRECTIVE_RE = /slabcheck:\s*(ignore-next-line|ignore-line|ignore-function|ignore-file|ignore)(?![\w-])([^*\n]*)/;
 
 function findIgnores(root: SyntaxNode, src: SourceMap): IgnoreDirective[] {
   const out: IgnoreDirective[] = [];
@@ -331,12 +331,15 @@ function findIgnores(root: SyntaxNode, src: SourceMap): IgnoreDirective[] {
   for (const c of root.descendantsOfType('comment')) {
     const m = DIRECTIVE_RE.exec(c.text);
     if (!m) continue;
-    const rules = m[2].split(/[\s,]+/).map((r) => r.trim()).filter((r) => /^[a-z][a-z0-9-]*$/.test(r));
+    // Rule ids up to an optional `--` reason.
+    const rules = m[2].split('--')[0].split(/[\s,]+/).map((r) => r.trim()).filter((r) => /^[a-z][a-z0-9-]*$/.test(r));
     const line = c.startPosition.row;
     const lineText = src.text.slice(src.starts[line], src.starts[line + 1] ?? src.text.length);
     const alone = lineText.trim().startsWith('/*') || lineText.trim().startsWith('//');
     const kind = m[1];
-    if (kind === 'ignore-function') out.push({ rules, line: c.endPosition.row + 1, scope: 'function' });
+    if (kind === 'ignore-file') out.push({ rules, line: 0, scope: 'file' });
+    else if (kind === 'ignore-function') out.push({ rules, line: c.endPosition.row + 1, scope: 'function' });
+    else if (kind === 'ignore-line') out.push({ rules, line, scope: 'line' });
     else if (kind === 'ignore-next-line' || alone) out.push({ rules, line: c.endPosition.row + 1, scope: 'next-line' });
     else out.push({ rules, line, scope: 'line' });
   }

@@ -98,7 +98,7 @@ export interface IgnoreDirective {
   /** 0-based line the directive applies to. */
   line: number;
   /** Applies to the whole enclosing function when written on the line of its name or above its body. */
-  scope: 'line' | 'next-line' | 'function';
+  scope: 'line' | 'next-line' | 'function' | 'file';
 }
 
 export interface FileFacts {
