@@ -40,7 +40,7 @@ export function runPrescan(files: string[], maxBytes: number): PrescanOut[] {
   return out;
 }
 
-export const ENGINE_CACHE_KEY = `slabcheck-facts-v${FACTS_VERSION}-3`;
+export const ENGINE_CACHE_KEY = `slabcheck-facts-v${FACTS_VERSION}-4`;
 
 export function contentHash(buf: Buffer): string {
   return crypto.createHash('sha1').update(ENGINE_CACHE_KEY).update(buf).digest('hex');

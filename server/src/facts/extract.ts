@@ -57,7 +57,7 @@ export function extractFacts(path: string, text: string, tree?: Tree, opts: Extr
     return g ? { type: g.type, local: false } : undefined;
   };
   if (opts.focus === 'creations') {
-    const stubs = fnNodes.map((n) => new FunctionReader(n, src, globalScope, []).read(true));
+    const stubs = fnNodes.map((n) => (n.type === 'preproc_function_def' ? undefined : new FunctionReader(n, src, globalScope, []).read(true)));
     facts.functions = stubs.filter((f): f is FunctionFacts => !!f);
     const want = new Set<string>();
     for (const c of findCacheCreations(root, src, facts)) {
@@ -74,7 +74,8 @@ export function extractFacts(path: string, text: string, tree?: Tree, opts: Extr
     facts.partial = facts.functions.some((f) => f.stub);
   } else {
     for (const node of fnNodes) {
-      const fn = new FunctionReader(node, src, globalScope, facts.functions).read();
+      const r = new FunctionReader(node, src, globalScope, facts.functions);
+      const fn = node.type === 'preproc_function_def' ? r.readMacro() : r.read();
       if (fn) facts.functions.push(fn);
     }
   }
@@ -97,6 +98,7 @@ function walkTop(node: SyntaxNode, src: SourceMap, facts: FileFacts, fnNodes: Sy
   for (let c = node.firstChild; c; c = c.nextSibling) {
     switch (c.type) {
       case 'function_definition':
+      case 'preproc_function_def':
         fnNodes.push(c);
         break;
       case 'declaration':

@@ -171,6 +171,27 @@ export class FunctionReader {
     };
   }
 
+  /** `#define name(args) body`: the body's calls, in order, as a function's events. */
+  readMacro(): FunctionFacts | undefined {
+    const node = this.node;
+    const nameNode = node.childForFieldName('name');
+    const value = node.childForFieldName('value');
+    if (!nameNode || !value) return undefined;
+    const params = node.childForFieldName('parameters');
+    if (params) for (const p of params.namedChildren) if (p.type === 'identifier') this.params.push({ name: p.text, type: '' });
+    const end = this.visitMacroBody(value.startIndex, value.endIndex);
+    this.checkReturn([], value.endIndex, value.endIndex);
+    void end;
+    return {
+      name: nameNode.text, isStatic: false, at: this.src.span(node.startIndex, node.endIndex), nameAt: this.src.span(nameNode.startIndex, nameNode.endIndex),
+      returns: '', params: this.params, locks: this.locks, events: this.events, imbalances: [], returnsError: false, macro: true,
+    };
+  }
+
+  private visitMacroBody(start: number, end: number): St[] {
+    return this.applyRange(start, end, [{ held: [], guards: [], irq: 0 }]);
+  }
+
   private readParams(params: SyntaxNode): void {
     for (const p of params.namedChildren) {
       if (p.type !== 'parameter_declaration') continue;

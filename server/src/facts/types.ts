@@ -51,6 +51,8 @@ export interface FunctionFacts {
   returnsError: boolean;
   /** Only the header was read (focused extraction); events are empty. */
   stub?: boolean;
+  /** A function-like macro (`#define allocate_mm() kmem_cache_alloc(...)`), read as a function. */
+  macro?: boolean;
 }
 
 export type CtorRef =

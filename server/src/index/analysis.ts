@@ -6,7 +6,7 @@
  */
 import * as path from 'path';
 import { classifyGfp, ALLOCATORS } from '../kb/allocators';
-import { KERNEL_FUNCTIONS, KernelFunctionFact, InternalLock, knownLockFacts } from '../kb/kernel-functions';
+import { KERNEL_FUNCTIONS, KernelFunctionFact, InternalLock, knownLockFacts, OPAQUE_PREFIXES } from '../kb/kernel-functions';
 import { IrqMode, LockKind, LOCK_OPS, SLEEPING_KINDS } from '../kb/locks';
 import { structName } from '../facts/lock-ref';
 import type { CacheCreation, FnEvent, FunctionFacts, LockRef, Span } from '../facts/types';
@@ -149,7 +149,7 @@ export class Analysis {
   }
 
   isKnown(name: string): boolean {
-    return !!this.kbFunctions[name] || !!LOCK_OPS[name];
+    return !!this.kbFunctions[name] || !!LOCK_OPS[name] || OPAQUE_PREFIXES.test(name);
   }
 
   /**
@@ -305,6 +305,7 @@ export class Analysis {
           this.mergeKnown(s, e.fn, callStep, e.irqOff, false);
           continue;
         }
+        if (OPAQUE_PREFIXES.test(e.fn)) continue;
         const callee = this.resolve(e.fn, file);
         if (!callee) {
           s.unresolved.add(e.fn);
@@ -374,7 +375,7 @@ export class Analysis {
             if (atomic && l.kind === 'mutex') continue;
             targets.push({ cls: l.lock, chain: [{ ...here, note: `${fn.name}() calls ${e.fn}(), which ${l.maybe ? 'may take' : 'takes'} ${l.lock} (${kb.source})` }] });
           }
-        } else if (e.k === 'call') {
+        } else if (e.k === 'call' && !OPAQUE_PREFIXES.test(e.fn)) {
           const callee = this.resolve(e.fn, file);
           if (callee) {
             for (const a of this.summary(callee).acquires.values()) {
@@ -496,8 +497,7 @@ export class Analysis {
     const p = this.project;
     let files: string[];
     if (p.demandDriven) {
-      const cands = p.files.filter((f) => p.prescan.get(f)?.hasCacheAlloc);
-      files = await p.filesMentioning([last], cands);
+      files = p.cacheUseIndex.get(last) ?? [];
       await p.ensureFacts(files);
     } else files = [...p.facts.keys()];
     const sites: AllocSite[] = [];

@@ -45,6 +45,8 @@ export class Project {
   problems: Problem[] = [];
   overlays = new Map<string, string>();
   defIndex = new Map<string, string[]>();
+  /** Cache variable (last identifier) -> files that allocate from or free to it. */
+  cacheUseIndex = new Map<string, string[]>();
   structIndex = new Map<string, string[]>();
   readonly pool: Pool;
   stats = { prescanned: 0, prescanCached: 0, parsed: 0, factsCached: 0 };
@@ -128,7 +130,9 @@ export class Project {
   rebuildIndexes(): void {
     this.defIndex.clear();
     this.structIndex.clear();
+    this.cacheUseIndex.clear();
     for (const [p, s] of this.prescan) {
+      for (const u of s.cacheUses ?? []) push(this.cacheUseIndex, u, p);
       for (const d of s.defs) push(this.defIndex, d, p);
       for (const d of s.structs) push(this.structIndex, d, p);
     }
@@ -180,7 +184,7 @@ export class Project {
     const old = this.prescan.get(p);
     this.prescan.set(p, pre);
     if (!this.files.includes(p)) this.files.push(p);
-    if (!old || old.defs.join() !== pre.defs.join() || old.structs.join() !== pre.structs.join()) this.rebuildIndexes();
+    if (!old || old.defs.join() !== pre.defs.join() || old.structs.join() !== pre.structs.join() || old.cacheUses?.join() !== pre.cacheUses.join()) this.rebuildIndexes();
     return facts;
   }
 

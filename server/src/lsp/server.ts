@@ -8,8 +8,9 @@
 import * as path from 'path';
 import {
   CodeActionKind, Connection, createConnection, DidChangeConfigurationNotification, DidChangeWatchedFilesNotification,
-  FileChangeType, InitializeParams, InitializeResult, ProposedFeatures, TextDocumentSyncKind, WatchKind,
+  FileChangeType, InitializeParams, InitializeResult, ProposedFeatures, StreamMessageReader, StreamMessageWriter, TextDocumentSyncKind, WatchKind,
 } from 'vscode-languageserver/node';
+import { FrameGuard } from './framing';
 import { codeActions, readText } from './codeactions';
 import { codeLenses } from './codelens';
 import { COMMANDS, listCaches, lockGraph, simulate } from './commands';
@@ -27,8 +28,24 @@ export interface ServerHandle {
 }
 
 export function startServer(): ServerHandle {
-  const connection = createConnection(ProposedFeatures.all);
-  const log = new Logger(connection);
+  // stdio: well-framed messages only (see framing.ts); node-ipc, pipes and sockets as detected from argv.
+  let garbage: string[] = [];
+  let log: Logger | undefined;
+  const stdio = process.argv.includes('--stdio');
+  const connection = stdio
+    ? createConnection(ProposedFeatures.all, new StreamMessageReader(process.stdin.pipe(new FrameGuard((what) => (log ? log.warn(`ignored garbage on stdin: ${what}`) : garbage.push(what))))), new StreamMessageWriter(process.stdout))
+    : createConnection(ProposedFeatures.all);
+  log = new Logger(connection);
+  for (const g of garbage) log.warn(`ignored garbage on stdin: ${g}`);
+  garbage = [];
+  if (stdio) {
+    // stdout carries the protocol: anything printed goes to the client's log instead.
+    const l = log;
+    console.log = (...a: unknown[]) => l.info(a.map(String).join(' '));
+    console.info = console.log;
+    console.warn = (...a: unknown[]) => l.warn(a.map(String).join(' '));
+    console.error = (...a: unknown[]) => l.error(a.map(String).join(' '));
+  }
   const docs = new DocumentStore();
   const uris = new UriMap();
   const ws = new Workspace(connection, docs, uris, log);

@@ -82,6 +82,8 @@ export class Workspace {
   private loggedProblems = new Set<string>();
   private problemsSeen = 0;
   private timers = new Map<string, { timer: NodeJS.Timeout; firedAt?: number }>();
+  /** The version of each open buffer the engine has seen (diagnostics are labelled with it). */
+  private appliedVersion = new Map<string, number>();
   private queue: Promise<unknown> = Promise.resolve();
   private generation = 0;
   private progress: WorkDoneProgressServerReporter | undefined;
@@ -281,6 +283,7 @@ export class Workspace {
     const p = uriToPath(doc.uri);
     if (!engine || !p) return undefined;
     this.uris.remember(doc.uri, p);
+    this.appliedVersion.set(doc.uri, doc.version);
     const text = doc.getText();
     const skip = bufferSkipReason(text, engine.config.maxFileSize);
     if (skip) {
@@ -349,6 +352,7 @@ export class Workspace {
     if (t) clearTimeout(t.timer);
     this.timers.delete(uri);
     this.docs.closed(uri);
+    this.appliedVersion.delete(uri);
     const p = uriToPath(uri);
     void this.run('didClose', async () => {
       if (!p) return;
@@ -475,7 +479,7 @@ export class Workspace {
       const doc = this.docs.get(edit.uri);
       if (this.init.timing) {
         const t: TimingParams = {
-          uri: edit.uri, version: doc?.version ?? 0, latencyMs: end - edit.start, sinceChangeMs: end - edit.changedAt,
+          uri: edit.uri, version: this.appliedVersion.get(edit.uri) ?? doc?.version ?? 0, latencyMs: end - edit.start, sinceChangeMs: end - edit.changedAt,
           parseMs: edit.apply?.parseMs ?? 0, extractMs: edit.apply?.extractMs ?? 0, checkMs, incremental: !!edit.apply?.incremental,
         };
         void this.connection.sendNotification('slabcheck/timing', t);
@@ -504,7 +508,8 @@ export class Workspace {
       if (diags.length) this.published.set(p, json);
       else this.published.delete(p);
       const doc = this.docs.get(uri);
-      void this.connection.sendDiagnostics({ uri, version: doc?.version, diagnostics: diags }).catch(() => undefined);
+      const version = doc ? this.appliedVersion.get(uri) ?? doc.version : undefined;
+      void this.connection.sendDiagnostics({ uri, version, diagnostics: diags }).catch(() => undefined);
     }
   }
 

@@ -29,6 +29,9 @@ export const ctorAllocates: Rule = {
         ctx.report({ ...loc, severity: 'error', message: `constructor ${fn.name}() allocates from its own cache ${own}: slab growth recurses into itself`, cache: cache.creation.name });
         continue;
       }
+      // A callee that checks its own allocation handles the failure; only the ctor's own
+      // allocations, and unchecked ones below it, lose a failure.
+      if (a.chain.length > 1 && a.checked) continue;
       if (ctx.semantics === 'dtor-rfc') {
         const direct = a.chain.length === 1;
         if (direct && a.checked && fn.returnsError) continue;

@@ -1,5 +1,6 @@
 /** Every rule, in the order findings are listed. */
 import { ctorAllocates } from './ctor-allocates';
+import { ctorDtorCandidate } from './ctor-dtor-candidate';
 import { ctorDtorPairing } from './ctor-dtor-pairing';
 import { ctorLockInversion } from './ctor-lock-inversion';
 import { ctorMaySleepInAtomic } from './ctor-may-sleep-in-atomic';
@@ -15,7 +16,7 @@ import type { Rule } from './types';
 
 export const RULES: Rule[] = [
   dtorNonLeafLock, dtorSleepingLock, dtorMaySleep, dtorAllocates, dtorFreesToSlab, dtorIrqUnsafeLock, dtorReclaimDeadlock,
-  ctorAllocates, ctorMaySleepInAtomic, ctorDtorPairing, ctorLockInversion, lockImbalance,
+  ctorAllocates, ctorMaySleepInAtomic, ctorDtorPairing, ctorLockInversion, lockImbalance, ctorDtorCandidate,
 ];
 
 export const RULE_IDS = RULES.map((r) => r.meta.id);

@@ -15,6 +15,8 @@ export interface Prescan {
   hasCacheAlloc: boolean;
   /** Takes a lock somewhere (a lock primitive or guard() appears). */
   hasLock: boolean;
+  /** Last identifier of the cache argument of kmem_cache_alloc/zalloc/free calls ("mm_cachep"). */
+  cacheUses: string[];
   defs: string[];
   structs: string[];
 }
@@ -61,31 +63,66 @@ function takesLocks(buf: Buffer): boolean {
 }
 
 /** One pass over `kmem_cache_` occurrences: which of create/alloc follow. */
-function slabTokens(buf: Buffer): { create: boolean; alloc: boolean } {
+function slabTokens(buf: Buffer): { create: boolean; alloc: boolean; uses: string[] } {
   let create = buf.indexOf(KMEM_CACHE_MACRO) >= 0;
   let alloc = false;
+  const uses = new Set<string>();
   let i = buf.indexOf(KMEM_CACHE_);
-  while (i >= 0 && !(create && alloc)) {
+  while (i >= 0) {
     const j = i + KMEM_CACHE_.length;
     const c = buf[j];
+    let use = false;
     if (c === 99 /* c */ && buf.toString('latin1', j, j + 6) === 'create') create = true;
-    else if ((c === 97 /* a */ && buf.toString('latin1', j, j + 5) === 'alloc') || (c === 122 /* z */ && buf.toString('latin1', j, j + 6) === 'zalloc')) alloc = true;
+    else if ((c === 97 /* a */ && buf.toString('latin1', j, j + 5) === 'alloc') || (c === 122 /* z */ && buf.toString('latin1', j, j + 6) === 'zalloc')) {
+      alloc = true;
+      use = true;
+    } else if (c === 102 /* f */ && buf.toString('latin1', j, j + 4) === 'free') use = true;
+    if (use) {
+      const name = cacheArg(buf, j);
+      if (name) uses.add(name);
+    }
     i = buf.indexOf(KMEM_CACHE_, j);
   }
-  return { create, alloc };
+  return { create, alloc, uses: [...uses] };
+}
+
+/** `kmem_cache_alloc_node(s->cache, ...)` -> "cache": the last identifier of the first argument. */
+function cacheArg(buf: Buffer, from: number): string | undefined {
+  let k = from;
+  while (k < buf.length && isIdent(buf[k])) k++;
+  while (k < buf.length && (buf[k] === 32 || buf[k] === 9)) k++;
+  if (buf[k] !== 40 /* ( */) return undefined;
+  let e = k + 1;
+  const stop = Math.min(buf.length, k + 120);
+  while (e < stop && buf[e] !== 44 /* , */ && buf[e] !== 41 /* ) */) e++;
+  let s = e;
+  while (s > k + 1 && !isIdent(buf[s - 1])) s--;
+  let t = s;
+  while (t > k + 1 && isIdent(buf[t - 1])) t--;
+  return t < s ? buf.toString('latin1', t, s) : undefined;
 }
 
 export function prescanBuffer(buf: Buffer, size: number, mtimeMs: number, maxBytes: number): Prescan {
-  const base = { size, mtimeMs, hasCreate: false, hasCacheAlloc: false, hasLock: false, defs: [], structs: [] };
+  const base = { size, mtimeMs, hasCreate: false, hasCacheAlloc: false, hasLock: false, cacheUses: [], defs: [], structs: [] };
   if (size > maxBytes) return { ...base, skipped: `file is ${(size / 1048576).toFixed(1)} MB, above the ${(maxBytes / 1048576).toFixed(1)} MB limit (slabcheck.maxFileSize)` };
   if (looksBinary(buf)) return { ...base, skipped: 'binary file (contains NUL bytes)' };
   const t = slabTokens(buf);
-  return { ...base, hasCreate: t.create, hasCacheAlloc: t.alloc, hasLock: takesLocks(buf), defs: definitions(buf), structs: structDefs(buf) };
+  return { ...base, hasCreate: t.create, hasCacheAlloc: t.alloc, hasLock: takesLocks(buf), cacheUses: t.uses, defs: definitions(buf), structs: structDefs(buf) };
 }
 
-/** Names of functions whose body opens with `{` at the start of a line. */
+const DEFINE_WORD = Buffer.from('#define ');
+
+/** Names of functions whose body opens with `{` at the start of a line, and of function-like macros. */
 export function definitions(buf: Buffer): string[] {
   const out: string[] = [];
+  let d = buf.indexOf(DEFINE_WORD);
+  while (d >= 0) {
+    const s = d + DEFINE_WORD.length;
+    let e = s;
+    while (e < buf.length && isIdent(buf[e])) e++;
+    if (buf[e] === 40 /* ( */ && e > s) out.push(buf.toString('latin1', s, e));
+    d = buf.indexOf(DEFINE_WORD, e);
+  }
   // Search the rarer '{' (memchr) and check the byte before it: searching "\n{" tests every newline.
   let i = buf.indexOf(BRACE);
   while (i >= 0) {

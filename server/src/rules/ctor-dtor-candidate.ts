@@ -1,0 +1,119 @@
+import type { FnRef } from '../index/analysis';
+import type { Rule, RuleContext } from './types';
+
+/**
+ * The pattern that motivated the destructor RFC: objects get percpu memory
+ * right after kmem_cache_alloc() and give it back right before
+ * kmem_cache_free(), so every object lifetime pays for pcpu_alloc_mutex.
+ */
+export const ctorDtorCandidate: Rule = {
+  meta: {
+    id: 'ctor-dtor-candidate',
+    defaultSeverity: 'info',
+    description: 'A cache whose objects allocate percpu memory after kmem_cache_alloc and free it before kmem_cache_free: a ctor/dtor candidate.',
+    semantics: 'any',
+    explanation: [
+      'Each allocation of percpu memory takes the global `pcpu_alloc_mutex` (and `pcpu_lock`); each free takes `pcpu_lock`.',
+      'When every object of a cache allocates percpu memory right after `kmem_cache_alloc()` and frees it right before',
+      '`kmem_cache_free()`, those global locks sit on the object\'s hot path. With a slab constructor/destructor pair',
+      '(the destructor RFC, Harry Yoo, April 2025) the percpu memory stays with the object while it sits in the slab and is',
+      'released only when the slab page is freed: exec() throughput +4% on 1 CPU, +4.56% on 24 threads, +33% on 192 CPUs for mm_struct.',
+      '',
+      'Use "Simulate ctor/dtor conversion" to see the predicted gain on your machine shape; then move the allocation into a ctor',
+      '(which must return -ENOMEM on failure) and the release into a dtor that only takes leaf spinlocks with IRQs disabled.',
+    ].join('\n'),
+  },
+  async check(ctx, cache) {
+    const v = cache.creation.assignedTo;
+    if (!v || cache.creation.dtor.kind !== 'none') return;
+    const sites = await ctx.analysis.allocSites(cache);
+    let allocHit: { ref: FnRef; idx: number; what: string } | undefined;
+    for (const site of sites) {
+      for (const at of await throughWrappers(ctx, site.ref, site.ref.fn.events.indexOf(site.event))) {
+        const what = percpuAfter(ctx, at.ref, at.idx, 'alloc');
+        if (what) {
+          allocHit = { ...at, what };
+          break;
+        }
+      }
+      if (allocHit) break;
+    }
+    if (!allocHit) return;
+    const freeHit = await freeSide(ctx, cache.creation.assignedTo!, cache.file);
+    if (!freeHit) return;
+    const e = allocHit.ref.fn.events[allocHit.idx];
+    ctx.report({
+      file: cache.file, span: cache.creation.at,
+      related: [
+        { file: allocHit.ref.file, span: e.at, note: `${allocHit.ref.fn.name}() allocates from ${v}, then ${allocHit.what}` },
+        { file: freeHit.ref.file, span: freeHit.at, note: `${freeHit.ref.fn.name}() ${freeHit.what}, then frees the object to ${v}` },
+      ],
+      message: `cache ${cache.creation.name}: objects get percpu memory after allocation and release it before freeing; a slab ctor/dtor pair would take pcpu_alloc_mutex off this path`,
+      cache: cache.creation.name,
+    });
+  },
+};
+
+/**
+ * The site itself, or, when it sits in a thin wrapper (a macro like
+ * `#define allocate_mm() kmem_cache_alloc(mm_cachep, GFP_KERNEL)` or a
+ * one-line function), the places that call the wrapper.
+ */
+async function throughWrappers(ctx: RuleContext, ref: FnRef, idx: number): Promise<{ ref: FnRef; idx: number }[]> {
+  const out = [{ ref, idx }];
+  if (!ref.fn.macro && ref.fn.events.length > 2) return out;
+  const a = ctx.analysis;
+  // Callers of a wrapper live where the cache is used (and the wrapper's own file).
+  const cacheVar = wrapperCache(ref, idx);
+  const files = a.project.demandDriven ? [...new Set([ref.file, ...(a.project.cacheUseIndex.get(cacheVar) ?? [])])] : [...a.project.facts.keys()];
+  await a.project.ensureFacts(files);
+  for (const f of files) {
+    for (const fn of a.functionsIn(f)) {
+      fn.events.forEach((e, i) => {
+        if (e.k === 'call' && e.fn === ref.fn.name && out.length < 16) out.push({ ref: { file: f, fn }, idx: i });
+      });
+    }
+  }
+  return out;
+}
+
+function wrapperCache(ref: FnRef, idx: number): string {
+  const e = ref.fn.events[idx];
+  const c = e && (e.k === 'alloc' || e.k === 'free') ? e.cache ?? '' : '';
+  return c.split(/->|\./).pop()!.replace(/[^\w]/g, '');
+}
+
+/** A percpu allocation (or free) among the events after/before `idx`, directly or in a callee. */
+function percpuAfter(ctx: RuleContext, ref: FnRef, idx: number, kind: 'alloc' | 'free', before = false): string | undefined {
+  const evs = ref.fn.events;
+  const range = before ? evs.slice(Math.max(0, idx - 12), idx).reverse() : evs.slice(idx + 1, idx + 13);
+  for (const e of range) {
+    if (kind === 'alloc' && e.k === 'alloc' && /percpu/.test(e.fn)) return `calls ${e.fn}()`;
+    if (kind === 'free' && e.k === 'free' && /percpu/.test(e.fn)) return `calls ${e.fn}()`;
+    if (e.k === 'call') {
+      const callee = ctx.analysis.resolve(e.fn, ref.file);
+      if (!callee) continue;
+      const s = ctx.analysis.summary(callee);
+      const hit = kind === 'alloc' ? s.allocs.find((a) => a.percpu) : s.frees.find((f) => /percpu/.test(f.fn));
+      if (hit) return `calls ${e.fn}(), which calls ${hit.fn}()`;
+    }
+  }
+  return undefined;
+}
+
+async function freeSide(ctx: RuleContext, variable: string, file: string): Promise<{ ref: FnRef; at: [number, number, number, number]; what: string } | undefined> {
+  const last = variable.split(/->|\./).pop()!;
+  const files = ctx.analysis.project.demandDriven ? ctx.analysis.project.cacheUseIndex.get(last) ?? [] : [...ctx.analysis.project.facts.keys()];
+  await ctx.analysis.project.ensureFacts(files);
+  for (const f of [file, ...files.filter((x) => x !== file)]) {
+    for (const fn of ctx.analysis.functionsIn(f)) {
+      const idx = fn.events.findIndex((e) => e.k === 'free' && e.fn === 'kmem_cache_free' && e.cache?.split(/->|\./).pop() === last);
+      if (idx < 0) continue;
+      for (const at of await throughWrappers(ctx, { file: f, fn }, idx)) {
+        const what = percpuAfter(ctx, at.ref, at.idx, 'free', true);
+        if (what) return { ref: at.ref, at: at.ref.fn.events[at.idx].at, what };
+      }
+    }
+  }
+  return undefined;
+}

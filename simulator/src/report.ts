@@ -1,0 +1,214 @@
+/**
+ * The readable report: throughput tables, lock statistics, memory, and the
+ * lockdep findings and deadlocks in the shape kernel developers know from
+ * lockdep splats (headers, "CPU0 CPU1 ----" scenario columns, timelines).
+ */
+import type { LockdepFinding } from './lockdep';
+import type { DeadlockReport, RunResult, SimResult } from './result';
+
+export function formatReport(r: SimResult): string {
+  const out: string[] = [];
+  out.push(`slabcheck simulate: workload ${r.workload}, seed ${r.seed}, caches ${r.caches.join(', ') || '(none)'} (result version ${r.version})`);
+  if (r.compare?.length) out.push('', ...compareTable(r));
+  for (const run of r.runs) out.push('', ...runSection(run));
+  if (r.findings.length) {
+    out.push('', `== lockdep: ${r.findings.length} finding${r.findings.length === 1 ? '' : 's'} ==`);
+    for (const f of r.findings) out.push('', ...finding(f));
+  }
+  for (const d of r.deadlocks) out.push('', ...deadlock(d));
+  for (const s of r.stops) if (s.reason !== 'deadlock' && s.reason !== 'stall') out.push('', `STOPPED (${s.reason}): ${s.message}`);
+  out.push('', r.ok ? 'result: ok (no deadlock, no lockdep error)'
+    : `result: ${[
+      r.deadlocks.length ? `${r.deadlocks.length} deadlock/stall` : '',
+      r.findings.filter((f) => f.severity === 'error').length ? `${r.findings.filter((f) => f.severity === 'error').length} lockdep error(s)` : '',
+      r.stops.filter((s) => s.reason !== 'deadlock' && s.reason !== 'stall').length ? 'run stopped early' : '',
+    ].filter(Boolean).join(', ')}`);
+  return out.join('\n') + '\n';
+}
+
+function compareTable(r: SimResult): string[] {
+  const rows = r.compare!;
+  const head = ['machine', 'cpus', 'baseline/s', 'ctor-dtor/s', 'gain', 'published', 'analytic gain', 'analytic bottleneck (baseline)'];
+  const body = rows.map((c) => [
+    c.machine, String(c.cpus), int(c.baselinePerSec), int(c.ctorDtorPerSec), pct(c.gainPct),
+    c.publishedGainPct === undefined ? '-' : pct(c.publishedGainPct),
+    c.analytic ? pct(c.analytic.gainPct) : '-',
+    c.analytic ? c.analytic.baseline.bottleneck : '-',
+  ]);
+  return [`== ${r.workload} throughput, baseline vs ctor/dtor (iterations per second of simulated time) ==`, ...table(head, body, [false, true, true, true, true, true, true, false])];
+}
+
+function runSection(run: RunResult): string[] {
+  const out: string[] = [];
+  out.push(`== run: ${run.workload} on ${run.machine}, ${run.cpus} CPU${run.cpus === 1 ? '' : 's'}, ${run.mode} ==`);
+  out.push(`  throughput ${int(run.throughputPerSec)}/s (${int(run.throughputPerCpuPerSec)}/s per CPU); ${run.iterations} iterations, `
+    + `${int(run.events)} events, ${ms(run.simulatedNs)} simulated (${ms(run.measuredNs)} measured)`);
+  if (run.locks.length) {
+    const head = ['lock', 'kind', 'acquired', 'contended', 'slept', 'wait p50', 'p95', 'p99', 'max', 'hold mean', 'util'];
+    const body = run.locks.map((l) => [
+      l.name, l.kind, int(l.acquisitions), int(l.contended), int(l.sleeps),
+      ns(l.waitNs.p50), ns(l.waitNs.p95), ns(l.waitNs.p99), ns(l.waitNs.max), ns(l.holdNs.mean), `${(l.utilization * 100).toFixed(1)}%`,
+    ]);
+    out.push('  locks (wait = contended acquisitions, request to ownership):');
+    out.push(...table(head, body, [false, false, true, true, true, true, true, true, true, true, true]).map((x) => '    ' + x));
+  }
+  for (const c of run.caches) {
+    out.push(`  cache ${c.name}: ${c.objectSize} B objects, ${c.objectsPerSlab}/slab (order ${c.order}), min_partial ${c.minPartial}; `
+      + `slabs ${c.slabs} (+${c.slabsAllocated} -${c.slabsFreed}), in use ${c.objectsInUse}; `
+      + `ctor runs ${c.ctorRuns}, dtor runs ${c.dtorRuns} (${c.dtorRunsInReclaim} in reclaim)${c.prewarmedObjects ? `, ${c.prewarmedObjects} prewarmed` : ''}`);
+  }
+  out.push(`  percpu: ${run.percpu.allocs} allocs, ${run.percpu.frees} frees, ${run.percpu.populations} chunk populations, `
+    + `${run.percpu.bytesPerCpu} B per CPU x ${run.percpu.possibleCpus} possible CPUs; reclaim passes ${run.reclaimPasses}`);
+  if (run.memory.length) {
+    const pick = run.memory.length <= 5 ? run.memory
+      : [0, Math.floor(run.memory.length / 4), Math.floor(run.memory.length / 2), Math.floor((3 * run.memory.length) / 4), run.memory.length - 1].map((i) => run.memory[i]);
+    out.push('  memory over time:');
+    out.push(...table(['t', 'slabs', 'objects', 'in use', 'percpu bytes', 'retained percpu'],
+      pick.map((m) => [ms(m.tNs), int(m.slabs), int(m.objects), int(m.objectsInUse), int(m.percpuBytes), int(m.retainedPercpuBytes)]),
+      [true, true, true, true, true, true]).map((x) => '    ' + x));
+  }
+  if (run.stop) out.push(`  stopped: ${run.stop.message}`);
+  return out;
+}
+
+function finding(f: LockdepFinding): string[] {
+  const out: string[] = [];
+  const header = (h: string) => out.push('='.repeat(Math.max(30, h.length)), h, '-'.repeat(Math.max(30, h.length)));
+  switch (f.kind) {
+    case 'circular-dependency': {
+      const cyc = f.cycle!;
+      const held = cyc[0];
+      const next = cyc[1];
+      header('WARNING: possible circular locking dependency detected');
+      out.push(`CPU${f.cpu} at ${f.tNs} ns is trying to acquire lock:`, `  (${next}), at: ${last(f.chain?.[0]?.context ?? f.context)}`, '');
+      out.push('but it is already holding lock:', `  (${held})`, '');
+      out.push('which lock already depends on the new lock.', '');
+      out.push('the existing dependency chain (in reverse order) is:');
+      const chain = f.chain ?? [];
+      for (let i = chain.length - 1; i >= 0; i--) {
+        const e = chain[i];
+        out.push('', `-> #${chain.length - 1 - i} (${e.from}) -> (${e.to}):`);
+        out.push(`       CPU${e.cpu} at ${e.tNs} ns took ${e.to} while holding ${e.from}`);
+        for (const c of e.context) out.push(`         ${c}`);
+      }
+      out.push('', 'other info that might help us debug this:', '');
+      if (cyc.length > 3) out.push(` Chain exists of:\n   ${cyc.slice(1).join(' --> ')}`, '');
+      out.push(...scenario(next, held), '', ' *** DEADLOCK ***');
+      if (f.held?.length) out.push('', `locks held by CPU${f.cpu}: ${f.held.join(', ')}`);
+      break;
+    }
+    case 'inconsistent-irq-state': {
+      header('WARNING: inconsistent lock state');
+      out.push(f.message.replace(/^WARNING: inconsistent lock state: /, 'inconsistent ') + '.');
+      out.push(`CPU${f.cpu} at ${f.tNs} ns takes:`, `  (${f.locks[0]})`);
+      for (const c of f.context) out.push(`    ${c}`);
+      const prev = f.chain?.[0];
+      if (prev) {
+        out.push('the other usage was registered at:', `  CPU${prev.cpu} at ${prev.tNs} ns`);
+        for (const c of prev.context) out.push(`    ${c}`);
+      }
+      out.push('', ' Possible unsafe locking scenario:', '', '       CPU0', '       ----', `  lock(${f.locks[0]});`, '  <Interrupt>', `    lock(${f.locks[0]});`, '', ' *** DEADLOCK ***');
+      break;
+    }
+    case 'irq-lock-inversion': {
+      const cut = f.message.indexOf(' detected') + ' detected'.length;
+      header(f.message.slice(0, cut));
+      out.push(f.message.slice(cut).replace(/^: /, ''));
+      for (const e of f.chain ?? []) {
+        out.push(`  ${e.from} -> ${e.to}: CPU${e.cpu} at ${e.tNs} ns`);
+        for (const c of e.context) out.push(`      ${c}`);
+      }
+      const [safe, unsafe] = f.locks;
+      out.push('', ' Possible interrupt unsafe locking scenario:', '', pad('       CPU0', 32) + 'CPU1', pad('       ----', 32) + '----',
+        `  lock(${unsafe});`, pad('', 32) + 'local_irq_disable();', pad('', 32) + `lock(${safe});`, pad('', 32) + `lock(${unsafe});`,
+        '  <Interrupt>', `    lock(${safe});`, '', ' *** DEADLOCK ***');
+      break;
+    }
+    default: {
+      header(f.message);
+      out.push(`CPU${f.cpu} at ${f.tNs} ns${f.held?.length ? `, holding: ${f.held.join(', ')}` : ''}`);
+      for (const c of f.context) out.push(`    ${c}`);
+    }
+  }
+  return out;
+}
+
+/** Lockdep's two-CPU picture of a dependency cycle: held -> ... and next -> held. */
+function scenario(next: string, held: string): string[] {
+  const w = 32;
+  return [
+    ' Possible unsafe locking scenario:', '',
+    pad('       CPU0', w) + 'CPU1',
+    pad('       ----', w) + '----',
+    `  lock(${next});`,
+    pad('', w) + `lock(${held});`,
+    pad('', w) + `lock(${next});`,
+    `  lock(${held});`,
+  ];
+}
+
+function deadlock(d: DeadlockReport): string[] {
+  const out: string[] = [];
+  const title = d.kind === 'deadlock' ? 'DEADLOCK: CPUs wait on each other' : 'STALL: CPUs wait for locks nobody will release';
+  out.push('='.repeat(title.length), title, '-'.repeat(title.length));
+  out.push(d.message, '');
+  for (const e of d.cycle) out.push(`  CPU${e.cpu} waits for ${e.waitsFor}${e.heldBy >= 0 ? ` held by CPU${e.heldBy}` : ''}`);
+  for (const e of d.blocked.slice(0, 8)) out.push(`  CPU${e.cpu} waits for ${e.waitsFor}${e.heldBy >= 0 ? ` held by CPU${e.heldBy}` : ''} (blocked behind)`);
+  if (d.blocked.length > 8) out.push(`  ... and ${d.blocked.length - 8} more CPUs blocked behind`);
+  for (const h of d.holding) {
+    out.push(`  CPU${h.cpu} holds: ${h.locks.join(', ') || 'nothing'}`);
+    if (h.context.length) out.push(`    in: ${h.context.join('\n        > ')}`);
+  }
+  out.push('', `  interleaving (last events per CPU, ns):`);
+  const cols = d.cpus;
+  const w = cols.length > 2 ? 40 : 52;
+  out.push(('  ' + pad('time', 10) + cols.map((c) => pad(`CPU${c}`, w)).join('')).trimEnd());
+  out.push(('  ' + pad('----', 10) + cols.map(() => pad('----', w)).join('')).trimEnd());
+  for (const e of d.timeline) {
+    const cell = `${e.action} ${e.subject}`;
+    out.push('  ' + pad(String(Math.round(e.tNs)), 10) + cols.map((c) => pad(c === e.cpu ? clip(cell, w - 2) : '', w)).join('').trimEnd());
+  }
+  out.push('', ' *** DEADLOCK ***');
+  return out;
+}
+
+// --- formatting helpers -----------------------------------------------------------
+
+function table(head: string[], rows: string[][], right: boolean[]): string[] {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const fmt = (r: string[]) => r.map((x, i) => (right[i] ? x.padStart(widths[i]) : x.padEnd(widths[i]))).join('  ').trimEnd();
+  return [fmt(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt)];
+}
+
+function pad(s: string, w: number): string {
+  return s.length >= w ? s + ' ' : s.padEnd(w);
+}
+
+function clip(s: string, w: number): string {
+  return s.length <= w ? s : s.slice(0, w - 1) + '~';
+}
+
+function last(a: string[]): string {
+  return a[a.length - 1] ?? '?';
+}
+
+/** Thousands separators without locale data (the same output everywhere). */
+function int(x: number): string {
+  const s = String(Math.abs(Math.round(x)));
+  const grouped = s.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return x < 0 ? '-' + grouped : grouped;
+}
+
+function pct(x: number): string {
+  return `${x >= 0 ? '+' : ''}${x.toFixed(2)}%`;
+}
+
+function ns(x: number): string {
+  if (x >= 1e6) return `${(x / 1e6).toFixed(2)}ms`;
+  if (x >= 1e4) return `${(x / 1e3).toFixed(1)}us`;
+  return `${Math.round(x)}`;
+}
+
+function ms(x: number): string {
+  return `${(x / 1e6).toFixed(3)} ms`;
+}

@@ -1,0 +1,146 @@
+/**
+ * The versioned result of a simulation (JSON). Everything in it is built in
+ * a deterministic order, so the same inputs and seed give the same string.
+ */
+import type { Costs } from './costs';
+import type { LockdepFinding } from './lockdep';
+import type { TimelineEvent } from './timeline';
+
+export const RESULT_VERSION = 1;
+
+export interface StopInfo {
+  reason: 'deadlock' | 'stall' | 'event-budget' | 'time-budget' | 'runaway' | 'recursion';
+  message: string;
+  tNs: number;
+}
+
+export interface LockStats {
+  /** Instance name (list_lock instances carry the cache and node). */
+  name: string;
+  class: string;
+  kind: string;
+  acquisitions: number;
+  /** Acquisitions that had to wait. */
+  contended: number;
+  /** Waits that ended up sleeping (mutexes). */
+  sleeps: number;
+  /** Wait of contended acquisitions, from request to ownership. */
+  waitNs: { p50: number; p95: number; p99: number; max: number; mean: number };
+  holdNs: { mean: number; max: number };
+  /** Fraction of the run the lock was held. */
+  utilization: number;
+}
+
+export interface MemorySample {
+  tNs: number;
+  slabs: number;
+  /** Object slots in live slabs. */
+  objects: number;
+  objectsInUse: number;
+  /** Percpu memory allocated, over all possible CPUs. */
+  percpuBytes: number;
+  /** Percpu memory held by constructed objects that are free (ctor/dtor mode). */
+  retainedPercpuBytes: number;
+  slabPages: number;
+}
+
+export interface CacheStats {
+  name: string;
+  objectSize: number;
+  order: number;
+  objectsPerSlab: number;
+  minPartial: number;
+  slabs: number;
+  slabsAllocated: number;
+  slabsFreed: number;
+  objectsInUse: number;
+  ctorRuns: number;
+  dtorRuns: number;
+  dtorRunsInReclaim: number;
+  /** Objects constructed before time 0 by the warm start (not simulated). */
+  prewarmedObjects: number;
+}
+
+export interface WaitEdge {
+  cpu: number;
+  waitsFor: string;
+  heldBy: number;
+}
+
+export interface DeadlockReport {
+  /** deadlock: a wait cycle; stall: CPUs wait on a lock nobody will release. */
+  kind: 'deadlock' | 'stall';
+  tNs: number;
+  message: string;
+  /** Each CPU of the cycle waits for a lock held by the next. */
+  cycle: WaitEdge[];
+  /** Other CPUs stuck behind the cycle. */
+  blocked: WaitEdge[];
+  holding: Array<{ cpu: number; locks: string[]; context: string[] }>;
+  /** CPUs in column order. */
+  cpus: number[];
+  /** Last events of those CPUs, merged by time. */
+  timeline: TimelineEvent[];
+}
+
+export interface RunResult {
+  machine: string;
+  cpus: number;
+  mode: 'baseline' | 'ctor-dtor';
+  workload: string;
+  simulatedNs: number;
+  measuredNs: number;
+  events: number;
+  iterations: number;
+  measuredIterations: number;
+  /** Workload iterations (exec() calls, bursts, program runs) per second, after warm-up. */
+  throughputPerSec: number;
+  throughputPerCpuPerSec: number;
+  locks: LockStats[];
+  caches: CacheStats[];
+  percpu: { allocs: number; frees: number; populations: number; possibleCpus: number; bytesPerCpu: number };
+  reclaimPasses: number;
+  memory: MemorySample[];
+  lockdep: { classes: number; edges: Array<{ from: string; to: string }>; findings: LockdepFinding[] };
+  deadlock: DeadlockReport | null;
+  stop: StopInfo | null;
+}
+
+export interface AnalyticEstimate {
+  /** Exact mean-value analysis of the closed network. */
+  mvaPerSec: number;
+  /** min(N / (Z + sum D), 1 / max D). */
+  boundPerSec: number;
+  bottleneck: string;
+  demandsNs: Record<string, number>;
+  thinkNs: number;
+}
+
+export interface CompareRow {
+  machine: string;
+  cpus: number;
+  baselinePerSec: number;
+  ctorDtorPerSec: number;
+  /** (ctorDtor / baseline - 1) * 100. */
+  gainPct: number;
+  publishedGainPct?: number;
+  analytic?: { baseline: AnalyticEstimate; ctorDtor: AnalyticEstimate; gainPct: number };
+}
+
+export interface SimResult {
+  version: typeof RESULT_VERSION;
+  tool: 'slabcheck-simulator';
+  workload: string;
+  seed: number;
+  caches: string[];
+  costs: Costs;
+  runs: RunResult[];
+  compare?: CompareRow[];
+  /** Lockdep findings of all runs, each once. */
+  findings: LockdepFinding[];
+  deadlocks: DeadlockReport[];
+  /** Runs that stopped early (deadlock, stall, budgets), with the message. */
+  stops: StopInfo[];
+  /** No deadlock, no stall, no lockdep error, no budget stop. */
+  ok: boolean;
+}

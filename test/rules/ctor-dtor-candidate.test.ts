@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import { runRuleCases } from '../helpers';
+
+const SESSION = (withFree: boolean, viaHelper = false) => `
+struct sess { int __percpu *hits; struct percpu_counter nr; };
+static struct kmem_cache *sess_cachep;
+static int sess_setup(struct sess *s)
+{
+	s->hits = alloc_percpu(int);
+	return s->hits ? 0 : -ENOMEM;
+}
+struct sess *sess_new(void)
+{
+	struct sess *s = kmem_cache_alloc(sess_cachep, GFP_KERNEL);
+
+	if (!s)
+		return NULL;
+${viaHelper ? '\tif (sess_setup(s)) {' : '\ts->hits = alloc_percpu(int);\n\tif (!s->hits) {'}
+		kmem_cache_free(sess_cachep, s);
+		return NULL;
+	}
+	return s;
+}
+void sess_put(struct sess *s)
+{
+${withFree ? '\tfree_percpu(s->hits);\n' : ''}	kmem_cache_free(sess_cachep, s);
+}
+void __init sess_init(void)
+{
+	sess_cachep = KMEM_CACHE(sess, SLAB_PANIC);
+}
+`;
+
+test('ctor-dtor-candidate', async () => {
+  await runRuleCases('ctor-dtor-candidate', [
+    { name: 'percpu alloc after kmem_cache_alloc, free_percpu before kmem_cache_free', semantics: 'mainline', files: { 'a.c': SESSION(true) }, expect: ['ctor-dtor-candidate@a.c:29'] },
+    { name: 'through a setup helper', semantics: 'mainline', files: { 'a.c': SESSION(true, true) }, expect: ['ctor-dtor-candidate@a.c:28'] },
+    { name: 'no percpu release on the free path: not the pattern', semantics: 'mainline', files: { 'a.c': SESSION(false) }, expect: [] },
+  ]);
+});
