@@ -13,6 +13,7 @@ import { severityOf } from '../rules/types';
 import { applyIgnores } from './ignores';
 import { cacheModel } from './models';
 import type { CacheModel } from '../../../simulator/src/model';
+import type { Tree } from '../parse/parser';
 
 export interface EngineOptions extends Partial<Omit<ProjectOptions, 'config'>> {
   roots: string[];
@@ -140,10 +141,10 @@ export class Engine {
   }
 
   /** An open editor buffer replaces the file's text. */
-  updateDocument(file: string, text: string): void {
+  updateDocument(file: string, text: string, tree?: Tree): void {
     const p = path.resolve(file);
     this.project.overlays.set(p, text);
-    this.project.setFactsFromText(p, text);
+    this.project.setFactsFromText(p, text, tree);
     this.analysis.invalidate();
   }
 

@@ -12,10 +12,12 @@ import * as path from 'path';
 import type { Config } from '../config/config';
 import { extractFacts } from '../facts/extract';
 import type { FileFacts } from '../facts/types';
+import type { Tree } from '../parse/parser';
 import { discover, globToRegExp } from '../scan/files';
 import { Prescan, prescanBuffer } from '../scan/prescan';
 import { Pool } from '../engine/pool';
 import { ENGINE_CACHE_KEY, FactsOut, PrescanOut } from '../engine/tasks';
+import { PrescanCache, SortedTextIndex } from './prescan-cache';
 
 export interface Problem {
   path: string;
@@ -38,16 +40,30 @@ export function defaultCacheDir(): string {
   return path.join(base, 'slabcheck');
 }
 
+/** name -> files; a Map when built here, file numbers into `paths` when loaded from the cache. */
+export class NameIndex {
+  constructor(private m: Map<string, string[]> = new Map(), private inv?: SortedTextIndex, private paths?: string[]) {}
+  get(name: string): string[] | undefined {
+    if (this.inv) return this.inv.get(name)?.map((i) => this.paths![i]);
+    return this.m.get(name);
+  }
+  /** The Map form (built on demand from a cached index). */
+  map(): Map<string, string[]> {
+    if (this.inv) return new Map([...this.inv.entries()].map(([k, v]) => [k, v.map((i) => this.paths![i])]));
+    return this.m;
+  }
+}
+
 export class Project {
   files: string[] = [];
   prescan = new Map<string, Prescan>();
   facts = new Map<string, FileFacts>();
   problems: Problem[] = [];
   overlays = new Map<string, string>();
-  defIndex = new Map<string, string[]>();
+  defIndex = new NameIndex();
   /** Cache variable (last identifier) -> files that allocate from or free to it. */
-  cacheUseIndex = new Map<string, string[]>();
-  structIndex = new Map<string, string[]>();
+  cacheUseIndex = new NameIndex();
+  structIndex = new NameIndex();
   readonly pool: Pool;
   stats = { prescanned: 0, prescanCached: 0, parsed: 0, factsCached: 0 };
   private failed = new Set<string>();
@@ -67,7 +83,7 @@ export class Project {
   private prescanCacheFile(): string | undefined {
     if (!this.opts.cacheDir) return undefined;
     const key = crypto.createHash('sha1').update(ENGINE_CACHE_KEY).update(this.opts.roots.map((r) => path.resolve(r)).join('\0')).digest('hex').slice(0, 16);
-    return path.join(this.opts.cacheDir, `prescan-${key}.json`);
+    return path.join(this.opts.cacheDir, `prescan-${key}`);
   }
 
   /** Discover the files and pre-scan them. */
@@ -76,19 +92,14 @@ export class Project {
     const d = discover(this.opts.roots, { include: cfg.include.map(globToRegExp), exclude: cfg.exclude.map(globToRegExp) });
     this.files = d.files;
     this.problems.push(...d.problems);
-    const cacheFile = this.prescanCacheFile();
-    let cached: Record<string, Prescan> = {};
-    if (cacheFile) {
-      try {
-        cached = JSON.parse(fs.readFileSync(cacheFile, 'utf8'));
-      } catch {
-        cached = {};
-      }
-    }
+    const cacheBase = this.prescanCacheFile();
+    const cache = cacheBase ? new PrescanCache(cacheBase) : undefined;
+    this.cache = cache;
+    const cached = cache ? cache.loadMeta() : new Map<string, Prescan>();
     const todo: string[] = [];
     for (const f of this.files) {
-      const c = cached[f];
-      if (c && !c.skipped) {
+      const c = cached.get(f);
+      if (c) {
         let st: fs.Stats | undefined;
         try {
           st = fs.statSync(f);
@@ -97,6 +108,7 @@ export class Project {
         }
         if (st && st.size === c.size && st.mtimeMs === c.mtimeMs) {
           this.prescan.set(f, c);
+          if (c.skipped) this.problems.push({ path: f, message: c.skipped });
           this.stats.prescanCached++;
           continue;
         }
@@ -112,30 +124,42 @@ export class Project {
       } else if (r.problem) this.problems.push({ path: r.path, message: r.problem });
     }
     this.stats.prescanned = todo.length;
-    this.rebuildIndexes();
-    if (cacheFile && todo.length) {
-      const obj: Record<string, Prescan> = {};
-      for (const [p, v] of this.prescan) obj[p] = v;
-      try {
-        fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
-        fs.writeFileSync(cacheFile, JSON.stringify(obj));
-      } catch {
-        /* cache is optional */
-      }
+    const indexes = todo.length === 0 && cached.size === this.prescan.size ? cache?.loadIndexes() : undefined;
+    if (indexes) {
+      // Warm and nothing changed: the inverted indexes come straight from the cache.
+      this.defIndex = new NameIndex(undefined, indexes.defs, indexes.paths);
+      this.structIndex = new NameIndex(undefined, indexes.structs, indexes.paths);
+      this.cacheUseIndex = new NameIndex(undefined, indexes.uses, indexes.paths);
+      this.defsMissing = true;
+    } else {
+      if (cache && this.stats.prescanCached) cache.loadDefs(this.prescan);
+      this.rebuildIndexes();
+      cache?.save(this.prescan, { defs: this.defIndex.map(), structs: this.structIndex.map(), uses: this.cacheUseIndex.map() });
     }
     this.files = this.files.filter((f) => this.prescan.has(f) && !this.prescan.get(f)!.skipped);
     if (!this.demandDriven) await this.ensureFacts(this.files);
   }
 
+  private cache?: PrescanCache;
+  /** Entries came from the cache without their definition lists (warm run). */
+  private defsMissing = false;
+
   rebuildIndexes(): void {
-    this.defIndex.clear();
-    this.structIndex.clear();
-    this.cacheUseIndex.clear();
-    for (const [p, s] of this.prescan) {
-      for (const u of s.cacheUses ?? []) push(this.cacheUseIndex, u, p);
-      for (const d of s.defs) push(this.defIndex, d, p);
-      for (const d of s.structs) push(this.structIndex, d, p);
+    if (this.defsMissing && this.cache) {
+      this.cache.loadDefs(this.prescan);
+      this.defsMissing = false;
     }
+    const defs = new Map<string, string[]>();
+    const structs = new Map<string, string[]>();
+    const uses = new Map<string, string[]>();
+    for (const [p, s] of this.prescan) {
+      for (const u of s.cacheUses ?? []) push(uses, u, p);
+      for (const d of new Set(s.defs)) push(defs, d, p);
+      for (const d of new Set(s.structs)) push(structs, d, p);
+    }
+    this.defIndex = new NameIndex(defs);
+    this.structIndex = new NameIndex(structs);
+    this.cacheUseIndex = new NameIndex(uses);
   }
 
   /** Make sure facts are loaded for these files (parsing in workers, cached by content hash). */
@@ -175,8 +199,8 @@ export class Project {
   }
 
   /** An editor buffer or a changed file: re-extract its facts from text. */
-  setFactsFromText(p: string, text: string): FileFacts {
-    const facts = extractFacts(p, text);
+  setFactsFromText(p: string, text: string, tree?: Tree): FileFacts {
+    const facts = extractFacts(p, text, tree);
     this.facts.set(p, facts);
     this.failed.delete(p);
     const buf = Buffer.from(text);
@@ -220,9 +244,9 @@ export class Project {
   }
 }
 
+/** Each file is pushed once per name (callers dedupe per file), so no includes() scan. */
 function push(m: Map<string, string[]>, k: string, v: string): void {
   const a = m.get(k);
-  if (a) {
-    if (!a.includes(v)) a.push(v);
-  } else m.set(k, [v]);
+  if (a) a.push(v);
+  else m.set(k, [v]);
 }

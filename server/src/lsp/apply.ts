@@ -1,12 +1,10 @@
 /**
- * Putting a document's text into the engine. With a kept tree the facts come
- * from an incremental reparse; the bookkeeping after extraction is the same as
- * Project.setFactsFromText (overlay, prescan entry, definition indexes).
+ * Putting a document's text into the engine. With a kept tree (edited with
+ * the change ranges) the reparse is incremental; Engine.updateDocument does
+ * the rest (facts, overlay, pre-scan entry, definition indexes).
  */
 import type { Engine } from '../engine/engine';
-import { extractFacts } from '../facts/extract';
 import { parseC, Tree } from '../parse/parser';
-import { prescanBuffer } from '../scan/prescan';
 import { readSource } from '../engine/read-source';
 
 export interface ApplyResult {
@@ -28,18 +26,7 @@ export function applyText(engine: Engine, p: string, text: string, oldTree: Tree
     oldTree = undefined;
   }
   const t1 = performance.now();
-  const facts = extractFacts(p, text, tree);
-  const project = engine.project;
-  project.overlays.set(p, text);
-  project.facts.set(p, facts);
-  (project as unknown as { failed?: Set<string> }).failed?.delete(p);
-  const buf = Buffer.from(text);
-  const pre = prescanBuffer(buf, buf.length, Date.now(), Number.MAX_SAFE_INTEGER);
-  const old = project.prescan.get(p);
-  project.prescan.set(p, pre);
-  if (!project.files.includes(p)) project.files.push(p);
-  if (!old || old.defs.join() !== pre.defs.join() || old.structs.join() !== pre.structs.join()) project.rebuildIndexes();
-  engine.analysis.invalidate();
+  engine.updateDocument(p, text, tree);
   return { tree, parseMs: t1 - t0, extractMs: performance.now() - t1, incremental: !!oldTree };
 }
 

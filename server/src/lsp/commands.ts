@@ -1,7 +1,6 @@
 /** workspace/executeCommand handlers: restartIndex, listCaches, lockGraph, simulate. */
-import * as fs from 'fs';
-import * as path from 'path';
 import type { CacheModel } from '../../../simulator/src/model';
+import { simulateCache } from '../../../simulator/src/simulate';
 import { uriToPath } from './paths';
 import type { Workspace } from './workspace';
 
@@ -18,6 +17,8 @@ export interface SimulateResult {
   message: string;
   model?: CacheModel;
   report?: string;
+  /** The simulation saw no deadlock and no lockdep error. */
+  ok?: boolean;
 }
 
 export async function listCaches(ws: Workspace): Promise<CacheModel[]> {
@@ -41,19 +42,6 @@ export async function lockGraph(ws: Workspace): Promise<LockGraphResult> {
   return r ?? { classes: [], edges: [], leaves: [] };
 }
 
-type SimulatorModule = Record<string, unknown>;
-
-/** The simulator, when this build has it (simulator/src/index.ts next to the server's output). */
-function loadSimulator(): SimulatorModule | undefined {
-  const candidates = [path.join(__dirname, '../../../simulator/src/index.js'), path.join(__dirname, 'simulator.js')];
-  for (const c of candidates) {
-    if (!fs.existsSync(c)) continue;
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    return require(c) as SimulatorModule;
-  }
-  return undefined;
-}
-
 export async function simulate(ws: Workspace, args: unknown[]): Promise<SimulateResult> {
   const name = typeof args[0] === 'string' ? args[0] : undefined;
   const file = typeof args[1] === 'string' ? args[1] : undefined;
@@ -61,21 +49,14 @@ export async function simulate(ws: Workspace, args: unknown[]): Promise<Simulate
   const filePath = file?.startsWith('file:') ? uriToPath(file) : file;
   const model = models.find((m) => m.name === name && (!filePath || m.at.file === filePath)) ?? models.find((m) => m.name === name);
   if (!model) return { available: false, message: `no cache named ${JSON.stringify(name)} in the workspace` };
-  let sim: SimulatorModule | undefined;
   try {
-    sim = loadSimulator();
+    const t0 = Date.now();
+    const r = simulateCache(model);
+    return {
+      available: true, model, report: r.report, ok: r.ok,
+      message: `simulated cache "${model.name}" in ${Date.now() - t0} ms: ${r.ok ? 'no deadlock, no lockdep error' : 'problems found (see the report)'}`,
+    };
   } catch (e) {
-    return { available: false, model, message: `the simulator failed to load: ${(e as Error).message}` };
-  }
-  const fn = sim && (['simulateCache', 'simulateModel', 'simulate'] as const).map((k) => sim![k]).find((f) => typeof f === 'function') as ((m: CacheModel) => unknown) | undefined;
-  if (!fn) {
-    return { available: false, model, message: `The allocator simulator is not part of this build yet; the cache model of "${model.name}" is attached (run \`slabcheck simulate\` on the command line).` };
-  }
-  try {
-    const result = await fn(model);
-    const report = typeof result === 'string' ? result : typeof (result as { report?: unknown })?.report === 'string' ? (result as { report: string }).report : JSON.stringify(result, null, 2);
-    return { available: true, model, report, message: `simulated cache "${model.name}"` };
-  } catch (e) {
-    return { available: false, model, message: `the simulation failed: ${(e as Error).message}` };
+    return { available: false, model, message: `the simulation of "${model.name}" failed: ${(e as Error).message}` };
   }
 }

@@ -213,7 +213,11 @@ export class Workspace {
     let reporter: WorkDoneProgressServerReporter | undefined;
     if (this.caps.progress) {
       try {
-        reporter = await this.connection.window.createWorkDoneProgress();
+        // A client that never answers window/workDoneProgress/create must not hold up the index.
+        reporter = await Promise.race([
+          this.connection.window.createWorkDoneProgress(),
+          new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer to window/workDoneProgress/create')), 5000).unref()),
+        ]);
         reporter.begin('slabcheck: indexing', 0, reason, true);
         reporter.token.onCancellationRequested(() => {
           if (gen === this.generation) this.cancelIndex();
@@ -278,7 +282,7 @@ export class Workspace {
   // ---- documents ----
 
   /** Put an open buffer into the engine (sync). Returns timing for the bench. */
-  private applyOpenDoc(doc: TextDocument): { parseMs: number; extractMs: number; incremental: boolean } | undefined {
+  private applyOpenDoc(doc: TextDocument): { parseMs: number; extractMs: number; incremental: boolean; unchanged?: boolean } | undefined {
     const engine = this.engine;
     const p = uriToPath(doc.uri);
     if (!engine || !p) return undefined;
@@ -295,7 +299,8 @@ export class Workspace {
     this.skipped.delete(p);
     // Opening a file whose facts are loaded and whose text is the disk's: nothing to re-analyse.
     const project = engine.project;
-    if (project.facts.has(p) && !project.overlays.has(p) && !this.docs.oldTree(doc.uri)) {
+    // (Not for facts from a focused extraction: hovers and code actions need every function.)
+    if (project.facts.has(p) && !project.facts.get(p)!.partial && !project.overlays.has(p) && !this.docs.oldTree(doc.uri)) {
       let disk: string | undefined;
       try {
         disk = fs.readFileSync(p, 'utf8');
@@ -304,7 +309,7 @@ export class Workspace {
       }
       if (disk === text) {
         project.overlays.set(p, text);
-        return { parseMs: 0, extractMs: 0, incremental: false };
+        return { parseMs: 0, extractMs: 0, incremental: false, unchanged: true };
       }
     }
     const r = applyText(engine, p, text, this.docs.oldTree(doc.uri));
@@ -319,7 +324,9 @@ export class Workspace {
     void this.run('didOpen', async () => {
       if (!this.engine || this.state === 'indexing') return; // the index applies open buffers itself
       const r = this.applyOpenDoc(doc);
-      await this.recheck({ uri: doc.uri, start: receivedAt, changedAt: receivedAt, apply: r });
+      // The buffer is the file the index analysed: its findings are current, publish them at once.
+      if (r?.unchanged) this.publish(doc.uri);
+      else await this.recheck({ uri: doc.uri, start: receivedAt, changedAt: receivedAt, apply: r });
     });
   }
 

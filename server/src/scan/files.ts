@@ -27,19 +27,22 @@ export function discover(paths: string[], opts: DiscoverOptions = {}): Discovery
   const seenDirs = new Set<string>();
   const accept = (p: string) =>
     (!opts.include?.length || opts.include.some((r) => r.test(p))) && !(opts.exclude ?? []).some((r) => r.test(p));
-  const walk = (dir: string) => {
-    let real: string;
-    try {
-      real = fs.realpathSync(dir);
-    } catch (e) {
-      problems.push({ path: dir, message: `cannot resolve directory: ${(e as Error).message}` });
-      return;
+  // Only a symbolic link can make a directory loop, so only roots and links pay for realpath.
+  const walk = (dir: string, checkLoop = false) => {
+    if (checkLoop) {
+      let real: string;
+      try {
+        real = fs.realpathSync(dir);
+      } catch (e) {
+        problems.push({ path: dir, message: `cannot resolve directory: ${(e as Error).message}` });
+        return;
+      }
+      if (seenDirs.has(real)) {
+        problems.push({ path: dir, message: 'symbolic link loop (directory already visited), skipped' });
+        return;
+      }
+      seenDirs.add(real);
     }
-    if (seenDirs.has(real)) {
-      problems.push({ path: dir, message: 'symbolic link loop (directory already visited), skipped' });
-      return;
-    }
-    seenDirs.add(real);
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -60,7 +63,7 @@ export function discover(paths: string[], opts: DiscoverOptions = {}): Discovery
           problems.push({ path: p, message: `broken or looping symbolic link: ${(err as NodeJS.ErrnoException).code}` });
           continue;
         }
-        if (st.isDirectory()) walk(p);
+        if (st.isDirectory()) walk(p, true);
         else if (st.isFile() && isCFile(p) && accept(p)) files.push(p);
       } else if (e.isFile() && isCFile(p) && accept(p)) files.push(p);
     }
@@ -73,8 +76,14 @@ export function discover(paths: string[], opts: DiscoverOptions = {}): Discovery
       problems.push({ path: p, message: `cannot access: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
       continue;
     }
-    if (st.isDirectory()) walk(p);
-    else if (st.isFile()) files.push(p);
+    if (st.isDirectory()) {
+      try {
+        seenDirs.add(fs.realpathSync(p));
+      } catch {
+        /* reported by walk */
+      }
+      walk(p);
+    } else if (st.isFile()) files.push(p);
     else problems.push({ path: p, message: 'not a regular file or directory' });
   }
   return { files, problems };

@@ -111,11 +111,13 @@ export function prescanBuffer(buf: Buffer, size: number, mtimeMs: number, maxByt
 }
 
 const DEFINE_WORD = Buffer.from('#define ');
+const MACRO_SCAN_MAX_BYTES = 256 * 1024;
 
 /** Names of functions whose body opens with `{` at the start of a line, and of function-like macros. */
 export function definitions(buf: Buffer): string[] {
   const out: string[] = [];
-  let d = buf.indexOf(DEFINE_WORD);
+  // Generated register headers hold millions of object-like #defines and no wrappers worth reading.
+  let d = buf.length > MACRO_SCAN_MAX_BYTES ? -1 : buf.indexOf(DEFINE_WORD);
   while (d >= 0) {
     const s = d + DEFINE_WORD.length;
     let e = s;

@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { SortedTextIndex } from '../../server/src/index/prescan-cache';
+import { Engine } from '../../server/src/engine/engine';
+import { tempWorkspace } from '../helpers';
+
+test('sorted text index: exact lookups, absent names', () => {
+  const m = new Map([['b_fn', ['/x/b.c']], ['a_fn', ['/x/a.c', '/x/b.c']], ['_under', ['/x/a.c']], ['Zed', ['/x/b.c']]]);
+  const num = new Map([['/x/a.c', 0], ['/x/b.c', 1]]);
+  const idx = new SortedTextIndex(SortedTextIndex.write(m, num));
+  assert.deepEqual(idx.get('a_fn'), [0, 1]);
+  assert.deepEqual(idx.get('b_fn'), [1]);
+  assert.deepEqual(idx.get('_under'), [0]);
+  assert.deepEqual(idx.get('Zed'), [1]);
+  assert.equal(idx.get('a_f'), undefined);
+  assert.equal(idx.get('c'), undefined);
+  assert.deepEqual([...idx.entries()].map(([k]) => k), ['Zed', '_under', 'a_fn', 'b_fn']);
+});
+
+test('warm runs reuse the pre-scan cache and notice changed files (demand-driven mode)', async () => {
+  const helper = (body: string) => `void item_release(struct item *it)\n{\n${body}\n}\n`;
+  const dir = tempWorkspace({
+    'a.c': `void item_release(struct item *it);
+static void item_dtor(void *obj)
+{
+	item_release(obj);
+}
+static struct kmem_cache *item_cachep;
+void init(void) { item_cachep = kmem_cache_create("item", 64, &(struct kmem_cache_args){ .dtor = item_dtor }, 0); }
+`,
+    'b.c': helper('\tit->x = 0;'),
+  });
+  const cacheDir = fs.mkdtempSync('/tmp/slabcheck-pc-');
+  const run = async () => {
+    const e = new Engine({ roots: [dir], semantics: 'dtor-rfc', jobs: 1, fullThreshold: 0, cacheDir });
+    const r = await e.check();
+    await e.close();
+    return { rules: r.findings.map((f) => f.rule), stats: e.project.stats };
+  };
+  const cold = await run();
+  assert.deepEqual(cold.rules, []);
+  assert.equal(cold.stats.prescanned, 2);
+  const warm = await run();
+  assert.equal(warm.stats.prescanned, 0);
+  assert.equal(warm.stats.prescanCached, 2);
+  // The helper now sleeps: the changed file is scanned again and the finding appears.
+  fs.writeFileSync(path.join(dir, 'b.c'), helper('\tmsleep(10);\n\tit->x = 0;'));
+  const later = Date.now() / 1000 + 5;
+  fs.utimesSync(path.join(dir, 'b.c'), later, later);
+  const changed = await run();
+  assert.equal(changed.stats.prescanned, 1);
+  assert.deepEqual(changed.rules, ['dtor-may-sleep']);
+});
