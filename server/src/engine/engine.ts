@@ -31,6 +31,11 @@ export class Engine {
   readonly project: Project;
   analysis: Analysis;
   private loaded = false;
+  /** Per-cache findings and the files they depend on (see check()). */
+  private results = new Map<string, { deps: Set<string>; findings: Finding[] }>();
+  private dirty = new Set<string>();
+  private cachesMemo?: CacheInfo[];
+  stats = { rechecked: 0 };
 
   constructor(opts: EngineOptions) {
     const config: Config = { ...(opts.config ?? DEFAULT_CONFIG) };
@@ -46,6 +51,16 @@ export class Engine {
   setConfig(config: Config): void {
     this.project.opts.config = config;
     this.analysis = new Analysis(this.project);
+    this.results.clear();
+    this.cachesMemo = undefined;
+  }
+
+  /** A file changed: caches that read it are checked again; in a small workspace, all are. */
+  private markDirty(p: string): void {
+    this.analysis.invalidate();
+    this.cachesMemo = undefined;
+    if (!this.project.demandDriven) this.results.clear();
+    else this.dirty.add(p);
   }
 
   async load(): Promise<void> {
@@ -56,22 +71,56 @@ export class Engine {
 
   async caches(): Promise<CacheInfo[]> {
     await this.load();
-    return this.analysis.caches();
+    // A closed editor buffer drops its facts: read the file from disk again.
+    if (!this.project.demandDriven) await this.project.ensureFacts(this.project.files);
+    if (!this.cachesMemo) this.cachesMemo = await this.analysis.caches();
+    return this.cachesMemo;
   }
 
-  /** Run every enabled rule over every cache. */
+  /**
+   * Run every enabled rule over every cache. Results are kept per cache with
+   * the files they were computed from; after an edit only the caches that
+   * read the edited file run again (so typing in one file of a kernel tree
+   * does not re-check 600 caches).
+   */
   async check(onlyFiles?: Set<string>): Promise<CheckResult> {
     const caches = await this.caches();
     const findings: Finding[] = [];
     const cfg = this.config;
+    const dirty = this.dirty;
+    this.dirty = new Set();
+    const next = new Map<string, { deps: Set<string>; findings: Finding[] }>();
+    this.stats.rechecked = 0;
     for (const cache of caches) {
-      for (const rule of RULES) {
-        if (rule.meta.semantics !== 'any' && rule.meta.semantics !== cfg.semantics) continue;
-        const sev = severityOf(rule.meta, cfg.rules);
-        if (sev === 'off') continue;
-        await this.runRule(rule, cache, sev, findings);
+      const key = `${cache.file}\0${cache.creation.at.join(',')}\0${cache.creation.name}`;
+      const prev = this.results.get(key);
+      if (prev && ![...prev.deps].some((f) => dirty.has(f))) {
+        findings.push(...prev.findings);
+        next.set(key, prev);
+        continue;
       }
+      this.stats.rechecked++;
+      const mine: Finding[] = [];
+      const deps = this.analysis.beginTouch();
+      deps.add(cache.file);
+      try {
+        for (const rule of RULES) {
+          if (rule.meta.semantics !== 'any' && rule.meta.semantics !== cfg.semantics) continue;
+          const sev = severityOf(rule.meta, cfg.rules);
+          if (sev === 'off') continue;
+          await this.runRule(rule, cache, sev, mine);
+        }
+      } finally {
+        this.analysis.endTouch(deps);
+      }
+      for (const f of mine) {
+        deps.add(f.file);
+        for (const r of f.related) deps.add(r.file);
+      }
+      next.set(key, { deps, findings: mine });
+      findings.push(...mine);
     }
+    this.results = next;
     let out = applyIgnores(dedupe(findings), this.project);
     if (onlyFiles) out = out.filter((f) => onlyFiles.has(f.file));
     out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.span[0] - b.span[0] || a.span[1] - b.span[1] || (a.rule < b.rule ? -1 : 1)));
@@ -145,19 +194,19 @@ export class Engine {
     const p = path.resolve(file);
     this.project.overlays.set(p, text);
     this.project.setFactsFromText(p, text, tree);
-    this.analysis.invalidate();
+    this.markDirty(p);
   }
 
   closeDocument(file: string): void {
     const p = path.resolve(file);
     this.project.overlays.delete(p);
     this.project.facts.delete(p);
-    this.analysis.invalidate();
+    this.markDirty(p);
   }
 
   removeFile(file: string): void {
     this.project.forget(path.resolve(file));
-    this.analysis.invalidate();
+    this.markDirty(path.resolve(file));
   }
 
   async close(): Promise<void> {

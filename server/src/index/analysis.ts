@@ -60,6 +60,8 @@ export interface Summary {
   frees: FreeUse[];
   /** Calls that could not be resolved to a body or a known fact. */
   unresolved: Set<string>;
+  /** Files this summary was computed from (callees included). */
+  files?: Set<string>;
 }
 
 export interface Edge {
@@ -119,7 +121,28 @@ export class Analysis {
   // ---- resolution ----
 
   functionsIn(file: string): FunctionFacts[] {
+    this.touch(file);
     return this.project.facts.get(file)?.functions ?? [];
+  }
+
+  // ---- dependency tracking (which files an answer was computed from) ----
+
+  private touchStack: Set<string>[] = [];
+
+  touch(file: string): void {
+    for (const s of this.touchStack) s.add(file);
+  }
+
+  /** Start recording the files read; `endTouch` stops. Nested recordings all see every file. */
+  beginTouch(): Set<string> {
+    const s = new Set<string>();
+    this.touchStack.push(s);
+    return s;
+  }
+
+  endTouch(s: Set<string>): void {
+    const i = this.touchStack.lastIndexOf(s);
+    if (i >= 0) this.touchStack.splice(i, 1);
   }
 
   /** The definition `name` refers to from `fromFile`; loaded facts only. */
@@ -237,6 +260,7 @@ export class Analysis {
   // ---- lock classes ----
 
   classOf(file: string, fn: FunctionFacts, ref: LockRef): string {
+    this.touch(file);
     const base = path.basename(file);
     if (ref.fields.length === 0) {
       if (ref.symbol) {
@@ -274,10 +298,28 @@ export class Analysis {
   summary(ref: FnRef): Summary {
     const key = keyOf(ref);
     const m = this.memo.get(key);
-    if (m) return m;
+    if (m) {
+      for (const f of m.files ?? []) this.touch(f);
+      return m;
+    }
     const s: Summary = { ref, acquires: new Map(), allocs: [], frees: [], unresolved: new Set() };
     if (this.inProgress.has(key)) return s; // recursion: the partial summary is enough for locks
     this.inProgress.add(key);
+    const files = this.beginTouch();
+    files.add(ref.file);
+    try {
+      this.computeSummary(ref, s);
+    } finally {
+      this.endTouch(files);
+    }
+    s.files = files;
+    this.touch(ref.file);
+    this.inProgress.delete(key);
+    this.memo.set(key, s);
+    return s;
+  }
+
+  private computeSummary(ref: FnRef, s: Summary): void {
     const { file, fn } = ref;
     const step = (at: Span, note: string): Step => ({ file, span: at, note });
     for (const e of fn.events) {
@@ -320,9 +362,6 @@ export class Analysis {
         for (const f of cs.frees) if (s.frees.length < 32) s.frees.push({ ...f, chain: prefix(callStep, f.chain) });
       }
     }
-    this.inProgress.delete(key);
-    this.memo.set(key, s);
-    return s;
   }
 
   /** Effects of a knowledge-base function called at `site`. */
