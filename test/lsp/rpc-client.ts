@@ -193,7 +193,7 @@ export class LspClient {
 
   /** Wait until the background index reports ready (or cancelled/failed). */
   waitReady(timeoutMs = 60000): Promise<{ state: string; findings: number }> {
-    return this.waitFor('slabcheck/status', (s: { state: string }) => s.state === 'ready' || s.state === 'failed', timeoutMs, true);
+    return this.waitFor<{ state: string; findings: number }>('slabcheck/status', (s) => s.state === 'ready' || s.state === 'failed', timeoutMs, true);
   }
 
   lastDiagnostics(uri: string): any[] | undefined { // eslint-disable-line @typescript-eslint/no-explicit-any

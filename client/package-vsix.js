@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+// Package the extension as a .vsix: bundle (client/build.js), stage the
+// files the extension needs in out/vsix-stage, run `vsce package
+// --no-dependencies` there, then add the native modules the bundled server
+// loads at run time (tree-sitter, tree-sitter-c with their N-API prebuilds
+// for every platform, and node-gyp-build that picks the prebuild).
+//   usage: node client/package-vsix.js [--out FILE] [--no-build]
+'use strict';
+const { execFileSync } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+
+const root = path.resolve(__dirname, '..');
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+const argOut = process.argv.indexOf('--out');
+const vsix = path.resolve(argOut > 0 ? process.argv[argOut + 1] : path.join(root, 'out', `${pkg.name}-${pkg.version}.vsix`));
+const stage = path.join(root, 'out', 'vsix-stage');
+
+function copy(rel, to = rel) {
+  const src = path.join(root, rel);
+  const dst = path.join(stage, to);
+  fs.mkdirSync(path.dirname(dst), { recursive: true });
+  fs.cpSync(src, dst, { recursive: true });
+}
+
+/** Files of a runtime node module to ship (relative to the module dir). */
+function moduleFiles(name, keep) {
+  const dir = path.join(root, 'node_modules', name);
+  const out = [];
+  const walk = (rel) => {
+    const abs = path.join(dir, rel);
+    const st = fs.statSync(abs);
+    if (st.isDirectory()) {
+      for (const e of fs.readdirSync(abs)) walk(rel ? `${rel}/${e}` : e);
+    } else if (keep(rel)) out.push({ abs, rel: `node_modules/${name}/${rel}` });
+  };
+  walk('');
+  return out;
+}
+
+function resolveFrom(mod, from) {
+  return require(require.resolve(mod, { paths: [from, root] }));
+}
+
+async function addToVsix(file, extra) {
+  const vsceDir = path.dirname(require.resolve('@vscode/vsce/package.json', { paths: [root] }));
+  const yauzl = resolveFrom('yauzl', vsceDir);
+  const yazl = resolveFrom('yazl', vsceDir);
+  const entries = await new Promise((resolve, reject) => {
+    yauzl.open(file, { lazyEntries: true }, (err, zip) => {
+      if (err) return reject(err);
+      const list = [];
+      zip.on('entry', (e) => {
+        if (/\/$/.test(e.fileName)) return zip.readEntry();
+        zip.openReadStream(e, (err2, s) => {
+          if (err2) return reject(err2);
+          const chunks = [];
+          s.on('data', (c) => chunks.push(c));
+          s.on('end', () => {
+            list.push({ name: e.fileName, data: Buffer.concat(chunks) });
+            zip.readEntry();
+          });
+        });
+      });
+      zip.on('end', () => resolve(list));
+      zip.on('error', reject);
+      zip.readEntry();
+    });
+  });
+  const zip = new yazl.ZipFile();
+  for (const e of entries) {
+    let data = e.data;
+    if (e.name === '[Content_Types].xml') {
+      let xml = data.toString('utf8');
+      for (const ext of ['.node', '.js', '.json', '.md', '.txt']) {
+        if (!xml.includes(`Extension="${ext}"`)) xml = xml.replace('</Types>', `<Default Extension="${ext}" ContentType="application/octet-stream"/></Types>`);
+      }
+      data = Buffer.from(xml, 'utf8');
+    }
+    zip.addBuffer(data, e.name);
+  }
+  for (const f of extra) zip.addFile(f.abs, `extension/${f.rel}`);
+  await new Promise((resolve, reject) => {
+    const tmp = `${file}.tmp`;
+    const ws = fs.createWriteStream(tmp);
+    zip.outputStream.pipe(ws).on('close', () => {
+      fs.renameSync(tmp, file);
+      resolve();
+    }).on('error', reject);
+    zip.end();
+  });
+}
+
+async function main() {
+  if (!process.argv.includes('--no-build')) {
+    execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'client')], { stdio: 'inherit' });
+    execFileSync(process.execPath, [path.join(__dirname, 'build.js')], { stdio: 'inherit' });
+  }
+  fs.rmSync(stage, { recursive: true, force: true });
+  fs.mkdirSync(stage, { recursive: true });
+  copy('package.json');
+  copy('client/README.md', 'README.md');
+  for (const f of ['client.js', 'server.js', 'worker.js']) copy(`dist/${f}`);
+  copy('syntaxes');
+  fs.rmSync(path.join(stage, 'syntaxes', 'README.md'), { force: true });
+  copy('client/snippets/c.json');
+  fs.writeFileSync(path.join(stage, 'LICENSE'), `MIT License\n\nCopyright (c) slabcheck authors\n\nPermission is hereby granted, free of charge, to any person obtaining a copy of this software and associated documentation files (the "Software"), to deal in the Software without restriction, including without limitation the rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies of the Software, and to permit persons to whom the Software is furnished to do so, subject to the following conditions:\n\nThe above copyright notice and this permission notice shall be included in all copies or substantial portions of the Software.\n\nTHE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.\n`);
+  fs.mkdirSync(path.dirname(vsix), { recursive: true });
+  fs.rmSync(vsix, { force: true });
+  const vsceBin = path.join(path.dirname(require.resolve('@vscode/vsce/package.json', { paths: [root] })), 'vsce');
+  execFileSync(process.execPath, [vsceBin, 'package', '--no-dependencies', '--allow-missing-repository', '--out', vsix], { cwd: stage, stdio: 'inherit' });
+  const extra = [
+    // build/Release holds the binding compiled at `npm ci` for this machine's libstdc++ (node-gyp-build
+    // prefers it; the linux-x64 prebuild needs GLIBCXX_3.4.31, newer than Debian 12's).
+    ...moduleFiles('tree-sitter', (r) => r === 'package.json' || r === 'index.js' || r === 'LICENSE' || r.startsWith('prebuilds/') || /^build\/Release\/[^/]+\.node$/.test(r)),
+    ...moduleFiles('tree-sitter-c', (r) => r === 'package.json' || r === 'LICENSE' || r === 'bindings/node/index.js' || r === 'src/node-types.json' || r.startsWith('prebuilds/') || /^build\/Release\/[^/]+\.node$/.test(r)),
+    ...moduleFiles('node-gyp-build', (r) => /^(package\.json|index\.js|node-gyp-build\.js|bin\.js|optional\.js|build-test\.js|LICENSE)$/.test(r)),
+  ];
+  await addToVsix(vsix, extra);
+  console.log(`packaged ${path.relative(process.cwd(), vsix) || vsix} (${(fs.statSync(vsix).size / 1048576).toFixed(1)} MB, ${extra.length} native-module files added)`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

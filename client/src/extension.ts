@@ -1,0 +1,247 @@
+/**
+ * The slabcheck VS Code extension: a thin client. It starts the bundled
+ * language server (dist/server.js, node IPC), shows indexing progress and the
+ * finding count in the status bar, and turns the server's data commands
+ * (listCaches, lockGraph, simulate) into UI. All analysis lives in the server.
+ */
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { ExecuteCommandRequest, LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind } from 'vscode-languageclient/node';
+
+interface StatusParams {
+  state: 'starting' | 'indexing' | 'ready' | 'cancelled' | 'failed';
+  message: string;
+  percentage?: number;
+  findings: number;
+  errors: number;
+  warnings: number;
+  files: number;
+  caches: number;
+  skipped: number;
+}
+
+interface CacheModelLite {
+  name: string;
+  variable?: string;
+  objectSize: { bytes: number; expr?: string };
+  flags: string[];
+  ctor?: { name: string; summary: string };
+  dtor?: { name: string; summary: string };
+  at: { file: string; startLine: number; startCol: number };
+}
+
+interface LockGraph {
+  classes: { name: string; leaf: boolean }[];
+  edges: { from: string; to: string; evidence: { uri: string; file: string; line: number; character: number; note: string }[] }[];
+  leaves: string[];
+}
+
+interface SimulateResult {
+  available: boolean;
+  message: string;
+  model?: unknown;
+  report?: string;
+}
+
+/** What activate() returns: used by the extension tests. */
+export interface SlabcheckApi {
+  client(): LanguageClient | undefined;
+  status(): StatusParams | undefined;
+  whenReady(timeoutMs?: number): Promise<StatusParams>;
+}
+
+let client: LanguageClient | undefined;
+let output: vscode.OutputChannel;
+let statusItem: vscode.StatusBarItem;
+let lastStatus: StatusParams | undefined;
+const readyWaiters: ((s: StatusParams) => void)[] = [];
+
+function serverCommand<T>(command: string, args: unknown[] = []): Promise<T> {
+  if (!client || client.state !== State.Running) return Promise.reject(new Error('the slabcheck server is not running'));
+  return client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args }) as Promise<T>;
+}
+
+function renderStatus(s: StatusParams | undefined): void {
+  if (!statusItem) return;
+  if (!s) {
+    statusItem.text = '$(sync~spin) slabcheck';
+    statusItem.tooltip = 'slabcheck: starting';
+  } else if (s.state === 'indexing' || s.state === 'starting') {
+    statusItem.text = `$(sync~spin) slabcheck${s.percentage !== undefined ? ` ${s.percentage}%` : ''}`;
+    statusItem.tooltip = `slabcheck: ${s.message}`;
+  } else if (s.state === 'failed') {
+    statusItem.text = '$(alert) slabcheck';
+    statusItem.tooltip = `slabcheck: ${s.message}`;
+  } else {
+    const icon = s.errors ? '$(error)' : s.warnings ? '$(warning)' : '$(check)';
+    statusItem.text = `${icon} slabcheck: ${s.findings} finding${s.findings === 1 ? '' : 's'}${s.state === 'cancelled' ? ' (open files only)' : ''}`;
+    statusItem.tooltip = `slabcheck: ${s.errors} errors, ${s.warnings} warnings in ${s.caches} caches, ${s.files} files${s.skipped ? `, ${s.skipped} skipped` : ''}\n${s.message}\nClick for slabcheck commands.`;
+  }
+  statusItem.show();
+}
+
+async function showLockGraph(): Promise<void> {
+  const g = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'slabcheck: building the lock graph' }, () => serverCommand<LockGraph>('slabcheck.lockGraph'));
+  const lines = [`# slabcheck lock graph`, '', `${g.classes.length} lock classes, ${g.edges.length} edges, ${g.leaves.length} leaves.`, '', '## Classes', ''];
+  for (const c of g.classes) {
+    const out = g.edges.filter((e) => e.from === c.name);
+    lines.push(`- \`${c.name}\`${c.leaf ? ' (leaf)' : ''}${out.length ? ` -> ${out.map((e) => `\`${e.to}\``).join(', ')}` : ''}`);
+  }
+  lines.push('', '## Edges with evidence', '');
+  for (const e of g.edges) {
+    lines.push(`### \`${e.from}\` -> \`${e.to}\``, '');
+    for (const st of e.evidence) lines.push(`- [${path.basename(st.file)}:${st.line + 1}](${st.uri}#L${st.line + 1}) ${st.note}`);
+    lines.push('');
+  }
+  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: lines.join('\n') });
+  await vscode.window.showTextDocument(doc, { preview: true });
+}
+
+async function pickCache(placeHolder: string): Promise<CacheModelLite | undefined> {
+  const caches = await serverCommand<CacheModelLite[]>('slabcheck.listCaches');
+  if (!caches.length) {
+    void vscode.window.showInformationMessage('slabcheck: no slab caches found in the workspace.');
+    return undefined;
+  }
+  const items = caches.map((c) => ({
+    label: c.name,
+    description: `ctor: ${c.ctor?.name ?? 'none'} · dtor: ${c.dtor?.name ?? 'none'}`,
+    detail: `${vscode.workspace.asRelativePath(c.at.file)}:${c.at.startLine + 1}${c.dtor ? ` — dtor ${c.dtor.summary}` : c.ctor ? ` — ctor ${c.ctor.summary}` : ''}`,
+    cache: c,
+  }));
+  const pick = await vscode.window.showQuickPick(items, { placeHolder, matchOnDescription: true, matchOnDetail: true });
+  return pick?.cache;
+}
+
+async function showCaches(): Promise<void> {
+  const c = await pickCache('slab caches in the workspace (select to open)');
+  if (!c) return;
+  const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(c.at.file));
+  const pos = new vscode.Position(c.at.startLine, c.at.startCol);
+  await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos) });
+}
+
+async function simulateCache(name?: unknown, uri?: unknown): Promise<SimulateResult | undefined> {
+  let cacheName = typeof name === 'string' ? name : undefined;
+  const fileUri = typeof uri === 'string' ? uri : undefined;
+  if (!cacheName) cacheName = (await pickCache('cache to simulate'))?.name;
+  if (!cacheName) return undefined;
+  const r = await serverCommand<SimulateResult>('slabcheck.simulate', [cacheName, fileUri]);
+  if (r.available && r.report) {
+    const doc = await vscode.workspace.openTextDocument({ language: 'slabcheck-report', content: r.report });
+    await vscode.window.showTextDocument(doc, { preview: true });
+  } else {
+    const choice = await vscode.window.showInformationMessage(`slabcheck: ${r.message}`, ...(r.model ? ['Show cache model'] : []));
+    if (choice === 'Show cache model') {
+      const doc = await vscode.workspace.openTextDocument({ language: 'json', content: JSON.stringify(r.model, null, 2) });
+      await vscode.window.showTextDocument(doc, { preview: true });
+    }
+  }
+  return r;
+}
+
+async function peekCtorDtor(uri: unknown, pos: unknown, locations: unknown): Promise<void> {
+  if (typeof uri !== 'string' || !Array.isArray(locations)) return;
+  const p = pos as { line: number; character: number };
+  const locs = (locations as { uri: string; range: { start: { line: number; character: number }; end: { line: number; character: number } } }[]).map(
+    (l) => new vscode.Location(vscode.Uri.parse(l.uri), new vscode.Range(l.range.start.line, l.range.start.character, l.range.end.line, l.range.end.character)),
+  );
+  await vscode.commands.executeCommand('editor.action.peekLocations', vscode.Uri.parse(uri), new vscode.Position(p.line, p.character), locs, 'peek');
+}
+
+async function menu(): Promise<void> {
+  const items: (vscode.QuickPickItem & { run: () => unknown })[] = [
+    { label: '$(list-unordered) List caches', run: () => showCaches() },
+    { label: '$(type-hierarchy) Show lock graph', run: () => showLockGraph() },
+    { label: '$(refresh) Restart index', run: () => vscode.commands.executeCommand('slabcheck.restartIndex') },
+    { label: '$(debug-restart) Restart server', run: () => vscode.commands.executeCommand('slabcheck.restart') },
+    { label: '$(output) Show output', run: () => output.show(true) },
+  ];
+  if (lastStatus?.state === 'indexing') items.unshift({ label: '$(stop) Cancel indexing', run: () => client?.sendNotification('slabcheck/cancelIndex') });
+  const pick = await vscode.window.showQuickPick(items, { placeHolder: lastStatus ? `slabcheck: ${lastStatus.message}` : 'slabcheck' });
+  if (pick) await pick.run();
+}
+
+async function startClient(context: vscode.ExtensionContext): Promise<void> {
+  const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
+  const serverOptions: ServerOptions = {
+    run: { module: serverModule, transport: TransportKind.ipc },
+    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      { scheme: 'file', language: 'c' },
+      { scheme: 'file', language: 'cpp', pattern: '**/*.h' },
+    ],
+    outputChannel: output,
+    initializationOptions: {},
+  };
+  client = new LanguageClient('slabcheck', 'slabcheck', serverOptions, clientOptions);
+  client.onDidChangeState((e) => {
+    if (e.newState === State.Stopped) {
+      statusItem.text = '$(debug-disconnect) slabcheck: stopped';
+      statusItem.tooltip = 'slabcheck: the language server is not running. Click for commands.';
+    }
+  });
+  client.onNotification('slabcheck/status', (s: StatusParams) => {
+    lastStatus = s;
+    renderStatus(s);
+    if (s.state === 'ready' || s.state === 'failed' || s.state === 'cancelled') for (const w of readyWaiters.splice(0)) w(s);
+  });
+  await client.start();
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<SlabcheckApi> {
+  output = vscode.window.createOutputChannel('slabcheck');
+  statusItem = vscode.window.createStatusBarItem('slabcheck.status', vscode.StatusBarAlignment.Left, 10);
+  statusItem.name = 'slabcheck';
+  statusItem.command = 'slabcheck.menu';
+  renderStatus(undefined);
+  const reg = (id: string, fn: (...a: unknown[]) => unknown) =>
+    context.subscriptions.push(vscode.commands.registerCommand(id, async (...a: unknown[]) => {
+      try {
+        return await fn(...a);
+      } catch (e) {
+        output.appendLine(`[${id}] ${(e as Error).stack ?? e}`);
+        void vscode.window.showErrorMessage(`slabcheck: ${(e as Error).message}`);
+        return undefined;
+      }
+    }));
+  reg('slabcheck.restart', async () => {
+    lastStatus = undefined;
+    renderStatus(undefined);
+    if (client) await client.restart();
+  });
+  reg('slabcheck.showOutput', () => output.show(true));
+  reg('slabcheck.showLockGraph', showLockGraph);
+  reg('slabcheck.showCaches', showCaches);
+  reg('slabcheck.simulateCache', simulateCache);
+  reg('slabcheck.peekCtorDtor', peekCtorDtor);
+  reg('slabcheck.menu', menu);
+  context.subscriptions.push(output, statusItem, { dispose: () => void client?.stop() });
+  try {
+    await startClient(context);
+  } catch (e) {
+    output.appendLine(`slabcheck: the language server failed to start: ${(e as Error).stack ?? e}`);
+    void vscode.window.showErrorMessage(`slabcheck: the language server failed to start: ${(e as Error).message}`);
+  }
+  return {
+    client: () => client,
+    status: () => lastStatus,
+    whenReady: (timeoutMs = 60000) => {
+      if (lastStatus && (lastStatus.state === 'ready' || lastStatus.state === 'failed' || lastStatus.state === 'cancelled')) return Promise.resolve(lastStatus);
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('slabcheck: index not ready in time')), timeoutMs);
+        readyWaiters.push((s) => {
+          clearTimeout(t);
+          resolve(s);
+        });
+      });
+    },
+  };
+}
+
+export async function deactivate(): Promise<void> {
+  if (client) await client.stop();
+  client = undefined;
+}
