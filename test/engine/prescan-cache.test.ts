@@ -53,3 +53,33 @@ void init(void) { item_cachep = kmem_cache_create("item", 64, &(struct kmem_cach
   assert.equal(changed.stats.prescanned, 1);
   assert.deepEqual(changed.rules, ['dtor-may-sleep']);
 });
+
+test('name index: one file replaced or removed without a rebuild', async () => {
+  const { NameIndex } = await import('../../server/src/index/project');
+  const idx = new NameIndex(new Map([['f', ['/a.c', '/b.c']], ['g', ['/b.c']]]));
+  idx.replaceFile('/b.c', ['g', 'h']);
+  assert.deepEqual(idx.get('f'), ['/a.c']);
+  assert.deepEqual(idx.get('g'), ['/b.c']);
+  assert.deepEqual(idx.get('h'), ['/b.c']);
+  idx.replaceFile('/b.c', ['f']);
+  assert.deepEqual(idx.get('f'), ['/a.c', '/b.c']);
+  assert.equal(idx.get('h'), undefined);
+  idx.replaceFile('/a.c', []);
+  assert.deepEqual(idx.get('f'), ['/b.c']);
+  assert.deepEqual([...idx.map().keys()].sort(), ['f']);
+});
+
+test('function facts are reused across edits and equal a fresh extraction', async () => {
+  const { extractFacts } = await import('../../server/src/facts/extract');
+  const body = (n: number) => `static void f${n}(struct pool *p)\n{\n\tspin_lock(&p->lock);\n\tg${n}(p);\n\tspin_unlock(&p->lock);\n}\n`;
+  let text = Array.from({ length: 30 }, (_, i) => body(i)).join('\n');
+  let prev = extractFacts('/x.c', text);
+  for (const at of [3, 50, 120]) {
+    const lines = text.split('\n');
+    lines.splice(at, 0, '\tnew_call(p);');
+    text = lines.join('\n');
+    const next = extractFacts('/x.c', text, undefined, { previous: prev });
+    assert.deepEqual(next.functions, extractFacts('/x.c', text).functions);
+    prev = next;
+  }
+});

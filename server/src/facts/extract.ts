@@ -37,7 +37,36 @@ export function makeSourceMap(text: string, root: SyntaxNode): SourceMap {
 export interface ExtractOptions {
   /** 'creations': read only the functions that create caches and the ctors/dtors they name (others are stubs). */
   focus?: 'creations';
+  /**
+   * The previous facts of the same file (an editor buffer being edited):
+   * functions whose text, start column and file globals are unchanged are
+   * reused with their lines shifted, so an edit re-reads one function.
+   */
+  previous?: FileFacts;
 }
+
+/** Key of a function for reuse: its exact text and start column. */
+function fnKey(src: SourceMap, node: SyntaxNode): string {
+  return `${node.startPosition.column}\u0000${src.text.slice(node.startIndex, node.endIndex)}`;
+}
+
+function shiftSpan(s: Span, d: number): Span {
+  return [s[0] + d, s[1], s[2] + d, s[3]];
+}
+
+/** A reused function moved by `d` lines. */
+export function shiftFunction(fn: FunctionFacts, d: number): FunctionFacts {
+  if (d === 0) return fn;
+  return {
+    ...fn,
+    at: shiftSpan(fn.at, d),
+    nameAt: shiftSpan(fn.nameAt, d),
+    events: fn.events.map((e) => ({ ...e, at: shiftSpan(e.at, d) })),
+    imbalances: fn.imbalances.map((i) => ({ ...i, at: shiftSpan(i.at, d), takenAt: i.takenAt ? shiftSpan(i.takenAt, d) : undefined })),
+  };
+}
+
+const reuseKeys = new WeakMap<FileFacts, { globals: string; byKey: Map<string, FunctionFacts> }>();
 
 export function extractFacts(path: string, text: string, tree?: Tree, opts: ExtractOptions = {}): FileFacts {
   const t = tree ?? parseC(text);
@@ -73,11 +102,25 @@ export function extractFacts(path: string, text: string, tree?: Tree, opts: Extr
     });
     facts.partial = facts.functions.some((f) => f.stub);
   } else {
+    const globalsSig = JSON.stringify(facts.globals);
+    const prev = opts.previous ? reuseKeys.get(opts.previous) : undefined;
+    const reusable = prev && prev.globals === globalsSig ? prev.byKey : undefined;
+    const byKey = new Map<string, FunctionFacts>();
     for (const node of fnNodes) {
-      const r = new FunctionReader(node, src, globalScope, facts.functions);
-      const fn = node.type === 'preproc_function_def' ? r.readMacro() : r.read();
-      if (fn) facts.functions.push(fn);
+      const key = fnKey(src, node);
+      const old = reusable?.get(key);
+      let fn: FunctionFacts | undefined;
+      if (old) fn = shiftFunction(old, node.startPosition.row - old.at[0]);
+      else {
+        const r = new FunctionReader(node, src, globalScope, facts.functions);
+        fn = node.type === 'preproc_function_def' ? r.readMacro() : r.read();
+      }
+      if (fn) {
+        facts.functions.push(fn);
+        byKey.set(key, fn);
+      }
     }
+    reuseKeys.set(facts, { globals: globalsSig, byKey });
   }
   facts.caches = findCacheCreations(root, src, facts);
   facts.ignores = findIgnores(root, src);

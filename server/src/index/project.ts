@@ -42,15 +42,49 @@ export function defaultCacheDir(): string {
 
 /** name -> files; a Map when built here, file numbers into `paths` when loaded from the cache. */
 export class NameIndex {
+  /** Files whose entries were replaced after the index was built (an edited buffer). */
+  private overridden = new Set<string>();
+  private extra = new Map<string, string[]>();
+  private extraNames = new Map<string, string[]>();
+
   constructor(private m: Map<string, string[]> = new Map(), private inv?: SortedTextIndex, private paths?: string[]) {}
+
   get(name: string): string[] | undefined {
-    if (this.inv) return this.inv.get(name)?.map((i) => this.paths![i]);
-    return this.m.get(name);
+    let base = this.inv ? this.inv.get(name)?.map((i) => this.paths![i]) : this.m.get(name);
+    if (this.overridden.size && base) base = base.filter((f) => !this.overridden.has(f));
+    const add = this.extra.get(name);
+    if (!add) return base && base.length ? base : undefined;
+    return [...(base ?? []), ...add];
+  }
+
+  /** Replace one file's names without rebuilding the whole index (an edit in the editor). */
+  replaceFile(file: string, names: string[]): void {
+    this.overridden.add(file);
+    for (const n of this.extraNames.get(file) ?? []) {
+      const a = this.extra.get(n);
+      if (!a) continue;
+      const rest = a.filter((f) => f !== file);
+      if (rest.length) this.extra.set(n, rest);
+      else this.extra.delete(n);
+    }
+    const uniq = [...new Set(names)];
+    this.extraNames.set(file, uniq);
+    for (const n of uniq) {
+      const a = this.extra.get(n);
+      if (a) a.push(file);
+      else this.extra.set(n, [file]);
+    }
   }
   /** The Map form (built on demand from a cached index). */
   map(): Map<string, string[]> {
-    if (this.inv) return new Map([...this.inv.entries()].map(([k, v]) => [k, v.map((i) => this.paths![i])]));
-    return this.m;
+    const base = this.inv ? new Map([...this.inv.entries()].map(([k, v]) => [k, v.map((i) => this.paths![i])])) : this.m;
+    if (!this.overridden.size && !this.extra.size) return base;
+    const out = new Map<string, string[]>();
+    for (const k of new Set([...base.keys(), ...this.extra.keys()])) {
+      const v = this.get(k);
+      if (v?.length) out.set(k, v);
+    }
+    return out;
   }
 }
 
@@ -200,7 +234,7 @@ export class Project {
 
   /** An editor buffer or a changed file: re-extract its facts from text. */
   setFactsFromText(p: string, text: string, tree?: Tree): FileFacts {
-    const facts = extractFacts(p, text, tree);
+    const facts = extractFacts(p, text, tree, { previous: this.facts.get(p) });
     this.facts.set(p, facts);
     this.failed.delete(p);
     const buf = Buffer.from(text);
@@ -208,7 +242,10 @@ export class Project {
     const old = this.prescan.get(p);
     this.prescan.set(p, pre);
     if (!this.files.includes(p)) this.files.push(p);
-    if (!old || old.defs.join() !== pre.defs.join() || old.structs.join() !== pre.structs.join() || old.cacheUses?.join() !== pre.cacheUses.join()) this.rebuildIndexes();
+    // Only this file's entries change: patch the indexes instead of rebuilding them.
+    if (!old || old.defs.join() !== pre.defs.join()) this.defIndex.replaceFile(p, pre.defs);
+    if (!old || old.structs.join() !== pre.structs.join()) this.structIndex.replaceFile(p, pre.structs);
+    if (!old || old.cacheUses?.join() !== pre.cacheUses.join()) this.cacheUseIndex.replaceFile(p, pre.cacheUses);
     return facts;
   }
 
@@ -217,7 +254,9 @@ export class Project {
     this.prescan.delete(p);
     this.overlays.delete(p);
     this.files = this.files.filter((f) => f !== p);
-    this.rebuildIndexes();
+    this.defIndex.replaceFile(p, []);
+    this.structIndex.replaceFile(p, []);
+    this.cacheUseIndex.replaceFile(p, []);
   }
 
   /** Files whose text contains every one of the words (read from disk; used for targeted searches). */
