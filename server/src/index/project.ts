@@ -234,6 +234,7 @@ export class Project {
 
   /** An editor buffer or a changed file: re-extract its facts from text. */
   setFactsFromText(p: string, text: string, tree?: Tree): FileFacts {
+    this.mentionMemo.clear();
     const facts = extractFacts(p, text, tree, { previous: this.facts.get(p) });
     this.facts.set(p, facts);
     this.failed.delete(p);
@@ -250,6 +251,7 @@ export class Project {
   }
 
   forget(p: string): void {
+    this.mentionMemo.clear();
     this.facts.delete(p);
     this.prescan.delete(p);
     this.overlays.delete(p);
@@ -259,8 +261,14 @@ export class Project {
     this.cacheUseIndex.replaceFile(p, []);
   }
 
+  private mentionMemo = new Map<string, string[]>();
+
   /** Files whose text contains every one of the words (read from disk; used for targeted searches). */
   async filesMentioning(words: string[], candidates: string[] = this.files): Promise<string[]> {
+    // Hovers and rules ask the same question repeatedly: remember answers until a file changes.
+    const key = candidates === this.files ? words.join('\0') : undefined;
+    const memo = key !== undefined ? this.mentionMemo.get(key) : undefined;
+    if (memo) return memo;
     const out: string[] = [];
     for (const f of candidates) {
       const text = this.overlays.get(f);
@@ -275,6 +283,7 @@ export class Project {
       const hay = buf ?? Buffer.from(text!);
       if (words.every((w) => hay.indexOf(w) >= 0)) out.push(f);
     }
+    if (key !== undefined) this.mentionMemo.set(key, out);
     return out;
   }
 
