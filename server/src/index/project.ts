@@ -234,7 +234,13 @@ export class Project {
 
   /** An editor buffer or a changed file: re-extract its facts from text. */
   setFactsFromText(p: string, text: string, tree?: Tree): FileFacts {
-    this.mentionMemo.clear();
+    // Keep remembered text searches true for the new text of this one file.
+    for (const [key, files] of this.mentionMemo) {
+      const has = key.split('\0').every((w) => text.includes(w));
+      const i = files.indexOf(p);
+      if (has && i < 0) files.push(p);
+      else if (!has && i >= 0) files.splice(i, 1);
+    }
     const facts = extractFacts(p, text, tree, { previous: this.facts.get(p) });
     this.facts.set(p, facts);
     this.failed.delete(p);
