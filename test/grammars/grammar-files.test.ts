@@ -45,9 +45,9 @@ describe('grammar files', () => {
 
   test('injection selectors', () => {
     const main = JSON.parse(fs.readFileSync(grammarFiles['source.c.slabcheck'], 'utf8'));
-    assert.equal(main.injectionSelector, 'L:source.c -comment -string');
+    assert.equal(main.injectionSelector, 'L:source.c -comment -string, L:source.cpp -comment -string');
     const dir = JSON.parse(fs.readFileSync(grammarFiles['source.c.slabcheck.directives'], 'utf8'));
-    assert.equal(dir.injectionSelector, 'L:source.c comment');
+    assert.equal(dir.injectionSelector, 'L:source.c comment, L:source.cpp comment');
   });
 
   test('scope names use standard roots and end in the grammar language', () => {
