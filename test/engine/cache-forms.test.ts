@@ -75,6 +75,7 @@ test('table and expression ctors are reported as indirect', () => {
   const f = extractFacts('/x/t.c', `
 struct info { const char *name; void (*ctor)(void *); struct kmem_cache **cache; };
 static struct info infos[] = { { "x", x_ctor, &x_cachep } };
+static struct info named[] = { { .name = "w", .ctor = w_ctor, .cache = &w_cachep }, { .name = "v", .ctor = NULL } };
 void init(void)
 {
 	struct info *info;
@@ -88,4 +89,6 @@ void init(void)
 }`);
   const kinds = f.caches.map((c) => `${c.name}:${c.ctor.kind}:${c.ctor.kind === 'indirect' ? c.ctor.why : ''}`);
   assert.deepEqual(kinds, ['info->name:indirect:a structure field', '"y":indirect:a conditional expression', '"z":none:']);
+  const cands = f.caches.map((c) => (c.ctor.kind === 'indirect' ? c.ctor.candidates ?? [] : []));
+  assert.deepEqual(cands, [['w_ctor'], ['y_ctor'], []]);
 });

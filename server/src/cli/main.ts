@@ -159,7 +159,7 @@ function describeFn(kind: string, c: CacheInfo, engine: Engine): string {
   const resolved = kind === 'ctor' ? c.ctor : c.dtor;
   if (ref.kind === 'none') return '';
   const rel = (p: string) => path.relative(process.cwd(), p) || p;
-  if (ref.kind === 'indirect') return `  ${kind}: indirect: ${ref.expr} (${ref.why})`;
+  if (ref.kind === 'indirect') return `  ${kind}: indirect: ${ref.expr} (${ref.why})${ref.candidates ? `; candidates: ${ref.candidates.join(', ')}` : ''}`;
   if (!resolved) return `  ${kind}: ${ref.name} (definition not found in the workspace)`;
   const s = engine.analysis.summary(resolved);
   const locks = [...s.acquires.values()].map((l) => `${l.cls}${l.irqOff ? ' (irqs off)' : ''}`);

@@ -204,7 +204,21 @@ function classifyFn(text: string, at: [number, number, number, number], fn: Func
     return { kind: 'function', name, at };
   }
   const why = /->|\./.test(t) ? 'a structure field' : /\[/.test(t) ? 'a table entry' : /\?/.test(t) ? 'a conditional expression' : 'an expression';
-  return { kind: 'indirect', expr: text, why, at };
+  const ref: CtorRef = { kind: 'indirect', expr: text, why, at };
+  // `info->ctor` over a static table: the functions the file's initialisers put in that field.
+  const field = /(?:->|\.)([A-Za-z_]\w*)$/.exec(t)?.[1];
+  if (field && currentSrc) {
+    const re = new RegExp(`\\.${field}\\s*=\\s*&?([A-Za-z_]\\w*)\\s*[,}]`, 'g');
+    const found = new Set<string>();
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(currentSrc.masked)) !== null) if (m[1] !== 'NULL') found.add(m[1]);
+    if (found.size) ref.candidates = [...found];
+  }
+  if (/\?/.test(t)) {
+    const names = t.split(/[?:]/).slice(1).map((x) => x.replace(/[()&\s]/g, '')).filter((x) => /^[A-Za-z_]\w*$/.test(x) && x !== 'NULL');
+    if (names.length) ref.candidates = names;
+  }
+  return ref;
 }
 
 /** `void (*ctor)(void *) = pick_ctor();` inside the creating function. */

@@ -58,7 +58,7 @@ export interface FunctionFacts {
 export type CtorRef =
   | { kind: 'none' }
   | { kind: 'function'; name: string; at: Span }
-  | { kind: 'indirect'; expr: string; why: string; at: Span };
+  | { kind: 'indirect'; expr: string; why: string; at: Span; candidates?: string[] };
 
 export interface CacheCreation {
   /** API used: kmem_cache_create, kmem_cache_create_usercopy, __kmem_cache_create_args, KMEM_CACHE... */

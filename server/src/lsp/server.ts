@@ -12,8 +12,8 @@ import {
 } from 'vscode-languageserver/node';
 import { FrameGuard } from './framing';
 import { codeActions, readText } from './codeactions';
-import { codeLenses } from './codelens';
-import { COMMANDS, listCaches, lockGraph, simulate } from './commands';
+import { codeLenses, isConversionLensData, resolveConversionLens } from './codelens';
+import { COMMANDS, conversion, listCaches, lockGraph, simulate } from './commands';
 import { DocumentStore } from './documents';
 import { hover } from './hover';
 import { guard, Logger } from './log';
@@ -77,7 +77,7 @@ export function startServer(): ServerHandle {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
         hoverProvider: true,
-        codeLensProvider: { resolveProvider: false },
+        codeLensProvider: { resolveProvider: true },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite], resolveProvider: false },
         executeCommandProvider: { commands: COMMANDS },
         workspace: {
@@ -206,6 +206,18 @@ export function startServer(): ServerHandle {
     return r ?? [];
   }));
 
+  // Only the ctor/dtor conversion lens is unresolved: its predicted gain runs a short simulation.
+  connection.onCodeLensResolve(async (lens) => {
+    if (!isConversionLensData(lens.data)) return lens;
+    try {
+      const models = await listCaches(ws);
+      return resolveConversionLens(lens, models, ws.findings);
+    } catch (e) {
+      log.error('codeLens/resolve failed', e);
+      return resolveConversionLens(lens, [], []);
+    }
+  });
+
   connection.onCodeAction(guard(log, 'codeAction', [], async (params) => {
     const doc = docs.get(params.textDocument.uri);
     const file = uriToPath(params.textDocument.uri);
@@ -236,6 +248,8 @@ export function startServer(): ServerHandle {
         return lockGraph(ws);
       case 'slabcheck.simulate':
         return simulate(ws, params.arguments ?? []);
+      case 'slabcheck.conversionModel':
+        return conversion(ws, params.arguments ?? []);
       default:
         log.warn(`unknown command ${params.command}`);
         return null;
