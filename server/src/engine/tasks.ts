@@ -1,6 +1,7 @@
 /** The two jobs a worker (or the main thread, for small inputs) runs over a list of files. */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
+import { join as pathJoin } from 'path';
 import { extractFacts } from '../facts/extract';
 import { FACTS_VERSION, FileFacts } from '../facts/types';
 import { Prescan, prescanBuffer } from '../scan/prescan';
@@ -40,7 +41,35 @@ export function runPrescan(files: string[], maxBytes: number): PrescanOut[] {
   return out;
 }
 
-export const ENGINE_CACHE_KEY = `slabcheck-facts-v${FACTS_VERSION}-4`;
+/**
+ * Cached facts are valid only for the code that produced them: the key hashes
+ * the extractor's own compiled modules (facts/, parse/, kb/, scan/), so any
+ * change to them invalidates every cache entry without a version to remember.
+ */
+export const ENGINE_CACHE_KEY = ((): string => {
+  const h = crypto.createHash('sha1').update(`v${FACTS_VERSION}`);
+  let found = 0;
+  for (const dir of ['facts', 'parse', 'kb', 'scan']) {
+    const d = pathJoin(__dirname, '..', dir);
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(d).filter((n) => n.endsWith('.js')).sort();
+    } catch {
+      /* bundled: __dirname layout differs; the version alone keys the cache */
+    }
+    for (const n of names) h.update(n).update(fs.readFileSync(pathJoin(d, n)));
+    found += names.length;
+  }
+  // Bundled (the extension's dist/): the bundle itself is the code.
+  if (!found) {
+    try {
+      h.update(fs.readFileSync(__filename));
+    } catch {
+      /* keep the version key */
+    }
+  }
+  return `slabcheck-facts-${h.digest('hex').slice(0, 16)}`;
+})();
 
 export function contentHash(buf: Buffer): string {
   return crypto.createHash('sha1').update(ENGINE_CACHE_KEY).update(buf).digest('hex');
