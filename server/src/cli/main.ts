@@ -213,33 +213,40 @@ async function cmdLocks(a: Args): Promise<number> {
     benchStats(engine);
     const rel = (p: string) => path.relative(process.cwd(), p) || p;
     const sorted = [...classes].sort();
-    if (a.format === 'dot') {
-      const lines = ['digraph locks {', '  rankdir=LR;', '  node [shape=box, fontname="monospace"];'];
-      for (const c of sorted) lines.push(`  "${c}"${leaves.has(c) ? ' [style=filled, fillcolor="#d8f5d0", tooltip="leaf"]' : c === 'fs_reclaim' ? ' [shape=ellipse, style=dashed]' : ''};`);
-      for (const [from, m] of [...graph].sort()) for (const [to, e] of [...m].sort()) {
-        lines.push(`  "${from}" -> "${to}" [tooltip="${rel(e.chain[e.chain.length - 1].file)}:${e.chain[e.chain.length - 1].span[0] + 1}"];`);
-      }
-      lines.push('}');
-      out(a, lines.join('\n'));
-    } else if (a.format === 'json') {
-      out(a, JSON.stringify({
-        version: 1,
-        classes: sorted.map((c) => ({ name: c, leaf: leaves.has(c) })),
-        edges: [...graph].flatMap(([from, m]) => [...m.values()].map((e) => ({ from, to: e.to, evidence: e.chain }))),
-      }, null, 2));
-    } else {
-      const lines: string[] = [];
-      for (const c of sorted) {
-        const m = graph.get(c);
-        lines.push(`${c}${leaves.has(c) ? '  [leaf]' : ''}`);
-        for (const [to, e] of [...(m ?? new Map())].sort()) {
-          const last = e.chain[e.chain.length - 1];
-          lines.push(`  -> ${to}  (${rel(last.file)}:${last.span[0] + 1}: ${last.note})`);
+    // The kernel's graph is hundreds of MB as one string: write it piece by piece.
+    const w = new ChunkWriter(a.output);
+    try {
+      if (a.format === 'dot') {
+        w.line('digraph locks {\n  rankdir=LR;\n  node [shape=box, fontname="monospace"];');
+        for (const c of sorted) w.line(`  "${c}"${leaves.has(c) ? ' [style=filled, fillcolor="#d8f5d0", tooltip="leaf"]' : c === 'fs_reclaim' ? ' [shape=ellipse, style=dashed]' : ''};`);
+        for (const [from, m] of [...graph].sort()) for (const [to, e] of [...m].sort()) {
+          w.line(`  "${from}" -> "${to}" [tooltip="${rel(e.chain[e.chain.length - 1].file)}:${e.chain[e.chain.length - 1].span[0] + 1}"];`);
         }
+        w.line('}');
+      } else if (a.format === 'json') {
+        w.line(`{"version":1,"classes":${JSON.stringify(sorted.map((c) => ({ name: c, leaf: leaves.has(c) })))},"edges":[`);
+        let first = true;
+        for (const [from, m] of graph) {
+          for (const e of m.values()) {
+            w.line(`${first ? '' : ','}${JSON.stringify({ from, to: e.to, evidence: e.chain })}`);
+            first = false;
+          }
+        }
+        w.line(']}');
+      } else {
+        for (const c of sorted) {
+          const m = graph.get(c);
+          w.line(`${c}${leaves.has(c) ? '  [leaf]' : ''}`);
+          for (const [to, e] of [...(m ?? new Map())].sort()) {
+            const last = e.chain[e.chain.length - 1];
+            w.line(`  -> ${to}  (${rel(last.file)}:${last.span[0] + 1}: ${last.note})`);
+          }
+        }
+        const edges = [...graph.values()].reduce((n, m) => n + m.size, 0);
+        w.line(`${classes.size} lock classes, ${edges} edges, ${leaves.size} leaves`);
       }
-      const edges = [...graph.values()].reduce((n, m) => n + m.size, 0);
-      lines.push(`${classes.size} lock classes, ${edges} edges, ${leaves.size} leaves`);
-      out(a, lines.join('\n'));
+    } finally {
+      w.close();
     }
     return 0;
   } finally {
@@ -247,11 +254,46 @@ async function cmdLocks(a: Args): Promise<number> {
   }
 }
 
+/** Buffered line writer to a file or stdout, flushed in 1 MB pieces. */
+class ChunkWriter {
+  private fd: number;
+  private buf: string[] = [];
+  private size = 0;
+  constructor(file?: string) {
+    this.fd = file ? fs.openSync(file, 'w') : 1;
+  }
+  line(s: string): void {
+    this.buf.push(s, '\n');
+    this.size += s.length + 1;
+    if (this.size > 1 << 20) this.flush();
+  }
+  private flush(): void {
+    if (!this.buf.length) return;
+    const data = this.buf.join('');
+    this.buf = [];
+    this.size = 0;
+    let off = 0;
+    const b = Buffer.from(data);
+    while (off < b.length) {
+      try {
+        off += fs.writeSync(this.fd, b, off);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+        throw e;
+      }
+    }
+  }
+  close(): void {
+    this.flush();
+    if (this.fd !== 1) fs.closeSync(this.fd);
+  }
+}
+
 /** For bench/: one machine-readable line on stderr when SLABCHECK_BENCH_STATS is set. */
 function benchStats(engine: Engine): void {
   if (!process.env.SLABCHECK_BENCH_STATS) return;
   const s = engine.project.stats;
-  process.stderr.write(`slabcheck-bench: ${JSON.stringify({ maxRssKB: process.resourceUsage().maxRSS, files: engine.project.files.length, ...s })}\n`);
+  process.stderr.write(`slabcheck-bench: ${JSON.stringify({ maxRssKB: process.resourceUsage().maxRSS, files: engine.project.files.length, ...s, ...engine.timings })}\n`);
 }
 
 function cmdRules(): number {
