@@ -158,15 +158,28 @@ export class Analysis {
     return found[0];
   }
 
-  /** Files that may define `name`, best first: same arch as the caller, then generic code. */
+  /**
+   * Files that may define `name`, best first. The kernel defines many names
+   * more than once (ACPICA's own vsnprintf, tools/, boot code, one per arch):
+   * prefer the caller's directory, the caller's arch, the exported definition,
+   * then core code over drivers, and never tools/ or boot code for kernel code.
+   */
   candidateFiles(name: string, fromFile: string): string[] {
     const files = (this.project.defIndex.get(name) ?? []).filter((f) => f !== fromFile);
+    if (files.length <= 1) return files;
     const arch = /(?:^|\/)arch\/([^/]+)\//.exec(fromFile)?.[1];
+    const dir = fromFile.slice(0, fromFile.lastIndexOf('/'));
+    const outside = (f: string) => /\/(?:tools|scripts|samples|Documentation|usr)\/|\/boot\/|\/acpica\//.test(f);
+    const fromOutside = outside(fromFile);
     const rank = (f: string) => {
+      if (f.slice(0, f.lastIndexOf('/')) === dir) return 0;
       const a = /(?:^|\/)arch\/([^/]+)\//.exec(f)?.[1];
-      if (arch && a === arch) return 0;
-      if (!a) return f.endsWith('.c') ? 1 : 2;
-      return 3;
+      if (outside(f) && !fromOutside) return 9;
+      if (arch && a === arch) return 1;
+      if (this.project.prescan.get(f)?.exports?.includes(name)) return 2;
+      if (a) return 6;
+      if (/\/drivers\//.test(f)) return f.endsWith('.c') ? 4 : 5;
+      return f.endsWith('.c') ? 3 : 3.5;
     };
     return [...files].sort((x, y) => rank(x) - rank(y) || (x < y ? -1 : 1));
   }

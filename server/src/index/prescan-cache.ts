@@ -7,8 +7,8 @@
 import * as fs from 'fs';
 import type { Prescan } from '../scan/prescan';
 
-const VERSION = 3;
-type Row = [size: number, mtimeMs: number, flags: number, uses: string[] | 0, skipped: string | 0];
+const VERSION = 4;
+type Row = [size: number, mtimeMs: number, flags: number, uses: string[] | 0, skipped: string | 0, exports: string[] | 0];
 
 const F_CREATE = 1;
 const F_ALLOC = 2;
@@ -104,10 +104,10 @@ export class PrescanCache {
     const out = new Map<string, Prescan>();
     if (!m) return out;
     m.paths.forEach((p, i) => {
-      const [size, mtimeMs, flags, uses, skipped] = m.rows[i];
+      const [size, mtimeMs, flags, uses, skipped, exports] = m.rows[i];
       out.set(p, {
         size, mtimeMs, hasCreate: !!(flags & F_CREATE), hasCacheAlloc: !!(flags & F_ALLOC), hasLock: !!(flags & F_LOCK),
-        cacheUses: uses || [], defs: [], structs: [], ...(skipped ? { skipped } : {}),
+        cacheUses: uses || [], exports: exports || [], defs: [], structs: [], ...(skipped ? { skipped } : {}),
       });
     });
     return out;
@@ -144,7 +144,7 @@ export class PrescanCache {
     const rows: Row[] = paths.map((p) => {
       const s = prescan.get(p)!;
       const flags = (s.hasCreate ? F_CREATE : 0) | (s.hasCacheAlloc ? F_ALLOC : 0) | (s.hasLock ? F_LOCK : 0);
-      return [s.size, s.mtimeMs, flags, s.cacheUses?.length ? s.cacheUses : 0, s.skipped ?? 0];
+      return [s.size, s.mtimeMs, flags, s.cacheUses?.length ? s.cacheUses : 0, s.skipped ?? 0, s.exports?.length ? s.exports : 0];
     });
     writeJson(`${this.base}.meta.json`, { version: VERSION, paths, rows });
     writeJson(`${this.base}.defs.json`, { version: VERSION, paths, defs: paths.map((p) => prescan.get(p)!.defs), structs: paths.map((p) => prescan.get(p)!.structs) });

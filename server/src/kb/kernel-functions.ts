@@ -87,7 +87,7 @@ export const KERNEL_FUNCTIONS: Readonly<Record<string, KernelFunctionFact>> = {
  * mainline, e.g. preempt_enable() -> __schedule() and debug_object_init() ->
  * fill_pool()). Names are matched by prefix.
  */
-export const OPAQUE_PREFIXES = /^(?:trace_|__trace_|kasan_|__kasan_|kmsan_|kcsan_|kfence_|lockdep_|debug_object|debug_check_|debug_lockdep|pr_|printk|_printk|vprintk|dev_(?:err|warn|info|dbg|notice|printk)|netdev_(?:err|warn|info|dbg)|WARN|dump_stack|rcu_read_|preempt_|__preempt_|dynamic_preempt|preempt_schedule|__schedule|might_|__might_|kmemleak_|instrument_|check_object_size|fortify_|panic|BUG)/;
+export const OPAQUE_PREFIXES = /^(?:v?sn?printf|v?scnprintf|vsprintf|sprintf|kasprintf|kvasprintf|seq_(?:v?printf|puts|putc|write|escape|pad|hex_dump)|snprint_|sscanf|vsscanf|trace_|__trace_|kasan_|__kasan_|kmsan_|kcsan_|kfence_|lockdep_|debug_object|debug_check_|debug_lockdep|pr_|printk|_printk|vprintk|dev_(?:err|warn|info|dbg|notice|printk)|netdev_(?:err|warn|info|dbg)|WARN|dump_stack|rcu_read_|preempt_|__preempt_|dynamic_preempt|preempt_schedule|__schedule|might_|__might_|kmemleak_|instrument_|check_object_size|fortify_|panic|BUG)/;
 
 /** Lock classes known to the knowledge base, with leaf facts. */
 export function knownLockFacts(): Map<string, InternalLock> {

@@ -17,6 +17,8 @@ export interface Prescan {
   hasLock: boolean;
   /** Last identifier of the cache argument of kmem_cache_alloc/zalloc/free calls ("mm_cachep"). */
   cacheUses: string[];
+  /** Names in EXPORT_SYMBOL*(name): the definition other modules link against. */
+  exports?: string[];
   defs: string[];
   structs: string[];
 }
@@ -107,7 +109,27 @@ export function prescanBuffer(buf: Buffer, size: number, mtimeMs: number, maxByt
   if (size > maxBytes) return { ...base, skipped: `file is ${(size / 1048576).toFixed(1)} MB, above the ${(maxBytes / 1048576).toFixed(1)} MB limit (slabcheck.maxFileSize)` };
   if (looksBinary(buf)) return { ...base, skipped: 'binary file (contains NUL bytes)' };
   const t = slabTokens(buf);
-  return { ...base, hasCreate: t.create, hasCacheAlloc: t.alloc, hasLock: takesLocks(buf), cacheUses: t.uses, defs: definitions(buf), structs: structDefs(buf) };
+  return { ...base, hasCreate: t.create, hasCacheAlloc: t.alloc, hasLock: takesLocks(buf), cacheUses: t.uses, exports: exportedNames(buf), defs: definitions(buf), structs: structDefs(buf) };
+}
+
+const EXPORT_WORD = Buffer.from('EXPORT_SYMBOL');
+
+function exportedNames(buf: Buffer): string[] {
+  const out: string[] = [];
+  let i = buf.indexOf(EXPORT_WORD);
+  while (i >= 0) {
+    let k = i + EXPORT_WORD.length;
+    while (k < buf.length && isIdent(buf[k])) k++; // _GPL, _NS...
+    if (buf[k] === 40 /* ( */) {
+      let s = k + 1;
+      while (s < buf.length && (buf[s] === 32 || buf[s] === 9)) s++;
+      let e = s;
+      while (e < buf.length && isIdent(buf[e])) e++;
+      if (e > s) out.push(buf.toString('latin1', s, e));
+    }
+    i = buf.indexOf(EXPORT_WORD, k);
+  }
+  return out;
 }
 
 const DEFINE_WORD = Buffer.from('#define ');
