@@ -384,7 +384,7 @@ export class FunctionReader {
         irqDelta = op.irq !== 'none' ? 1 : 0;
         continue;
       }
-      s = this.applyCall(c, s, cond.startIndex);
+      s = this.applyCall(c, s, cond.startIndex, true);
     }
     // `if (ret)` after `ret = mutex_lock_interruptible(...)`: the lock is not held in the then-branch.
     const condText = m.slice(cond.startIndex, cond.endIndex).replace(/\s+/g, '');
@@ -476,7 +476,7 @@ export class FunctionReader {
     return s;
   }
 
-  private applyCall(c: { name: string; start: number; open: number; close: number }, states: St[], stmtStart: number): St[] {
+  private applyCall(c: { name: string; start: number; open: number; close: number }, states: St[], stmtStart: number, inCondition = false): St[] {
     const m = this.src.masked;
     const name = c.name;
     const at = this.src.span(c.start, c.close + 1);
@@ -530,7 +530,8 @@ export class FunctionReader {
         k: 'alloc', fn: name, at, held, irqOff,
         gfp: alloc.gfpArg !== undefined && alloc.gfpArg >= 0 ? args[alloc.gfpArg] : undefined,
         cache: alloc.cacheArg !== undefined ? args[alloc.cacheArg] : undefined,
-        checked: /\bif\s*\(\s*$|!\s*$|\(\s*!?\s*$/.test(m.slice(Math.max(stmtStart, c.start - 20), c.start)) && m.slice(stmtStart, c.start).includes('if'),
+        // Tested where it is called: `if (percpu_counter_init(...))`, `if (!(x = kmalloc(...)))`.
+        checked: inCondition || (/\bif\s*\(\s*$|!\s*$|\(\s*!?\s*$/.test(m.slice(Math.max(stmtStart, c.start - 20), c.start)) && m.slice(stmtStart, c.start).includes('if')),
         assignedTo: lhs ? lhs[1].replace(/\s+/g, '') : undefined,
       });
       return states;

@@ -92,6 +92,8 @@ export interface AllocSite {
 export const FS_RECLAIM = 'fs_reclaim';
 const MAX_CHAIN = 14;
 const MAX_DEPTH = 10;
+/** Files parsed at most to decide whether one lock class nests another (demand-driven mode). */
+const MAX_HOLDER_FILES = 300;
 
 export class Analysis {
   private memo = new Map<string, Summary>();
@@ -475,17 +477,28 @@ export class Analysis {
    * Edges leaving a class: from the knowledge base when it knows, else from
    * the code that holds it (on big trees, found by a text search, then parsed).
    */
-  async edgesFrom(cls: string): Promise<{ edges: Edge[]; known?: InternalLock & { why?: string } }> {
+  async edgesFrom(cls: string): Promise<{ edges: Edge[]; known?: InternalLock & { why?: string }; searched?: { files: number; of: number } }> {
     const known = this.lockFacts.get(cls);
     if (known && (known.leaf || known.nonLeafBecause)) return { edges: [], known };
     let files: string[];
+    let searched: { files: number; of: number } | undefined;
     if (this.project.demandDriven) {
       const words = classWords(cls);
-      const cands = await this.project.filesMentioning(words);
+      let cands = await this.project.filesMentioning(words);
+      // A common class (inode.i_lock) is mentioned in thousands of files: parse the most
+      // likely holders first and say how much was searched, instead of parsing half the tree.
+      if (cands.length > MAX_HOLDER_FILES) {
+        const last = words[words.length - 1];
+        const score = (f: string) => (this.project.prescan.get(f)?.hasLock ? 0 : 2) + (f.endsWith('.c') ? 0 : 1);
+        cands = [...cands].sort((x, y) => score(x) - score(y) || (x < y ? -1 : 1));
+        searched = { files: MAX_HOLDER_FILES, of: cands.length };
+        cands = cands.slice(0, MAX_HOLDER_FILES);
+        void last;
+      }
       await this.project.ensureFacts(cands);
       const roots: FnRef[] = [];
-      for (const f of cands) for (const fn of this.functionsIn(f)) roots.push({ file: f, fn });
-      await this.prepare(roots, 3);
+      for (const f of cands) for (const fn of this.functionsIn(f)) if (fn.events.some((e) => e.k === 'lock')) roots.push({ file: f, fn });
+      await this.prepare(roots, 3, true);
       files = cands;
     } else files = [...this.project.facts.keys()];
     const edges: Edge[] = [];
@@ -495,7 +508,7 @@ export class Analysis {
         for (const e of this.edgesOf({ file, fn })) if (e.from === cls) edges.push(e);
       }
     }
-    return { edges, known };
+    return { edges, known, searched };
   }
 
   // ---- caches ----

@@ -116,7 +116,8 @@ export async function lockCard(ctx: HoverContext, file: string, fn: FunctionFact
   const irqOff = e.irqOff || e.irq === 'irq' || e.irq === 'irqsave';
   const lines = [`### lock ${code(cls)}`, `${code(callText)}: kind **${e.kind}**, irq mode **${e.irq}**${e.trylock ? ', trylock' : ''}${e.read ? ', shared (reader)' : ''}`, ''];
   // Leaf or not, and why.
-  const { edges, known } = await a.edgesFrom(cls);
+  const { edges, known, searched } = await a.edgesFrom(cls);
+  if (searched) lines.push(`_(searched the ${searched.files} most likely of ${searched.of} files that mention it)_`, '');
   if (known?.leaf) lines.push(`- **leaf**: yes (knowledge base: ${md(known.lock)}${known.why ? `, ${md(known.why)}` : ''})`);
   else if (known?.nonLeafBecause) lines.push(`- **leaf**: no — ${md(known.nonLeafBecause)}`);
   else {
