@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import { join as pathJoin } from 'path';
 import { extractFacts } from '../facts/extract';
 import { FACTS_VERSION, FileFacts } from '../facts/types';
-import { Prescan, prescanBuffer } from '../scan/prescan';
+import { GENERATED_HEADER_BYTES, Prescan, prescanBuffer } from '../scan/prescan';
 import { readSource } from './read-source';
 
 export type Task =
@@ -24,7 +24,8 @@ export function runPrescan(files: string[], maxBytes: number): PrescanOut[] {
       out.push({ path, problem: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file vanished during the run' : `cannot stat: ${(e as NodeJS.ErrnoException).code}` });
       continue;
     }
-    if (st.size > maxBytes) {
+    // Oversized files, and generated headers whose bytes are not scanned, are not read at all.
+    if (st.size > maxBytes || (path.endsWith('.h') && st.size > GENERATED_HEADER_BYTES)) {
       out.push({ path, prescan: prescanBuffer(Buffer.alloc(0), st.size, st.mtimeMs, maxBytes) });
       continue;
     }
@@ -36,7 +37,7 @@ export function runPrescan(files: string[], maxBytes: number): PrescanOut[] {
       out.push({ path, problem: code === 'ENOENT' ? 'file vanished during the run' : code === 'EACCES' ? 'permission denied' : `cannot read: ${code}` });
       continue;
     }
-    out.push({ path, prescan: prescanBuffer(buf, st.size, st.mtimeMs, maxBytes) });
+    out.push({ path, prescan: prescanBuffer(buf, st.size, st.mtimeMs, maxBytes, path) });
   }
   return out;
 }

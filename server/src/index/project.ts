@@ -245,7 +245,7 @@ export class Project {
     this.facts.set(p, facts);
     this.failed.delete(p);
     const buf = Buffer.from(text);
-    const pre = prescanBuffer(buf, buf.length, Date.now(), Number.MAX_SAFE_INTEGER);
+    const pre = prescanBuffer(buf, buf.length, Date.now(), Number.MAX_SAFE_INTEGER, p.endsWith('.h') ? '' : p);
     const old = this.prescan.get(p);
     this.prescan.set(p, pre);
     if (!this.files.includes(p)) this.files.push(p);

@@ -104,12 +104,20 @@ function cacheArg(buf: Buffer, from: number): string | undefined {
   return t < s ? buf.toString('latin1', t, s) : undefined;
 }
 
-export function prescanBuffer(buf: Buffer, size: number, mtimeMs: number, maxBytes: number): Prescan {
+/**
+ * Headers this big are generated register maps (drivers/gpu/drm/amd/include/asic_reg: 144 files,
+ * a third of the tree's bytes): only #defines, nothing the analysis uses. Their bytes are not scanned.
+ */
+export const GENERATED_HEADER_BYTES = 512 * 1024;
+
+export function prescanBuffer(buf: Buffer, size: number, mtimeMs: number, maxBytes: number, path = ''): Prescan {
   const base = { size, mtimeMs, hasCreate: false, hasCacheAlloc: false, hasLock: false, cacheUses: [], defs: [], structs: [] };
   if (size > maxBytes) return { ...base, skipped: `file is ${(size / 1048576).toFixed(1)} MB, above the ${(maxBytes / 1048576).toFixed(1)} MB limit (slabcheck.maxFileSize)` };
   if (looksBinary(buf)) return { ...base, skipped: 'binary file (contains NUL bytes)' };
+  const header = path.endsWith('.h');
+  if (header && size > GENERATED_HEADER_BYTES) return base;
   const t = slabTokens(buf);
-  return { ...base, hasCreate: t.create, hasCacheAlloc: t.alloc, hasLock: takesLocks(buf), cacheUses: t.uses, exports: exportedNames(buf), defs: definitions(buf), structs: structDefs(buf) };
+  return { ...base, hasCreate: t.create, hasCacheAlloc: t.alloc, hasLock: takesLocks(buf), cacheUses: t.uses, exports: header ? [] : exportedNames(buf), defs: definitions(buf), structs: structDefs(buf) };
 }
 
 const EXPORT_WORD = Buffer.from('EXPORT_SYMBOL');
