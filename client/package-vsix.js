@@ -100,7 +100,11 @@ async function main() {
   fs.mkdirSync(stage, { recursive: true });
   copy('package.json');
   copy('client/README.md', 'README.md');
-  for (const f of ['client.js', 'server.js', 'worker.js']) copy(`dist/${f}`);
+  for (const f of ['client.js', 'server.js', 'worker.js', 'sim-worker.js']) copy(`dist/${f}`);
+  // The webview pages (chart.js bundled in) and their stylesheet: the only local resource root of the webviews.
+  for (const f of ['results.js', 'lockgraph.js', 'webview.css']) copy(`dist/media/${f}`);
+  // contributes.jsonValidation points at it (*.slabscenario.json).
+  copy('simulator/schema/scenario.schema.json');
   copy('syntaxes');
   fs.rmSync(path.join(stage, 'syntaxes', 'README.md'), { force: true });
   copy('client/snippets/c.json');

@@ -2,11 +2,18 @@
  * The slabcheck VS Code extension: a thin client. It starts the bundled
  * language server (dist/server.js, node IPC), shows indexing progress and the
  * finding count in the status bar, and turns the server's data commands
- * (listCaches, lockGraph, simulate) into UI. All analysis lives in the server.
+ * (listCaches, lockGraph, conversionModel) into UI: the simulation commands
+ * and webviews live in simCommands.ts and webviews.ts. All analysis lives in
+ * the server; simulations run in a worker thread (dist/sim-worker.js).
  */
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind } from 'vscode-languageclient/node';
+import {
+  cancelSimulations, compareCommand, newScenarioCommand, registerScenarioDiagnostics, runScenarioCommand, showLockGraphCommand, simulateCacheCommand,
+  simulationsRunning, type Deps,
+} from './simCommands';
+import { pageInfos, type PageInfo } from './webviews';
 
 interface StatusParams {
   state: 'starting' | 'indexing' | 'ready' | 'cancelled' | 'failed';
@@ -30,24 +37,17 @@ interface CacheModelLite {
   at: { file: string; startLine: number; startCol: number };
 }
 
-interface LockGraph {
-  classes: { name: string; leaf: boolean }[];
-  edges: { from: string; to: string; evidence: { uri: string; file: string; line: number; character: number; note: string }[] }[];
-  leaves: string[];
-}
-
-interface SimulateResult {
-  available: boolean;
-  message: string;
-  model?: unknown;
-  report?: string;
-}
-
 /** What activate() returns: used by the extension tests. */
 export interface SlabcheckApi {
   client(): LanguageClient | undefined;
   status(): StatusParams | undefined;
   whenReady(timeoutMs?: number): Promise<StatusParams>;
+  /** The open slabcheck webviews and what they reported. */
+  webviews(): PageInfo[];
+  /** Simulations in progress and live worker threads. */
+  simulations(): { jobs: number; workers: number };
+  /** Cancel every simulation in progress (as the notification's Cancel button does). */
+  cancelSimulations(): number;
 }
 
 let client: LanguageClient | undefined;
@@ -80,23 +80,6 @@ function renderStatus(s: StatusParams | undefined): void {
   statusItem.show();
 }
 
-async function showLockGraph(): Promise<void> {
-  const g = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'slabcheck: building the lock graph' }, () => serverCommand<LockGraph>('slabcheck.lockGraph'));
-  const lines = [`# slabcheck lock graph`, '', `${g.classes.length} lock classes, ${g.edges.length} edges, ${g.leaves.length} leaves.`, '', '## Classes', ''];
-  for (const c of g.classes) {
-    const out = g.edges.filter((e) => e.from === c.name);
-    lines.push(`- \`${c.name}\`${c.leaf ? ' (leaf)' : ''}${out.length ? ` -> ${out.map((e) => `\`${e.to}\``).join(', ')}` : ''}`);
-  }
-  lines.push('', '## Edges with evidence', '');
-  for (const e of g.edges) {
-    lines.push(`### \`${e.from}\` -> \`${e.to}\``, '');
-    for (const st of e.evidence) lines.push(`- [${path.basename(st.file)}:${st.line + 1}](${st.uri}#L${st.line + 1}) ${st.note}`);
-    lines.push('');
-  }
-  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: lines.join('\n') });
-  await vscode.window.showTextDocument(doc, { preview: true });
-}
-
 async function pickCache(placeHolder: string): Promise<CacheModelLite | undefined> {
   const caches = await serverCommand<CacheModelLite[]>('slabcheck.listCaches');
   if (!caches.length) {
@@ -121,25 +104,6 @@ async function showCaches(): Promise<void> {
   await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos) });
 }
 
-async function simulateCache(name?: unknown, uri?: unknown): Promise<SimulateResult | undefined> {
-  let cacheName = typeof name === 'string' ? name : undefined;
-  const fileUri = typeof uri === 'string' ? uri : undefined;
-  if (!cacheName) cacheName = (await pickCache('cache to simulate'))?.name;
-  if (!cacheName) return undefined;
-  const r = await serverCommand<SimulateResult>('slabcheck.simulate', [cacheName, fileUri]);
-  if (r.available && r.report) {
-    const doc = await vscode.workspace.openTextDocument({ language: 'slabcheck-report', content: r.report });
-    await vscode.window.showTextDocument(doc, { preview: true });
-  } else {
-    const choice = await vscode.window.showInformationMessage(`slabcheck: ${r.message}`, ...(r.model ? ['Show cache model'] : []));
-    if (choice === 'Show cache model') {
-      const doc = await vscode.workspace.openTextDocument({ language: 'json', content: JSON.stringify(r.model, null, 2) });
-      await vscode.window.showTextDocument(doc, { preview: true });
-    }
-  }
-  return r;
-}
-
 async function peekCtorDtor(uri: unknown, pos: unknown, locations: unknown): Promise<void> {
   if (typeof uri !== 'string' || !Array.isArray(locations)) return;
   const p = pos as { line: number; character: number };
@@ -152,7 +116,10 @@ async function peekCtorDtor(uri: unknown, pos: unknown, locations: unknown): Pro
 async function menu(): Promise<void> {
   const items: (vscode.QuickPickItem & { run: () => unknown })[] = [
     { label: '$(list-unordered) List caches', run: () => showCaches() },
-    { label: '$(type-hierarchy) Show lock graph', run: () => showLockGraph() },
+    { label: '$(play) Simulate cache...', run: () => vscode.commands.executeCommand('slabcheck.simulateCache') },
+    { label: '$(graph-line) Compare ctor/dtor with per-object allocation', run: () => vscode.commands.executeCommand('slabcheck.compareCtorDtor') },
+    { label: '$(type-hierarchy) Show lock graph', run: () => vscode.commands.executeCommand('slabcheck.showLockGraph') },
+    { label: '$(new-file) New simulation scenario', run: () => vscode.commands.executeCommand('slabcheck.newScenario') },
     { label: '$(refresh) Restart index', run: () => vscode.commands.executeCommand('slabcheck.restartIndex') },
     { label: '$(debug-restart) Restart server', run: () => vscode.commands.executeCommand('slabcheck.restart') },
     { label: '$(output) Show output', run: () => output.show(true) },
@@ -213,12 +180,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<Slabch
     if (client) await client.restart();
   });
   reg('slabcheck.showOutput', () => output.show(true));
-  reg('slabcheck.showLockGraph', showLockGraph);
+  const deps: Deps = { ctx: context, out: output, serverCommand };
   reg('slabcheck.showCaches', showCaches);
-  reg('slabcheck.simulateCache', simulateCache);
+  reg('slabcheck.simulateCache', (name, uri, opts) => simulateCacheCommand(deps, name, uri, opts));
+  reg('slabcheck.compareCtorDtor', (name, uri, opts) => compareCommand(deps, name, uri, opts));
+  reg('slabcheck.showLockGraph', () => showLockGraphCommand(deps));
+  reg('slabcheck.newScenario', (target) => newScenarioCommand(target));
+  reg('slabcheck.runScenario', (target) => runScenarioCommand(deps, target));
+  registerScenarioDiagnostics(context);
   reg('slabcheck.peekCtorDtor', peekCtorDtor);
   reg('slabcheck.menu', menu);
-  context.subscriptions.push(output, statusItem, { dispose: () => void client?.stop() });
+  context.subscriptions.push(output, statusItem, { dispose: () => void client?.stop() }, { dispose: () => void cancelSimulations() });
   try {
     await startClient(context);
   } catch (e) {
@@ -226,6 +198,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Slabch
     void vscode.window.showErrorMessage(`slabcheck: the language server failed to start: ${(e as Error).message}`);
   }
   return {
+    webviews: pageInfos,
+    simulations: simulationsRunning,
+    cancelSimulations,
     client: () => client,
     status: () => lastStatus,
     whenReady: (timeoutMs = 60000) => {

@@ -2,7 +2,10 @@
 // playwright-core + Debian chromium, on the kernel-style fixture:
 //   1. a finding shows in the Problems panel with its evidence (related information),
 //   2. a hover on the dtor's lock explains it,
-//   3. the quick fix (spin_lock -> spin_lock_irqsave) applies and the finding goes away.
+//   3. the quick fix (spin_lock -> spin_lock_irqsave) applies and the finding goes away,
+//   4. "Slab: Simulate Cache..." from the command palette (workload and CPU pickers): the results
+//      webview draws its charts, and a source link in it opens the editor at the ctor,
+//   5. "Slab: Show Lock Graph": the SVG graph, an edge's evidence chain, a link that opens the source.
 // Screenshots go to test/e2e/artifacts/. Results: one PASS/FAIL line per check and
 // a JSON file ($UI_RESULTS) with {passed, failed}.
 //   CS_URL=http://127.0.0.1:18093 WS=/tmp/slabcheck-e2e/run/ws-ui node test/e2e/ui.js
@@ -157,6 +160,121 @@ async function check(name, fn) {
       }
       if (await page.locator('.markers-panel .monaco-list-row', { hasText: 'with interrupts enabled' }).count()) throw new Error('dtor-irq-unsafe-lock still listed after the fix');
       return 'spin_lock_irqsave(&reg->lock, flags) in the editor, finding gone';
+    });
+
+    /** The frame of a webview (code-server nests the page in iframe.webview > iframe#active-frame) holding `selector`. */
+    const webviewFrame = async (selector, timeoutMs = 60000) => {
+      const end = Date.now() + timeoutMs;
+      while (Date.now() < end) {
+        for (const f of page.frames()) {
+          try {
+            if (f !== page.mainFrame() && (await f.locator(selector).count()) > 0) return f;
+          } catch {
+            /* frame navigating */
+          }
+        }
+        await page.waitForTimeout(200);
+      }
+      throw new Error(`no webview with ${selector}`);
+    };
+    const runFromPalette = async (title) => {
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+Shift+P');
+      const qi = page.locator('.quick-input-widget input');
+      await qi.waitFor();
+      await qi.fill(`>${title}`);
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 15000 });
+      await page.keyboard.press('Enter');
+    };
+    const cursorAt = async () => norm(await page.locator('.statusbar-item#status\\.editor\\.selection').first().innerText());
+
+    await check('command palette: Slab: Simulate Cache... -> workload, CPUs -> results webview with charts; a link opens the source', async () => {
+      if (!opened) throw new Error('editor not open');
+      // The cursor is inside foo_dtor (the quick fix left it there): the cache at the cursor is foo_obj.
+      await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+      await page.keyboard.press('Control+G');
+      await page.locator('.quick-input-widget input').waitFor();
+      await page.locator('.quick-input-widget input').fill(`:${lockLineNo}:2`);
+      await page.keyboard.press('Enter');
+      await runFromPalette('Slab: Simulate Cache...');
+      const workload = page.locator('.quick-input-list .monaco-list-row', { hasText: 'one process per CPU' }).first();
+      const cacheRow = page.locator('.quick-input-list .monaco-list-row', { hasText: 'foo_obj' }).first();
+      await Promise.race([workload.waitFor({ timeout: 30000 }), cacheRow.waitFor({ timeout: 30000 })]);
+      if (!(await workload.isVisible())) {
+        await cacheRow.click();
+        await workload.waitFor({ timeout: 15000 });
+      }
+      await shot('palette-workload.png');
+      await workload.click();
+      // CPU counts: a multi-select with 1, 24 and 192 preselected.
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'server-192 profile' }).first().waitFor({ timeout: 15000 });
+      await shot('palette-cpus.png');
+      const t1 = Date.now();
+      await page.keyboard.press('Enter');
+      const f = await webviewFrame('#chart-throughput');
+      await f.locator('#compare-table tbody tr').nth(2).waitFor({ timeout: 60000 });
+      const ms = Date.now() - t1;
+      const rows = await f.locator('#compare-table tbody tr').count();
+      if (rows !== 3) throw new Error(`compare table has ${rows} rows, expected 1/24/192`);
+      const ink = await f.evaluate(() => {
+        const c = document.getElementById('chart-throughput');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 3; i < d.length; i += 4) if (d[i]) n++;
+        return n;
+      });
+      if (ink < 2000) throw new Error(`throughput chart not drawn (${ink} px)`);
+      await page.waitForTimeout(300);
+      await shot('simulate-webview.png');
+      // Click the ctor link: the extension validates the message and opens foo_cache.c at foo_ctor.
+      const ctorLine = fs.readFileSync(path.join(ws, 'drivers/foo/foo_cache.c'), 'utf8').split('\n').findIndex((l) => /^static int foo_ctor/.test(l));
+      await f.locator('.sources a.src', { hasText: 'foo_ctor' }).click();
+      const want = `Ln ${ctorLine + 1}, Col 12`;
+      const end = Date.now() + 15000;
+      let at = '';
+      while (Date.now() < end && !(at = await cursorAt()).includes(want)) await page.waitForTimeout(200);
+      if (!at.includes(want)) throw new Error(`cursor after the link: "${at}", expected "${want}"`);
+      // Export JSON: the save dialog (code-server's simple file dialog) offers <workspace>/slabcheck-foo_obj-exec.json.
+      const exported = path.join(ws, 'slabcheck-foo_obj-exec.json');
+      fs.rmSync(exported, { force: true });
+      await f.locator('#export').click();
+      const qi = page.locator('.quick-input-widget input');
+      await qi.waitFor({ timeout: 15000 });
+      await page.waitForFunction(() => /slabcheck-foo_obj-exec\.json$/.test(document.querySelector('.quick-input-widget input')?.value ?? ''), null, { timeout: 10000 });
+      await shot('export-dialog.png');
+      await page.keyboard.press('Enter');
+      const until = Date.now() + 15000;
+      while (Date.now() < until && !fs.existsSync(exported)) await page.waitForTimeout(200);
+      if (!fs.existsSync(exported)) throw new Error('the JSON result was not saved');
+      const j = JSON.parse(fs.readFileSync(exported, 'utf8'));
+      if (j.tool !== 'slabcheck-simulator' || j.runs.length !== 6 || j.compare.length !== 3) throw new Error(`unexpected export: ${JSON.stringify(j).slice(0, 200)}`);
+      return `charts drawn ${ms} ms after the CPU pick; link -> foo_cache.c ${want}; exported ${path.basename(exported)} (${j.runs.length} runs)`;
+    });
+
+    await check('command palette: Slab: Show Lock Graph -> SVG graph; an edge shows its evidence; a link opens the source', async () => {
+      if (!opened) throw new Error('editor not open');
+      const t1 = Date.now();
+      await runFromPalette('Slab: Show Lock Graph');
+      const f = await webviewFrame('#graph g.node');
+      const ms = Date.now() - t1;
+      const nodes = await f.locator('#graph g.node').count();
+      const leaves = await f.locator('#graph g.node.leaf').count();
+      const edge = f.locator('#graph g.edge[data-from="foo_registry.lock"][data-to="foo_core.c:foo_list_lock"] path.edge-hit');
+      await edge.click({ force: true });
+      await f.locator('#evidence li').first().waitFor({ timeout: 10000 });
+      const steps = await f.locator('#evidence li').count();
+      await page.waitForTimeout(200);
+      await shot('lockgraph-webview.png');
+      const link = f.locator('#evidence a.src').last();
+      const label = norm(await link.innerText());
+      const m = /:(\d+)$/.exec(label);
+      await link.click();
+      const end = Date.now() + 15000;
+      let at = '';
+      while (Date.now() < end && !(at = await cursorAt()).includes(`Ln ${m[1]},`)) await page.waitForTimeout(200);
+      if (!at.includes(`Ln ${m[1]},`)) throw new Error(`cursor after the evidence link: "${at}", expected line ${m[1]} (${label})`);
+      const tab = norm(await page.locator('.tabs-container .tab.active').first().innerText());
+      return `${nodes} lock classes (${leaves} leaves) drawn ${ms} ms after the command; edge evidence ${steps} steps; ${label} opened (${tab})`;
     });
   } catch (e) {
     record('ui test run', false, e.message);

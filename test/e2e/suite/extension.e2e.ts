@@ -14,6 +14,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 interface Api {
   whenReady(timeoutMs?: number): Promise<{ state: string; findings: number }>;
   status(): { state: string; findings: number } | undefined;
+  webviews(): PageInfo[];
+  simulations(): { jobs: number; workers: number };
+  cancelSimulations(): number;
 }
 
 async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 30000): Promise<T> {
@@ -34,10 +37,76 @@ function hoverText(hovers: vscode.Hover[]): string {
   return hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))).join('\n');
 }
 
+interface SimSummary {
+  cancelled?: boolean;
+  cache?: string;
+  workload?: string;
+  cpus?: number[];
+  converted?: boolean;
+  ok?: boolean;
+  simMs?: number;
+  totalMs?: number;
+  pageId?: number;
+  gains?: { cpus: number; gainPct: number }[];
+}
+
+interface PageInfo {
+  id: number;
+  viewType: string;
+  title: string;
+  rendered?: { charts: number; items: number; ms: number; at: number };
+  startedAt: number;
+  readyAt?: number;
+  sentAt?: number;
+  rejected: string[];
+  pageErrors: string[];
+}
+
+function webviewTabs(): vscode.Tab[] {
+  return vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview);
+}
+
+/** A ctor-dtor-candidate: percpu memory right after kmem_cache_alloc(), released right before kmem_cache_free(). */
+const CANDIDATE = `#include <linux/slab.h>
+#include <linux/percpu.h>
+
+struct foo_sess { int __percpu *hits; int id; };
+static struct kmem_cache *foo_sess_cachep;
+
+struct foo_sess *foo_sess_new(void)
+{
+\tstruct foo_sess *s = kmem_cache_alloc(foo_sess_cachep, GFP_KERNEL);
+
+\tif (!s)
+\t\treturn NULL;
+\ts->hits = alloc_percpu(int);
+\tif (!s->hits) {
+\t\tkmem_cache_free(foo_sess_cachep, s);
+\t\treturn NULL;
+\t}
+\treturn s;
+}
+
+void foo_sess_put(struct foo_sess *s)
+{
+\tfree_percpu(s->hits);
+\tkmem_cache_free(foo_sess_cachep, s);
+}
+
+static int __init foo_sess_init(void)
+{
+\tfoo_sess_cachep = kmem_cache_create("foo_sess", sizeof(struct foo_sess), NULL, 0);
+\treturn foo_sess_cachep ? 0 : -ENOMEM;
+}
+`;
+
 suite('slabcheck extension (extension host)', () => {
   const cacheUri = ws('drivers', 'foo', 'foo_cache.c');
   let doc: vscode.TextDocument;
   let api: Api;
+
+  /** The page reported it rendered its payload (charts drawn, graph laid out) in the real webview. */
+  const rendered = (id: number) => until(`webview ${id} rendered`, () => api.webviews().find((p) => p.id === id && p.rendered), 30000);
 
   suiteSetup(async () => {
     doc = await vscode.workspace.openTextDocument(cacheUri);
@@ -120,13 +189,20 @@ suite('slabcheck extension (extension host)', () => {
     assert.ok(sim.available, sim.message);
   });
 
-  test('Simulate (the code lens command) opens the simulator report', async () => {
-    const r = await vscode.commands.executeCommand<{ available: boolean; report?: string }>('slabcheck.simulateCache', 'foo_obj', cacheUri.toString());
-    assert.ok(r?.available && r.report);
-    const ed = await until('report editor', () => (vscode.window.activeTextEditor?.document.languageId === 'slabcheck-report' ? vscode.window.activeTextEditor : undefined));
-    assert.match(ed.document.getText(), /caches foo_obj/);
-    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
-    await vscode.window.showTextDocument(doc);
+  test('Slab: Simulate Cache (the code lens command, arguments skip the pickers) shows the results webview', async () => {
+    const r = await vscode.commands.executeCommand<SimSummary>('slabcheck.simulateCache', 'foo_obj', cacheUri.toString(), { workload: 'exec', cpus: [1, 4], durationNs: 5_000_000 });
+    assert.ok(r && !r.cancelled && r.pageId, JSON.stringify(r));
+    assert.strictEqual(r.cache, 'foo_obj');
+    assert.deepStrictEqual(r.cpus, [1, 4]);
+    assert.deepStrictEqual(r.gains!.map((g) => g.cpus), [1, 4]);
+    const page = await rendered(r.pageId!);
+    assert.strictEqual(page.viewType, 'slabcheck.simulationResults');
+    assert.strictEqual(page.rendered!.charts, 3, 'three charts drawn in the real webview');
+    assert.ok(page.rendered!.items > 0, 'source links made');
+    assert.deepStrictEqual(page.pageErrors, []);
+    assert.deepStrictEqual(page.rejected, []);
+    assert.ok(webviewTabs().some((t) => t.label === 'Simulation: foo_obj (exec)'), webviewTabs().map((t) => t.label).join());
+    console.log(`slabcheck e2e figure: simulate foo_obj exec 1,4 CPUs: ${r.simMs} ms in the worker, page ready at ${page.readyAt! - page.startedAt} ms, rendered (${page.rendered!.ms} ms in the page) ${page.rendered!.at - page.startedAt} ms after the command started`);
   });
 
   test('snippets are contributed for C', async () => {
@@ -160,5 +236,111 @@ suite('slabcheck extension (extension host)', () => {
     assert.match(doc.getText(), /\{\n\tunsigned long flags;\n\tstruct foo_obj \*f = obj;/);
     await until('irq finding gone', () => !vscode.languages.getDiagnostics(cacheUri).some((d) => /interrupts enabled/.test(d.message)) || undefined);
     await vscode.commands.executeCommand('workbench.action.files.revert');
+  });
+  test('Slab: Simulate Cache picks the cache at the cursor (burst workload)', async () => {
+    const ed = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+    const line = doc.getText().split('\n').findIndex((l) => l.includes('INIT_LIST_HEAD'));
+    ed.selection = new vscode.Selection(line, 2, line, 2);
+    const r = await vscode.commands.executeCommand<SimSummary>('slabcheck.simulateCache', undefined, undefined, { workload: 'burst', cpus: [2] });
+    assert.strictEqual(r?.cache, 'foo_obj', JSON.stringify(r));
+    assert.strictEqual(r.workload, 'burst');
+    const page = await rendered(r.pageId!);
+    assert.strictEqual(page.rendered!.charts, 3);
+  });
+
+  test('Slab: Compare ctor/dtor with per-object allocation sweeps CPU counts into the webview', async () => {
+    const r = await vscode.commands.executeCommand<SimSummary>('slabcheck.compareCtorDtor', 'foo_obj', cacheUri.toString(), { cpus: [1, 24], durationNs: 5_000_000 });
+    assert.ok(r && r.pageId, JSON.stringify(r));
+    assert.strictEqual(r.converted, false, 'foo_obj has its own ctor/dtor');
+    assert.deepStrictEqual(r.gains!.map((g) => g.cpus), [1, 24]);
+    const page = await rendered(r.pageId!);
+    assert.strictEqual(page.title, 'ctor/dtor vs per-object: foo_obj');
+    assert.strictEqual(page.rendered!.charts, 3);
+  });
+
+  test('a cancelled simulation stops promptly and leaves no worker', async () => {
+    const run = vscode.commands.executeCommand<SimSummary>('slabcheck.simulateCache', 'foo_obj', cacheUri.toString(), { workload: 'exec', cpus: [96, 128, 192], durationNs: 400_000_000 });
+    await until('the worker to start', () => (api.simulations().workers === 1 ? true : undefined), 20000);
+    await sleep(300);
+    const t0 = Date.now();
+    assert.strictEqual(api.cancelSimulations(), 1);
+    const r = await run;
+    const ms = Date.now() - t0;
+    assert.strictEqual(r?.cancelled, true, JSON.stringify(r));
+    assert.ok(ms < 2000, `cancelled in ${ms} ms`);
+    assert.deepStrictEqual(api.simulations(), { jobs: 0, workers: 0 });
+    console.log(`slabcheck e2e figure: cancellation took ${ms} ms`);
+  });
+
+  test('Slab: Show Lock Graph shows the interactive graph webview', async () => {
+    const r = await vscode.commands.executeCommand<{ pageId: number; classes: number; edges: number; leaves: number }>('slabcheck.showLockGraph');
+    assert.ok(r && r.pageId && r.classes >= 3 && r.edges >= 1, JSON.stringify(r));
+    const page = await rendered(r.pageId);
+    assert.strictEqual(page.viewType, 'slabcheck.lockGraph');
+    assert.strictEqual(page.rendered!.items, r.classes, 'one SVG node per lock class');
+    assert.deepStrictEqual(page.pageErrors, []);
+    assert.ok(webviewTabs().some((t) => t.label === 'Lock graph'));
+  });
+
+  test('Slab: New Simulation Scenario writes a schema-validated *.slabscenario.json; Run Simulation Scenario runs it', async () => {
+    const target = ws('e2e-new.slabscenario.json');
+    const uri = await vscode.commands.executeCommand<vscode.Uri>('slabcheck.newScenario', target.fsPath);
+    assert.strictEqual(uri?.toString(), target.toString());
+    const ed = await until('scenario editor', () => (vscode.window.activeTextEditor?.document.uri.toString() === target.toString() ? vscode.window.activeTextEditor : undefined));
+    assert.strictEqual(ed.document.languageId, 'json');
+    const sc = JSON.parse(ed.document.getText());
+    assert.strictEqual(sc.version, 1);
+    const r = await vscode.commands.executeCommand<SimSummary>('slabcheck.runScenario', target.toString());
+    assert.ok(r?.pageId, JSON.stringify(r));
+    await rendered(r.pageId!);
+    // As it is typed: the JSON service validates against the contributed schema, slabcheck adds the cross-reference checks.
+    await vscode.window.showTextDocument(ed.document);
+    const text = ed.document.getText();
+    const cpusAt = text.indexOf('"cpus": 2');
+    const unlockAt = text.lastIndexOf('"lock": "dev.mutex"');
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(target, new vscode.Range(ed.document.positionAt(unlockAt), ed.document.positionAt(unlockAt + '"lock": "dev.mutex"'.length)), '"lock": "dev.mutx"');
+    edit.replace(target, new vscode.Range(ed.document.positionAt(cpusAt), ed.document.positionAt(cpusAt + '"cpus": 2'.length)), '"cpus": 0');
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    const diags = await until('schema and scenario diagnostics', () => {
+      const d = vscode.languages.getDiagnostics(target);
+      return d.some((x) => x.source === 'slabcheck') && d.some((x) => x.source !== 'slabcheck' && x.range.start.line === ed.document.positionAt(cpusAt).line) ? d : undefined;
+    }, 30000);
+    const mine = diags.find((x) => x.source === 'slabcheck')!;
+    assert.match(mine.message, /unknown lock "dev.mutx"/);
+    assert.strictEqual(ed.document.getText(mine.range), '"dev.mutx"');
+    const schema = diags.find((x) => x.source !== 'slabcheck')!;
+    assert.match(schema.message, /minimum|1/i);
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    await vscode.workspace.fs.delete(target);
+  });
+
+  test('the conversion code lens on a ctor-dtor-candidate cache predicts the gain and opens the comparison', async () => {
+    const file = ws('drivers', 'foo', 'foo_sess.c');
+    await vscode.workspace.fs.writeFile(file, Buffer.from(CANDIDATE, 'utf8'));
+    try {
+      const d = await vscode.workspace.openTextDocument(file);
+      await vscode.window.showTextDocument(d);
+      await until('candidate finding', () => vscode.languages.getDiagnostics(file).find((x) => (typeof x.code === 'object' ? String(x.code.value) : String(x.code)) === 'ctor-dtor-candidate'), 60000);
+      const t0 = Date.now();
+      const lenses = await until('resolved conversion lens', async () => {
+        const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', file, 20);
+        return l.some((x) => /^Simulate ctor\/dtor conversion \(/.test(x.command?.title ?? '')) ? l : undefined;
+      });
+      const lens = lenses.find((x) => /^Simulate ctor\/dtor conversion/.test(x.command?.title ?? ''))!;
+      assert.match(lens.command!.title, /^Simulate ctor\/dtor conversion \([+-]\d+\.\d% at 192 CPUs predicted\)$/);
+      assert.strictEqual(lens.command!.command, 'slabcheck.compareCtorDtor');
+      console.log(`slabcheck e2e figure: "${lens.command!.title}" resolved in ${Date.now() - t0} ms`);
+      const r = await vscode.commands.executeCommand<SimSummary>(lens.command!.command, ...(lens.command!.arguments ?? []), { cpus: [1, 192], durationNs: 5_000_000 });
+      assert.ok(r?.pageId, JSON.stringify(r));
+      assert.strictEqual(r.converted, true, 'the proposed conversion is simulated');
+      assert.strictEqual(r.cache, 'foo_sess');
+      const page = await rendered(r.pageId!);
+      assert.strictEqual(page.rendered!.charts, 3);
+      console.log(`slabcheck e2e figure: comparison for foo_sess (1,192 CPUs): ${r.simMs} ms in the worker, ${r.totalMs} ms to the payload, page ready at ${page.readyAt! - page.startedAt} ms, rendered (${page.rendered!.ms} ms in the page) ${page.rendered!.at - page.startedAt} ms after the command started`);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await vscode.workspace.fs.delete(file);
+    }
   });
 });
