@@ -9,12 +9,14 @@ import { FactsOut, PrescanOut, runFacts, runPrescan, Task } from './tasks';
 
 export class Pool {
   private workers: Worker[] = [];
+  private closing = false;
   private nextId = 1;
   private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; worker: Worker }>();
 
   constructor(private size: number) {}
 
   private ensure(): void {
+    this.closing = false;
     while (this.workers.length < this.size) this.workers.push(this.spawn());
   }
 
@@ -72,10 +74,12 @@ export class Pool {
     let done = 0;
     const loop = async (slot: number) => {
       while (next < chunks.length) {
+        if (this.closing) throw new Error('analysis cancelled');
         const idx = next++;
         try {
           results[idx] = await this.run<T[]>(this.workers[slot], { kind, files: chunks[idx], maxBytes, cacheDir, focus } as Task);
         } catch (e) {
+          if (this.closing) throw new Error('analysis cancelled');
           // A crashed worker loses only its chunk: report those files, carry on with a fresh worker.
           results[idx] = chunks[idx].map((p) => ({ path: p, problem: `analysis failed: ${(e as Error).message}` })) as T[];
           void this.workers[slot].terminate();
@@ -89,10 +93,24 @@ export class Pool {
     return results.flat();
   }
 
+  /**
+   * Stop the workers. A worker in the middle of a chunk is asked to exit after it
+   * (terminate() during a native parse aborts the process); an idle one is ended at once.
+   */
   async close(): Promise<void> {
+    this.closing = true;
     const ws = this.workers;
     this.workers = [];
-    for (const w of ws) w.removeAllListeners('exit');
-    await Promise.all(ws.map((w) => w.terminate()));
+    await Promise.all(ws.map((w) => {
+      const busy = [...this.pending.values()].some((p) => p.worker === w);
+      if (!busy) {
+        w.removeAllListeners('exit');
+        return w.terminate();
+      }
+      return new Promise<void>((resolve) => {
+        w.once('exit', () => resolve());
+        w.postMessage({ exit: true });
+      });
+    }));
   }
 }
