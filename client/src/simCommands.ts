@@ -284,7 +284,10 @@ export async function showLockGraphCommand(d: Deps): Promise<{ pageId: number; c
   const labels: Record<string, string> = {};
   for (const e of g.edges) for (const st of e.evidence) if (!(st.file in labels)) labels[st.file] = relLabel(st.file);
   const payload: LockGraphPayload = { type: 'lockgraph', title: 'Lock graph', graph: g, labels };
-  const page = showPage(d.ctx, d.out, 'lockgraph', payload, startedAt);
+  // Give the data to the page opened above; revealing it again "beside" itself would move it
+  // to another editor group and reload the webview while the data is on its way.
+  const page = opened.info.disposed ? showPage(d.ctx, d.out, 'lockgraph', payload, startedAt) : opened;
+  if (page === opened) opened.setPayload(payload);
   return { pageId: page.info.id, classes: g.classes.length, edges: g.edges.length, leaves: g.leaves.length, totalMs: Date.now() - startedAt };
 }
 
