@@ -185,7 +185,9 @@ export function openPage(ctx: vscode.ExtensionContext, out: vscode.OutputChannel
   const viewType = kind === 'results' ? RESULTS_VIEW : LOCKGRAPH_VIEW;
   let page = [...pages.values()].find((p) => p.info.viewType === viewType && p.info.title === title);
   const fresh = !page;
-  if (page) page.panel.reveal(vscode.ViewColumn.Beside, false);
+  // Reveal where it is: "Beside" is relative to the active group, which may be its own,
+  // and moving a webview to another group reloads it.
+  if (page) page.panel.reveal(page.panel.viewColumn, false);
   else page = new Page(ctx, out, kind, title, startedAt);
   page.info.startedAt = startedAt;
   return { page, fresh };
