@@ -91,12 +91,15 @@ export function runFacts(files: string[], maxBytes: number, cacheDir?: string, f
     const hash = contentHash(r.buf);
     if (cacheDir) {
       try {
+        // A focused request reads the focused entry first, so a warm run sees what the cold
+        // run saw (full facts of the same file would make the analysis reach further).
         let facts: FileFacts;
+        const first = focus ? cachePath(cacheDir, hash, focus) : cachePath(cacheDir, hash);
         try {
-          facts = JSON.parse(fs.readFileSync(cachePath(cacheDir, hash), 'utf8')) as FileFacts;
+          facts = JSON.parse(fs.readFileSync(first, 'utf8')) as FileFacts;
         } catch (e) {
           if (!focus) throw e;
-          facts = JSON.parse(fs.readFileSync(cachePath(cacheDir, hash, focus), 'utf8')) as FileFacts;
+          facts = JSON.parse(fs.readFileSync(cachePath(cacheDir, hash), 'utf8')) as FileFacts;
         }
         facts.path = path;
         out.push({ path, facts, hash, fromCache: true });

@@ -7,12 +7,13 @@
 import * as fs from 'fs';
 import type { Prescan } from '../scan/prescan';
 
-const VERSION = 4;
+const VERSION = 5;
 type Row = [size: number, mtimeMs: number, flags: number, uses: string[] | 0, skipped: string | 0, exports: string[] | 0];
 
 const F_CREATE = 1;
 const F_ALLOC = 2;
 const F_LOCK = 4;
+const F_PERCPU = 8;
 
 export interface CachedIndexes {
   paths: string[];
@@ -106,7 +107,7 @@ export class PrescanCache {
     m.paths.forEach((p, i) => {
       const [size, mtimeMs, flags, uses, skipped, exports] = m.rows[i];
       out.set(p, {
-        size, mtimeMs, hasCreate: !!(flags & F_CREATE), hasCacheAlloc: !!(flags & F_ALLOC), hasLock: !!(flags & F_LOCK),
+        size, mtimeMs, hasCreate: !!(flags & F_CREATE), hasCacheAlloc: !!(flags & F_ALLOC), hasLock: !!(flags & F_LOCK), hasPercpu: !!(flags & F_PERCPU),
         cacheUses: uses || [], exports: exports || [], defs: [], structs: [], ...(skipped ? { skipped } : {}),
       });
     });
@@ -143,7 +144,7 @@ export class PrescanCache {
     const num = new Map(paths.map((p, i) => [p, i]));
     const rows: Row[] = paths.map((p) => {
       const s = prescan.get(p)!;
-      const flags = (s.hasCreate ? F_CREATE : 0) | (s.hasCacheAlloc ? F_ALLOC : 0) | (s.hasLock ? F_LOCK : 0);
+      const flags = (s.hasCreate ? F_CREATE : 0) | (s.hasCacheAlloc ? F_ALLOC : 0) | (s.hasLock ? F_LOCK : 0) | (s.hasPercpu ? F_PERCPU : 0);
       return [s.size, s.mtimeMs, flags, s.cacheUses?.length ? s.cacheUses : 0, s.skipped ?? 0, s.exports?.length ? s.exports : 0];
     });
     writeJson(`${this.base}.meta.json`, { version: VERSION, paths, rows });

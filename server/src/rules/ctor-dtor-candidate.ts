@@ -26,6 +26,13 @@ export const ctorDtorCandidate: Rule = {
   async check(ctx, cache) {
     const v = cache.creation.assignedTo;
     if (!v || cache.creation.dtor.kind !== 'none') return;
+    // On a big tree, only caches allocated in files that mention percpu memory are read
+    // (the pattern's percpu calls sit beside the allocation, or in a helper of that file).
+    const p = ctx.analysis.project;
+    if (p.demandDriven) {
+      const uses = p.cacheUseIndex.get(v.split(/->|\./).pop()!) ?? [];
+      if (!uses.some((f) => p.prescan.get(f)?.hasPercpu)) return;
+    }
     const sites = await ctx.analysis.allocSites(cache);
     let allocHit: { ref: FnRef; idx: number; what: string } | undefined;
     for (const site of sites) {

@@ -15,6 +15,8 @@ export interface Prescan {
   hasCacheAlloc: boolean;
   /** Takes a lock somewhere (a lock primitive or guard() appears). */
   hasLock: boolean;
+  /** Mentions percpu memory (the ctor/dtor candidate rule only looks where it does). */
+  hasPercpu?: boolean;
   /** Last identifier of the cache argument of kmem_cache_alloc/zalloc/free calls ("mm_cachep"). */
   cacheUses: string[];
   /** Names in EXPORT_SYMBOL*(name): the definition other modules link against. */
@@ -37,6 +39,7 @@ const KMEM_CACHE_MACRO = Buffer.from('KMEM_CACHE');
 const BRACE = 123; /* { */
 
 const LOCK_WORD = Buffer.from('lock');
+const PERCPU_WORD = Buffer.from('percpu');
 const DOWN_WORD = Buffer.from('down');
 const GUARD_WORD = Buffer.from('guard(');
 
@@ -117,7 +120,7 @@ export function prescanBuffer(buf: Buffer, size: number, mtimeMs: number, maxByt
   const header = path.endsWith('.h');
   if (header && size > GENERATED_HEADER_BYTES) return base;
   const t = slabTokens(buf);
-  return { ...base, hasCreate: t.create, hasCacheAlloc: t.alloc, hasLock: takesLocks(buf), cacheUses: t.uses, exports: header ? [] : exportedNames(buf), defs: definitions(buf), structs: structDefs(buf) };
+  return { ...base, hasCreate: t.create, hasCacheAlloc: t.alloc, hasLock: takesLocks(buf), hasPercpu: t.alloc && buf.indexOf(PERCPU_WORD) >= 0, cacheUses: t.uses, exports: header ? [] : exportedNames(buf), defs: definitions(buf), structs: structDefs(buf) };
 }
 
 const EXPORT_WORD = Buffer.from('EXPORT_SYMBOL');
