@@ -5,6 +5,7 @@
  * reaches the lock.
  */
 import type { LockRef } from './types';
+import { matchParen, splitArgs } from '../parse/text-scan';
 
 /** Variable name -> type text, for the function being read (params, locals, globals). */
 export type TypeScope = (name: string) => { type: string; local: boolean } | undefined;
@@ -25,21 +26,9 @@ export function normalizeLockText(arg: string): string {
   // Strip one layer of outer parentheses and a leading '&'.
   for (let i = 0; i < 3; i++) {
     if (s.startsWith('&')) s = s.slice(1);
-    if (s.startsWith('(') && closingOf(s, 0) === s.length - 1) s = s.slice(1, -1);
+    if (s.startsWith('(') && matchParen(s, 0) === s.length - 1) s = s.slice(1, -1);
   }
   return s;
-}
-
-function closingOf(s: string, open: number): number {
-  let d = 0;
-  for (let i = open; i < s.length; i++) {
-    if (s[i] === '(') d++;
-    else if (s[i] === ')') {
-      d--;
-      if (d === 0) return i;
-    }
-  }
-  return -1;
 }
 
 export function lockRef(arg: string, scope: TypeScope): LockRef {
@@ -49,10 +38,10 @@ export function lockRef(arg: string, scope: TypeScope): LockRef {
   // Base: container_of(p, struct foo, member) / wrappers / (*x) / identifier / call
   const co = /^container_of(?:_const)?\(/.exec(rest);
   if (co) {
-    const close = closingOf(rest, co[0].length - 1);
+    const close = matchParen(rest, co[0].length - 1);
     if (close > 0) {
       const inner = rest.slice(co[0].length, close);
-      const parts = splitTop(inner);
+      const parts = splitArgs(inner);
       if (parts.length === 3) ref.baseType = structName(parts[1]);
       rest = rest.slice(close + 1);
       return withFields(ref, rest);
@@ -60,9 +49,9 @@ export function lockRef(arg: string, scope: TypeScope): LockRef {
   }
   const w = PERCPU_WRAPPERS.exec(rest);
   if (w) {
-    const close = closingOf(rest, w[0].length - 1);
+    const close = matchParen(rest, w[0].length - 1);
     if (close > 0) {
-      const inner = splitTop(rest.slice(w[0].length, close))[0] ?? '';
+      const inner = splitArgs(rest.slice(w[0].length, close))[0] ?? '';
       const innerRef = lockRef(inner, scope);
       const tail = rest.slice(close + 1);
       const merged: LockRef = { ...innerRef, text };
@@ -76,7 +65,7 @@ export function lockRef(arg: string, scope: TypeScope): LockRef {
   rest = rest.slice(m[0].length);
   if (rest.startsWith('(')) {
     // A call: its return type is not known here.
-    const close = closingOf(rest, 0);
+    const close = matchParen(rest, 0);
     ref.symbol = undefined;
     ref.baseType = `${base}()`;
     return withFields(ref, close > 0 ? rest.slice(close + 1) : '');
@@ -112,21 +101,4 @@ function withFields(ref: LockRef, tail: string, prefix: string[] = []): LockRef 
     if (!ref.baseType && ref.symbol) ref.baseType = undefined;
   }
   return ref;
-}
-
-function splitTop(s: string): string[] {
-  const out: string[] = [];
-  let d = 0;
-  let start = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === '(' || c === '[' || c === '{') d++;
-    else if (c === ')' || c === ']' || c === '}') d--;
-    else if (c === ',' && d === 0) {
-      out.push(s.slice(start, i));
-      start = i + 1;
-    }
-  }
-  out.push(s.slice(start));
-  return out;
 }

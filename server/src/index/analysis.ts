@@ -5,7 +5,7 @@
  * Known kernel functions come from the knowledge base and are not read.
  */
 import * as path from 'path';
-import { classifyGfp, ALLOCATORS } from '../kb/allocators';
+import { allocGfpClass, ALLOCATORS } from '../kb/allocators';
 import { KERNEL_FUNCTIONS, KernelFunctionFact, InternalLock, knownLockFacts, OPAQUE_PREFIXES } from '../kb/kernel-functions';
 import { IrqMode, LockKind, LOCK_OPS, SLEEPING_KINDS } from '../kb/locks';
 import { structName } from '../facts/lock-ref';
@@ -347,7 +347,7 @@ export class Analysis {
         if (SLEEPING_KINDS.has(e.kind) && !e.trylock && !s.maySleep) s.maySleep = [step(e.at, `${fn.name}() takes sleeping lock ${cls} (${e.fn})`)];
       } else if (e.k === 'alloc') {
         const fact = ALLOCATORS[e.fn];
-        const gfpClass = fact?.gfpArg === -1 ? 'sleep' : classifyGfp(e.gfp ?? 'GFP_KERNEL');
+        const gfpClass = allocGfpClass(e.fn, e.gfp);
         const chain = [step(e.at, `${fn.name}() allocates with ${e.fn}(${e.gfp ?? (fact?.gfpArg === -1 ? 'always GFP_KERNEL' : '')})`)];
         s.allocs.push({ fn: e.fn, gfp: e.gfp, gfpClass, cache: e.cache, percpu: !!fact?.percpu, checked: e.checked, assignedTo: e.assignedTo, chain });
         if (gfpClass === 'sleep' && !s.maySleep) s.maySleep = [step(e.at, `${fn.name}() calls ${e.fn}(${e.gfp ?? 'GFP_KERNEL'}), which may sleep`)];
@@ -423,7 +423,7 @@ export class Analysis {
         targets.push({ cls, chain: [{ ...here, note: `${fn.name}() takes ${cls} (${e.fn})` }] });
       } else if (e.k === 'call' || e.k === 'alloc' || e.k === 'free') {
         const kb = this.kbFunctions[e.fn];
-        const atomic = e.k === 'alloc' && classifyGfp(e.gfp ?? 'GFP_KERNEL') === 'atomic' && ALLOCATORS[e.fn]?.gfpArg !== -1;
+        const atomic = e.k === 'alloc' && allocGfpClass(e.fn, e.gfp) === 'atomic';
         if (kb) {
           for (const l of kb.locks ?? []) {
             if (atomic && l.kind === 'mutex') continue;
@@ -441,9 +441,7 @@ export class Analysis {
           }
         }
         if (e.k === 'alloc') {
-          const fact = ALLOCATORS[e.fn];
-          const gfpClass = fact?.gfpArg === -1 ? 'sleep' : classifyGfp(e.gfp ?? 'GFP_KERNEL');
-          if (gfpClass === 'sleep') targets.push({ cls: FS_RECLAIM, chain: [{ ...here, note: `${fn.name}() allocates with ${e.fn}(${e.gfp ?? 'GFP_KERNEL'}), which may enter reclaim (fs_reclaim)` }] });
+          if (allocGfpClass(e.fn, e.gfp) === 'sleep') targets.push({ cls: FS_RECLAIM, chain: [{ ...here, note: `${fn.name}() allocates with ${e.fn}(${e.gfp ?? 'GFP_KERNEL'}), which may enter reclaim (fs_reclaim)` }] });
         }
       }
       for (const h of new Set(e.held)) {
@@ -582,7 +580,7 @@ export class Analysis {
             kind: (fn.events.find((x) => x.k === 'lock' && x.lock === h) as { kind: LockKind } | undefined)?.kind ?? 'spin',
             takenAt: this.takenStep(ref, h, i),
           }));
-          sites.push({ ref, event: e, held, irqOff: e.irqOff, gfpClass: classifyGfp(e.gfp ?? 'GFP_KERNEL') });
+          sites.push({ ref, event: e, held, irqOff: e.irqOff, gfpClass: allocGfpClass(e.fn, e.gfp) });
           roots.push(ref);
         });
       }

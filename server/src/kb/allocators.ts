@@ -109,3 +109,8 @@ export function classifyGfp(expr: string | undefined): 'sleep' | 'atomic' | 'unk
   if (ids.some((id) => GFP_MAY_SLEEP.includes(id))) return 'sleep';
   return 'unknown';
 }
+
+/** The gfp class of a call to allocator `fn`: allocators without a gfp argument always sleep. */
+export function allocGfpClass(fn: string, gfp: string | undefined): 'sleep' | 'atomic' | 'unknown' {
+  return ALLOCATORS[fn]?.gfpArg === -1 ? 'sleep' : classifyGfp(gfp ?? 'GFP_KERNEL');
+}
