@@ -146,6 +146,12 @@ export class EventQueue {
    * off their FIFO. Use `seqOf` before and `finish` after handling it.
    */
   peek(): number {
+    const f = this.takeFifoHead();
+    return f >= 0 ? f : this.heap[0];
+  }
+
+  /** The timeout FIFO's head, taken off it, when it comes before the heap's root; else -1. */
+  private takeFifoHead(): number {
     this.skipStale();
     if (this.fLive > 0) {
       const h = this.fHead;
@@ -160,7 +166,7 @@ export class EventQueue {
         return id;
       }
     }
-    return this.heap[0];
+    return -1;
   }
 
   /** Insertion sequence of id's heap entry (-1 when it has none). */
@@ -175,20 +181,8 @@ export class EventQueue {
 
   /** Remove and return the id with the earliest (time, seq). */
   pop(): number {
-    this.skipStale();
-    if (this.fLive > 0) {
-      const h = this.fHead;
-      const useFifo = this.n === 0 || this.fTime[h] < this.time[this.heap[0]]
-        || (this.fTime[h] === this.time[this.heap[0]] && this.fSeq[h] < this.seq[this.heap[0]]);
-      if (useFifo) {
-        const id = this.fId[h];
-        this.fHead = h + 1 === this.fId.length ? 0 : h + 1;
-        this.fCount--;
-        this.fLive--;
-        this.inFifo[id] = 0;
-        return id;
-      }
-    }
+    const f = this.takeFifoHead();
+    if (f >= 0) return f;
     const top = this.heap[0];
     const last = this.heap[--this.n];
     this.pos[top] = -1;
