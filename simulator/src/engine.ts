@@ -243,6 +243,26 @@ export class Engine implements LockHost {
     return this.pressure || (this.cfg.pressureFromNs >= 0 && this.now >= this.cfg.pressureFromNs);
   }
 
+
+  /**
+   * An allocation that may reclaim: lockdep's fs_reclaim annotation, the
+   * sleeping check, and under memory pressure a detour through reclaim first
+   * (the op is re-run after it). True when the detour was taken.
+   */
+  private reclaimFirst(c: Cpu, x: Instr, d: number): boolean {
+    const gfp = x.gfp!;
+    if (gfp.takesFsReclaim) this.lockdep.annotate(this.fsReclaimClass, c.heldCls, c.nheld, c.id, this.now);
+    if (gfp.mayReclaim) {
+      this.checkSleep(c, `${x.label} (may sleep)`);
+      if (this.underPressure() && c.inReclaim === 0 && !c.justReclaimed) {
+        c.pcs[d]--;
+        this.pushReclaim(c);
+        return true;
+      }
+    }
+    c.justReclaimed = false;
+    return false;
+  }
   private checkSleep(c: Cpu, what: string): void {
     const why = this.atomicWhy(c);
     if (why !== null) this.lockdep.sleepInAtomic(what, why, c.id, this.now, this.context(c), this.heldNames(c));
@@ -324,17 +344,7 @@ export class Engine implements LockHost {
         c.pending += x.n;
         return true;
       case OP.ALLOC: {
-        const gfp = x.gfp!;
-        if (gfp.takesFsReclaim) this.lockdep.annotate(this.fsReclaimClass, c.heldCls, c.nheld, c.id, this.now);
-        if (gfp.mayReclaim) {
-          this.checkSleep(c, `${x.label} (may sleep)`);
-          if (this.underPressure() && c.inReclaim === 0 && !c.justReclaimed) {
-            c.pcs[d]--;
-            this.pushReclaim(c);
-            return true;
-          }
-        }
-        c.justReclaimed = false;
+        if (this.reclaimFirst(c, x, d)) return true;
         c.pending += x.n === 1 ? costs.pageAllocFreeNs / 2 : costs.slubFastPathNs / 2;
         this.rec(c, A_ALLOC, this.sid(x));
         return true;
@@ -428,17 +438,7 @@ export class Engine implements LockHost {
         this.percpu.populateIfNeeded(c);
         return true;
       case OP.PAGE_ALLOC: {
-        const gfp = x.gfp!;
-        if (gfp.takesFsReclaim) this.lockdep.annotate(this.fsReclaimClass, c.heldCls, c.nheld, c.id, this.now);
-        if (gfp.mayReclaim) {
-          this.checkSleep(c, `${x.label} (may sleep)`);
-          if (this.underPressure() && c.inReclaim === 0 && !c.justReclaimed) {
-            c.pcs[d]--;
-            this.pushReclaim(c);
-            return true;
-          }
-        }
-        c.justReclaimed = false;
+        if (this.reclaimFirst(c, x, d)) return true;
         c.pending += x.n * costs.pageAllocFreeNs / 2;
         this.pagesInUse += x.n;
         return true;
