@@ -2,21 +2,27 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { SortedTextIndex } from '../../server/src/index/prescan-cache';
+import { TextIndex } from '../../server/src/index/prescan-cache';
 import { Engine } from '../../server/src/engine/engine';
 import { tempWorkspace } from '../helpers';
 
-test('sorted text index: exact lookups, absent names', () => {
-  const m = new Map([['b_fn', ['/x/b.c']], ['a_fn', ['/x/a.c', '/x/b.c']], ['_under', ['/x/a.c']], ['Zed', ['/x/b.c']]]);
-  const num = new Map([['/x/a.c', 0], ['/x/b.c', 1]]);
-  const idx = new SortedTextIndex(SortedTextIndex.write(m, num));
+test('text index: exact lookups, absent names, a file counted once per name', () => {
+  const idx = new TextIndex(TextIndex.build([['a_fn', '_under', 'a_fn'], ['b_fn', 'a_fn', 'Zed'], undefined, ['Zed']]));
   assert.deepEqual(idx.get('a_fn'), [0, 1]);
   assert.deepEqual(idx.get('b_fn'), [1]);
   assert.deepEqual(idx.get('_under'), [0]);
-  assert.deepEqual(idx.get('Zed'), [1]);
+  assert.deepEqual(idx.get('Zed'), [1, 3]);
   assert.equal(idx.get('a_f'), undefined);
   assert.equal(idx.get('c'), undefined);
-  assert.deepEqual([...idx.entries()].map(([k]) => k), ['Zed', '_under', 'a_fn', 'b_fn']);
+  assert.deepEqual([...idx.entries()].map(([k]) => k).sort(), ['Zed', '_under', 'a_fn', 'b_fn']);
+  assert.equal(new TextIndex('').get('a_fn'), undefined);
+});
+
+test('text index: many names spread over buckets all found', () => {
+  const names = Array.from({ length: 5000 }, (_, i) => `fn_${i}`);
+  const idx = new TextIndex(TextIndex.build([names.slice(0, 2500), names.slice(2000)]));
+  for (const [i, n] of names.entries()) assert.deepEqual(idx.get(n), i < 2000 ? [0] : i < 2500 ? [0, 1] : [1], n);
+  assert.equal(idx.get('fn_5000'), undefined);
 });
 
 test('warm runs reuse the pre-scan cache and notice changed files (demand-driven mode)', async () => {

@@ -65,14 +65,15 @@ export class Engine {
     else this.dirty.add(p);
   }
 
-  async load(): Promise<void> {
+  /** `creations`: what follows reads the cache creations first (caches, check). */
+  async load(o: { creations?: boolean } = {}): Promise<void> {
     if (this.loaded) return;
-    await this.project.load();
+    await this.project.load(o);
     this.loaded = true;
   }
 
   async caches(): Promise<CacheInfo[]> {
-    await this.load();
+    await this.load({ creations: true });
     // A closed editor buffer drops its facts: read the file from disk again.
     if (!this.project.demandDriven) await this.project.ensureFacts(this.project.files);
     if (!this.cachesMemo) this.cachesMemo = await this.analysis.caches();

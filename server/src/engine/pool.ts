@@ -7,6 +7,20 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { FactsOut, PrescanOut, runFacts, runPrescan, Task } from './tasks';
 
+export interface MapOptions<T> {
+  maxBytes: number;
+  cacheDir?: string;
+  focus?: 'creations';
+  want?: string[];
+  chunkSize?: number;
+  /** Progress: files done of total. */
+  onChunk?: (done: number, total: number) => void;
+  /** Each chunk's results as they arrive (so a caller can start the next job early). */
+  onResults?: (r: T[]) => void;
+  /** Use the workers even for a few files (the main thread has other work meanwhile). */
+  workers?: boolean;
+}
+
 export class Pool {
   private workers: Worker[] = [];
   private closing = false;
@@ -52,17 +66,18 @@ export class Pool {
     });
   }
 
-  /** Run a task over files, chunked across workers; `onChunk` reports progress. */
-  async map<T extends PrescanOut | FactsOut>(
-    kind: Task['kind'], files: string[], maxBytes: number, cacheDir: string | undefined,
-    onChunk?: (done: number, total: number) => void, chunkSize = 64, focus?: 'creations',
-  ): Promise<T[]> {
-    if (this.size <= 1 || files.length < 48) {
+  /** Run a task over files, chunked across workers. */
+  async map<T extends PrescanOut | FactsOut>(kind: Task['kind'], files: string[], o: MapOptions<T>): Promise<T[]> {
+    const chunkSize = o.chunkSize ?? 64;
+    const task = (part: string[]) => ({ kind, files: part, maxBytes: o.maxBytes, cacheDir: o.cacheDir, focus: o.focus, want: o.want }) as Task;
+    if (this.size <= 1 || (files.length < 48 && !o.workers)) {
       const out: T[] = [];
       for (let i = 0; i < files.length; i += chunkSize) {
-        const part = files.slice(i, i + chunkSize);
-        out.push(...((kind === 'prescan' ? runPrescan(part, maxBytes) : runFacts(part, maxBytes, cacheDir, focus)) as T[]));
-        onChunk?.(Math.min(files.length, i + chunkSize), files.length);
+        const t = task(files.slice(i, i + chunkSize));
+        const r = (t.kind === 'prescan' ? runPrescan(t.files, t.maxBytes) : runFacts(t.files, t.maxBytes, t.cacheDir, t.focus, t.want)) as T[];
+        out.push(...r);
+        o.onResults?.(r);
+        o.onChunk?.(Math.min(files.length, i + chunkSize), files.length);
       }
       return out;
     }
@@ -77,7 +92,7 @@ export class Pool {
         if (this.closing) throw new Error('analysis cancelled');
         const idx = next++;
         try {
-          results[idx] = await this.run<T[]>(this.workers[slot], { kind, files: chunks[idx], maxBytes, cacheDir, focus } as Task);
+          results[idx] = await this.run<T[]>(this.workers[slot], task(chunks[idx]));
         } catch (e) {
           if (this.closing) throw new Error('analysis cancelled');
           // A crashed worker loses only its chunk: report those files, carry on with a fresh worker.
@@ -85,8 +100,9 @@ export class Pool {
           void this.workers[slot].terminate();
           this.workers[slot] = this.spawn();
         }
+        o.onResults?.(results[idx]);
         done += chunks[idx].length;
-        onChunk?.(done, files.length);
+        o.onChunk?.(done, files.length);
       }
     };
     await Promise.all(this.workers.map((_w, i) => loop(i)));

@@ -9,35 +9,46 @@ import { readSource } from './read-source';
 
 export type Task =
   | { kind: 'prescan'; files: string[]; maxBytes: number }
-  | { kind: 'facts'; files: string[]; maxBytes: number; cacheDir?: string; focus?: 'creations' };
+  | { kind: 'facts'; files: string[]; maxBytes: number; cacheDir?: string; focus?: 'creations'; want?: string[] };
 
 export type PrescanOut = { path: string; prescan?: Prescan; problem?: string };
 export type FactsOut = { path: string; facts?: FileFacts; hash?: string; problem?: string; fromCache?: boolean };
 
+let scratch = Buffer.allocUnsafe(1 << 20);
+
 export function runPrescan(files: string[], maxBytes: number): PrescanOut[] {
   const out: PrescanOut[] = [];
   for (const path of files) {
-    let st: fs.Stats;
+    // One open + fstat + read into a reused buffer: a path stat and readFileSync cost two lookups
+    // and an allocation per file, a fifth of the pre-scan on the kernel. O_NONBLOCK: a FIFO never blocks.
+    let fd: number;
     try {
-      st = fs.statSync(path);
-    } catch (e) {
-      out.push({ path, problem: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file vanished during the run' : `cannot stat: ${(e as NodeJS.ErrnoException).code}` });
-      continue;
-    }
-    // Oversized files, and generated headers whose bytes are not scanned, are not read at all.
-    if (st.size > maxBytes || (path.endsWith('.h') && st.size > GENERATED_HEADER_BYTES)) {
-      out.push({ path, prescan: prescanBuffer(Buffer.alloc(0), st.size, st.mtimeMs, maxBytes) });
-      continue;
-    }
-    let buf: Buffer;
-    try {
-      buf = fs.readFileSync(path);
+      fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      out.push({ path, problem: code === 'ENOENT' ? 'file vanished during the run' : code === 'EACCES' ? 'permission denied' : `cannot read: ${code}` });
+      out.push({ path, problem: code === 'ENOENT' ? 'file vanished during the run' : code === 'EACCES' ? 'permission denied' : `cannot open: ${code}` });
       continue;
     }
-    out.push({ path, prescan: prescanBuffer(buf, st.size, st.mtimeMs, maxBytes, path) });
+    try {
+      const st = fs.fstatSync(fd);
+      // Oversized files, and generated headers whose bytes are not scanned, are not read at all.
+      if (!st.isFile() || st.size > maxBytes || (path.endsWith('.h') && st.size > GENERATED_HEADER_BYTES)) {
+        out.push(st.isFile() ? { path, prescan: prescanBuffer(Buffer.alloc(0), st.size, st.mtimeMs, maxBytes) } : { path, problem: 'not a regular file' });
+        continue;
+      }
+      if (scratch.length < st.size) scratch = Buffer.allocUnsafe(st.size);
+      let off = 0;
+      while (off < st.size) {
+        const n = fs.readSync(fd, scratch, off, st.size - off, off);
+        if (n === 0) break;
+        off += n;
+      }
+      out.push({ path, prescan: prescanBuffer(scratch.subarray(0, off), st.size, st.mtimeMs, maxBytes, path) });
+    } catch (e) {
+      out.push({ path, problem: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
+    } finally {
+      fs.closeSync(fd);
+    }
   }
   return out;
 }
@@ -80,7 +91,7 @@ function cachePath(cacheDir: string, hash: string, focus?: string): string {
   return `${cacheDir}/facts/${hash.slice(0, 2)}/${hash}${focus ? `.${focus}` : ''}.json`;
 }
 
-export function runFacts(files: string[], maxBytes: number, cacheDir?: string, focus?: 'creations'): FactsOut[] {
+export function runFacts(files: string[], maxBytes: number, cacheDir?: string, focus?: 'creations', want?: string[]): FactsOut[] {
   const out: FactsOut[] = [];
   for (const path of files) {
     const r = readSource(path, maxBytes);
@@ -109,7 +120,7 @@ export function runFacts(files: string[], maxBytes: number, cacheDir?: string, f
       }
     }
     try {
-      const facts = extractFacts(path, r.text, undefined, { focus });
+      const facts = extractFacts(path, r.text, undefined, { focus, want });
       out.push({ path, facts, hash });
       if (cacheDir) {
         const p = cachePath(cacheDir, hash, facts.partial ? focus : undefined);

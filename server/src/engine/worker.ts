@@ -11,7 +11,7 @@ parentPort?.on('message', (msg: { id: number; task: Task } | { exit: true }) => 
   }
   try {
     const t = msg.task;
-    const result = t.kind === 'prescan' ? runPrescan(t.files, t.maxBytes) : runFacts(t.files, t.maxBytes, t.cacheDir, t.focus);
+    const result = t.kind === 'prescan' ? runPrescan(t.files, t.maxBytes) : runFacts(t.files, t.maxBytes, t.cacheDir, t.focus, t.want);
     parentPort!.postMessage({ id: msg.id, result });
   } catch (e) {
     parentPort!.postMessage({ id: msg.id, error: (e as Error).message });

@@ -11,6 +11,7 @@ import { LOCK_DEFINERS, LOCK_TYPES } from '../kb/locks';
 import { FunctionReader } from './function-reader';
 import { findCacheCreations } from './cache-creations';
 import { matchParen } from '../parse/text-scan';
+import { FocusPlan, planFocus } from './focus-ranges';
 
 export interface SourceMap {
   text: string;
@@ -19,9 +20,8 @@ export interface SourceMap {
   span(start: number, end: number): Span;
 }
 
-export function makeSourceMap(text: string, root: SyntaxNode): SourceMap {
+export function makeSourceMap(text: string, root: SyntaxNode, masked = maskedSource(text, root)): SourceMap {
   const starts = lineStarts(text);
-  const masked = maskedSource(text, root);
   return {
     text,
     masked,
@@ -37,6 +37,8 @@ export function makeSourceMap(text: string, root: SyntaxNode): SourceMap {
 export interface ExtractOptions {
   /** 'creations': read only the functions that create caches and the ctors/dtors they name (others are stubs). */
   focus?: 'creations';
+  /** With focus: also read these functions' bodies (a ctor named in another file). */
+  want?: string[];
   /**
    * The previous facts of the same file (an editor buffer being edited):
    * functions whose text, start column and file globals are unchanged are
@@ -69,9 +71,16 @@ export function shiftFunction(fn: FunctionFacts, d: number): FunctionFacts {
 const reuseKeys = new WeakMap<FileFacts, { globals: string; byKey: Map<string, FunctionFacts> }>();
 
 export function extractFacts(path: string, text: string, tree?: Tree, opts: ExtractOptions = {}): FileFacts {
-  const t = tree ?? parseC(text);
+  // Focused and not given a tree: parse only the top level and the bodies that can matter.
+  let plan: FocusPlan | undefined;
+  let masked: string | undefined;
+  if (!tree && opts.focus === 'creations') {
+    masked = maskedSource(text);
+    plan = planFocus(masked, opts.want);
+  }
+  const t = tree ?? parseC(text, undefined, plan?.ranges);
   const root = t.rootNode;
-  const src = makeSourceMap(text, root);
+  const src = makeSourceMap(text, root, masked);
   const facts: FileFacts = {
     version: FACTS_VERSION, path, functions: [], caches: [], structs: [], globalLocks: [], globals: {},
     ignores: [], errorNodes: 0,
@@ -79,14 +88,21 @@ export function extractFacts(path: string, text: string, tree?: Tree, opts: Extr
   const fnNodes: SyntaxNode[] = [];
   walkTop(root, src, facts, fnNodes);
   const extraTrees: Tree[] = [];
-  if (root.hasError) recoverFunctionsByText(src, fnNodes, extraTrees);
+  if (root.hasError) recoverFunctionsByText(src, fnNodes, extraTrees, plan?.skipped);
   facts.errorNodes = countErrors(root);
   const globalScope = (name: string) => {
     const g = facts.globals[name];
     return g ? { type: g.type, local: false } : undefined;
   };
   if (opts.focus === 'creations') {
-    const stubs = fnNodes.map((n) => (n.type === 'preproc_function_def' ? undefined : new FunctionReader(n, src, globalScope, []).read(true)));
+    // A body the plan left out was not parsed: its function is a stub read from the text
+    // (reading headers through tree nodes cost more than the focused parse itself).
+    const unread = (n: SyntaxNode) => !!plan && plan.skippedByEnd.has(n.endIndex);
+    const stubs = fnNodes.map((n) => {
+      if (n.type === 'preproc_function_def') return undefined;
+      const skipped = plan?.skippedByEnd.get(n.endIndex);
+      return skipped ? textStub(src, n.startIndex, n.endIndex, skipped) : new FunctionReader(n, src, globalScope, []).read(true);
+    });
     facts.functions = stubs.filter((f): f is FunctionFacts => !!f);
     const want = new Set<string>();
     for (const c of findCacheCreations(root, src, facts)) {
@@ -98,7 +114,7 @@ export function extractFacts(path: string, text: string, tree?: Tree, opts: Extr
     fnNodes.forEach((n, i) => {
       const stub = stubs[i];
       if (!stub) return;
-      facts.functions.push(want.has(stub.name) ? new FunctionReader(n, src, globalScope, facts.functions).read() ?? stub : stub);
+      facts.functions.push(want.has(stub.name) && !unread(n) ? new FunctionReader(n, src, globalScope, facts.functions).read() ?? stub : stub);
     });
     facts.partial = facts.functions.some((f) => f.stub);
   } else {
@@ -125,6 +141,16 @@ export function extractFacts(path: string, text: string, tree?: Tree, opts: Extr
   facts.caches = findCacheCreations(root, src, facts);
   facts.ignores = findIgnores(root, src);
   return facts;
+}
+
+/** A stub from the text: `start` is where the function's node starts, `end` just past its `}`. */
+function textStub(src: SourceMap, start: number, end: number, d: { name: string; nameStart: number }): FunctionFacts {
+  const head = src.masked.slice(Math.min(start, d.nameStart), d.nameStart);
+  return {
+    name: d.name, isStatic: /\bstatic\b/.test(head), at: src.span(start, end), nameAt: src.span(d.nameStart, d.nameStart + d.name.length),
+    returns: head.replace(/\b(?:static|inline|extern)\b/g, ' ').replace(/\s+/g, ' ').trim(),
+    params: [], locks: [], events: [], imbalances: [], returnsError: false, stub: true,
+  };
 }
 
 function countErrors(root: SyntaxNode): number {
@@ -207,11 +233,11 @@ function recoverFromError(node: SyntaxNode, src: SourceMap, facts: FileFacts, fn
  * re-parsed on its own, in a copy of the text blanked outside the function
  * (offsets stay true).
  */
-function recoverFunctionsByText(src: SourceMap, fnNodes: SyntaxNode[], trees: Tree[]): void {
+function recoverFunctionsByText(src: SourceMap, fnNodes: SyntaxNode[], trees: Tree[], skipped?: Set<number>): void {
   const m = src.masked;
   const covered = fnNodes.map((n) => [n.startIndex, n.endIndex] as const);
   const inside = (i: number) => covered.some(([s, e]) => s <= i && i < e);
-  const ranges: [number, number][] = [];
+  const ranges: [number, number, number][] = [];
   let i = m.indexOf('\n{');
   while (i >= 0) {
     const brace = i + 1;
@@ -228,7 +254,7 @@ function recoverFunctionsByText(src: SourceMap, fnNodes: SyntaxNode[], trees: Tr
           if (/^[A-Za-z_][\w\s*]*$/.test(prev) && !/^\s*$/.test(prev)) start = prevStart;
         }
         if (start >= 0 && !ranges.some(([s, e]) => start < e && s < end + 1)) {
-          ranges.push([start, end + 1]);
+          ranges.push([start, end + 1, brace]);
           covered.push([start, end + 1]);
         }
       }
@@ -236,17 +262,15 @@ function recoverFunctionsByText(src: SourceMap, fnNodes: SyntaxNode[], trees: Tr
     i = m.indexOf('\n{', i + 2);
   }
   if (!ranges.length) return;
-  // One parse of a copy that keeps only the recovered functions (offsets unchanged).
+  // One parse of just the recovered functions (offsets unchanged); a body a focused plan
+  // left out is parsed as `{}`.
   ranges.sort((a, b) => a[0] - b[0]);
-  const parts: string[] = [];
-  let pos = 0;
-  const blank = (s: string) => s.replace(/[^\n]/g, ' ');
-  for (const [s, e] of ranges) {
-    parts.push(blank(src.text.slice(pos, s)), src.text.slice(s, e));
-    pos = e;
+  const parts: [number, number][] = [];
+  for (const [s, e, brace] of ranges) {
+    if (skipped?.has(brace)) parts.push([s, brace + 1], [e - 1, e]);
+    else parts.push([s, e]);
   }
-  parts.push(blank(src.text.slice(pos)));
-  const t = parseC(parts.join(''));
+  const t = parseC(src.text, undefined, parts);
   trees.push(t);
   for (const c of t.rootNode.namedChildren) if (c.type === 'function_definition') fnNodes.push(c);
 }

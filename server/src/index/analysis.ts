@@ -518,14 +518,16 @@ export class Analysis {
     const out: CacheInfo[] = [];
     const roots: FnRef[] = [];
     const needDefs = new Set<string>();
+    const wanted = new Set<string>();
     for (const file of createFiles) {
       for (const c of p.facts.get(file)?.caches ?? []) {
         for (const r of [c.ctor, c.dtor]) if (r.kind === 'function' && !this.functionsIn(file).some((f) => f.name === r.name)) {
           for (const f of this.candidateFiles(r.name, file).slice(0, 3)) needDefs.add(f);
+          wanted.add(r.name);
         }
       }
     }
-    await p.ensureFacts([...needDefs], p.demandDriven ? 'creations' : undefined);
+    await p.ensureFacts([...needDefs], p.demandDriven ? 'creations' : undefined, [...wanted]);
     // A ctor/dtor defined in another file that was read as a stub: read that file fully.
     const stubbed = new Set<string>();
     for (const file of createFiles) for (const c of p.facts.get(file)?.caches ?? []) {

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import type { Prescan } from '../scan/prescan';
 
-const VERSION = 5;
+const VERSION = 6;
 type Row = [size: number, mtimeMs: number, flags: number, uses: string[] | 0, skipped: string | 0, exports: string[] | 0];
 
 const F_CREATE = 1;
@@ -15,67 +15,96 @@ const F_ALLOC = 2;
 const F_LOCK = 4;
 const F_PERCPU = 8;
 
-export interface CachedIndexes {
+/** The three name indexes as text (see TextIndex), over the same numbered paths. */
+export interface IndexTexts {
   paths: string[];
-  defs: SortedTextIndex;
-  structs: SortedTextIndex;
-  uses: SortedTextIndex;
+  defs: string;
+  structs: string;
+  uses: string;
 }
 
 /**
- * name -> file numbers, kept as the sorted text `name\tn,n,n` lines it was
- * saved as and binary-searched: parsing 800k keys into an object costs more
- * than the whole warm run should.
+ * name -> file numbers, kept as the text `name\tn,n,n` lines it was saved
+ * as, grouped in hash buckets whose offsets head the text: parsing 800k keys
+ * into an object costs more than the whole warm run should, and sorting them
+ * for a binary search cost the cold run 1.6 s.
  */
-export class SortedTextIndex {
-  private starts: number[] = [];
-  constructor(private text: string) {
+export class TextIndex {
+  private offsets: number[] = [0, 0];
+  private body = '';
+  constructor(text: string) {
     if (!text.length) return;
-    let i = 0;
-    while (i < text.length) {
-      this.starts.push(i);
-      const n = text.indexOf('\n', i);
-      if (n < 0) break;
-      i = n + 1;
-    }
+    const nl = text.indexOf('\n');
+    this.offsets = text.slice(0, nl).split(',').map(Number);
+    this.body = text.slice(nl + 1);
   }
 
-  static write(m: Map<string, string[]>, num: Map<string, number>): string {
-    const keys = [...m.keys()].filter((k) => !/[\t\n]/.test(k)).sort(cmp);
-    return keys.map((k) => `${k}\t${m.get(k)!.map((p) => num.get(p)!).join(',')}`).join('\n');
+  /** The text for per-file name lists (file numbers are list positions). */
+  static build(lists: readonly (readonly string[] | undefined)[]): string {
+    // One `name\tfile` line per pair, placed by a counting sort on the bucket: no map of
+    // 800k keys and no sort (either costs the cold run more than a second).
+    let pairs = 0;
+    for (const l of lists) pairs += l?.length ?? 0;
+    let buckets = 1;
+    while (buckets * 8 < pairs) buckets *= 2;
+    const bucketOf = new Int32Array(pairs);
+    const count = new Int32Array(buckets + 1);
+    let k = 0;
+    for (const l of lists) for (const n of l ?? []) count[(bucketOf[k++] = hash(n) & (buckets - 1)) + 1]++;
+    for (let b = 0; b < buckets; b++) count[b + 1] += count[b];
+    const lines: string[] = new Array(pairs);
+    const next = count.slice(0, buckets);
+    k = 0;
+    lists.forEach((l, file) => {
+      for (const n of l ?? []) lines[next[bucketOf[k++]]++] = `${n}\t${file}\n`;
+    });
+    // Offsets are in characters of the body; lines are ASCII identifiers.
+    const offsets: number[] = [0];
+    let at = 0;
+    for (let b = 0, i = 0; b < buckets; b++) {
+      for (; i < count[b + 1]; i++) at += lines[i].length;
+      offsets.push(at);
+    }
+    return `${offsets.join(',')}\n${lines.join('')}`;
   }
 
   get(name: string): number[] | undefined {
-    let lo = 0;
-    let hi = this.starts.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const s = this.starts[mid];
-      const tab = this.text.indexOf('\t', s);
-      const key = this.text.slice(s, tab);
-      const c = cmp(key, name);
-      if (c === 0) {
-        const end = this.text.indexOf('\n', tab);
-        return this.text.slice(tab + 1, end < 0 ? undefined : end).split(',').map(Number);
-      }
-      if (c < 0) lo = mid + 1;
-      else hi = mid - 1;
+    const h = hash(name) & (this.offsets.length - 2);
+    const end = this.offsets[h + 1];
+    const key = `${name}\t`;
+    let out: number[] | undefined;
+    for (let i = this.offsets[h]; i < end; i = this.body.indexOf('\n', i) + 1) {
+      if (!this.body.startsWith(key, i)) continue;
+      const f = Number(this.body.slice(i + key.length, this.body.indexOf('\n', i)));
+      // Lines are in file order within a bucket; a file listing a name twice counts once.
+      if (!out) out = [f];
+      else if (out[out.length - 1] !== f) out.push(f);
     }
-    return undefined;
+    return out;
   }
 
+  /** Every name with its files. */
   *entries(): Generator<[string, number[]]> {
-    for (const s of this.starts) {
-      const tab = this.text.indexOf('\t', s);
-      const end = this.text.indexOf('\n', tab);
-      yield [this.text.slice(s, tab), this.text.slice(tab + 1, end < 0 ? undefined : end).split(',').map(Number)];
+    const m = new Map<string, number[]>();
+    for (let i = 0; i < this.body.length;) {
+      const tab = this.body.indexOf('\t', i);
+      const end = this.body.indexOf('\n', tab);
+      const name = this.body.slice(i, tab);
+      const f = Number(this.body.slice(tab + 1, end));
+      const a = m.get(name);
+      if (!a) m.set(name, [f]);
+      else if (a[a.length - 1] !== f) a.push(f);
+      i = end + 1;
     }
+    yield* m;
   }
 }
 
-/** Code-unit order, the same at write and at search. */
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** FNV-1a over UTF-16 units: the same at write and at lookup. */
+function hash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 function readJson<T>(file: string): T | undefined {
@@ -114,44 +143,42 @@ export class PrescanCache {
     return out;
   }
 
-  loadIndexes(): CachedIndexes | undefined {
+  loadIndexes(): IndexTexts | undefined {
     try {
       const text = fs.readFileSync(`${this.base}.index.txt`, 'latin1');
       const [head, defs, structs, uses] = text.split('\f');
       const h = JSON.parse(head) as { version: number; paths: string[] };
       if (h.version !== VERSION || uses === undefined) return undefined;
-      return { paths: h.paths, defs: new SortedTextIndex(defs), structs: new SortedTextIndex(structs), uses: new SortedTextIndex(uses) };
+      return { paths: h.paths, defs, structs, uses };
     } catch {
       return undefined;
     }
   }
 
-  /** Restore defs/structs of unchanged files (needed to rebuild the indexes). */
-  loadDefs(into: Map<string, Prescan>): void {
-    const d = readJson<{ paths: string[]; defs: string[][]; structs: string[][] }>(`${this.base}.defs.json`);
-    if (!d) return;
-    d.paths.forEach((p, i) => {
-      const e = into.get(p);
-      if (e) {
-        e.defs = d.defs[i];
-        e.structs = d.structs[i];
-      }
-    });
+  /**
+   * Restore the definition and struct lists of files whose cached entry is in
+   * use (something else changed and the indexes are rebuilt): the cached
+   * indexes, inverted.
+   */
+  loadDefs(into: Map<string, Prescan>, fromCache: (p: string) => boolean): void {
+    const idx = this.loadIndexes();
+    if (!idx) return;
+    const target = idx.paths.map((p) => (fromCache(p) ? into.get(p) : undefined));
+    for (const [name, files] of new TextIndex(idx.defs).entries()) for (const f of files) target[f]?.defs.push(name);
+    for (const [name, files] of new TextIndex(idx.structs).entries()) for (const f of files) target[f]?.structs.push(name);
   }
 
-  save(prescan: Map<string, Prescan>, idx: { defs: Map<string, string[]>; structs: Map<string, string[]>; uses: Map<string, string[]> }): void {
-    const paths = [...prescan.keys()];
-    const num = new Map(paths.map((p, i) => [p, i]));
+  save(prescan: Map<string, Prescan>, idx: IndexTexts): void {
+    const paths = idx.paths;
     const rows: Row[] = paths.map((p) => {
       const s = prescan.get(p)!;
       const flags = (s.hasCreate ? F_CREATE : 0) | (s.hasCacheAlloc ? F_ALLOC : 0) | (s.hasLock ? F_LOCK : 0) | (s.hasPercpu ? F_PERCPU : 0);
       return [s.size, s.mtimeMs, flags, s.cacheUses?.length ? s.cacheUses : 0, s.skipped ?? 0, s.exports?.length ? s.exports : 0];
     });
     writeJson(`${this.base}.meta.json`, { version: VERSION, paths, rows });
-    writeJson(`${this.base}.defs.json`, { version: VERSION, paths, defs: paths.map((p) => prescan.get(p)!.defs), structs: paths.map((p) => prescan.get(p)!.structs) });
     try {
       // Names are C identifiers (latin1-safe); sections separated by form feeds.
-      const text = [JSON.stringify({ version: VERSION, paths }), SortedTextIndex.write(idx.defs, num), SortedTextIndex.write(idx.structs, num), SortedTextIndex.write(idx.uses, num)].join('\f');
+      const text = [JSON.stringify({ version: VERSION, paths }), idx.defs, idx.structs, idx.uses].join('\f');
       fs.writeFileSync(`${this.base}.index.txt`, text, 'latin1');
     } catch {
       /* optional */

@@ -17,7 +17,7 @@ import { discover, globToRegExp } from '../scan/files';
 import { Prescan, prescanBuffer } from '../scan/prescan';
 import { Pool } from '../engine/pool';
 import { ENGINE_CACHE_KEY, FactsOut, PrescanOut } from '../engine/tasks';
-import { PrescanCache, SortedTextIndex } from './prescan-cache';
+import { IndexTexts, PrescanCache, TextIndex } from './prescan-cache';
 
 export interface Problem {
   path: string;
@@ -47,7 +47,7 @@ export class NameIndex {
   private extra = new Map<string, string[]>();
   private extraNames = new Map<string, string[]>();
 
-  constructor(private m: Map<string, string[]> = new Map(), private inv?: SortedTextIndex, private paths?: string[]) {}
+  constructor(private m: Map<string, string[]> = new Map(), private inv?: TextIndex, private paths?: string[]) {}
 
   get(name: string): string[] | undefined {
     let base = this.inv ? this.inv.get(name)?.map((i) => this.paths![i]) : this.m.get(name);
@@ -120,8 +120,12 @@ export class Project {
     return path.join(this.opts.cacheDir, `prescan-${key}`);
   }
 
-  /** Discover the files and pre-scan them. */
-  async load(): Promise<void> {
+  /**
+   * Discover the files and pre-scan them. `creations`: start parsing the files
+   * that create caches as soon as the pre-scan finds them, so the workers parse
+   * while this thread builds the name indexes (what `caches` and `check` read first).
+   */
+  async load(o: { creations?: boolean } = {}): Promise<void> {
     const cfg = this.config;
     const d = discover(this.opts.roots, { include: cfg.include.map(globToRegExp), exclude: cfg.exclude.map(globToRegExp) });
     this.files = d.files;
@@ -149,8 +153,24 @@ export class Project {
       }
       todo.push(f);
     }
-    const out = await this.pool.map<PrescanOut>('prescan', todo, cfg.maxFileSize, undefined,
-      (done, total) => this.opts.onProgress?.('scan', done, total), 256);
+    const early: Promise<void>[] = [];
+    let batch: string[] = [];
+    const flush = (atLeast: number) => {
+      if (batch.length < atLeast) return;
+      early.push(this.ensureFacts(batch, 'creations', undefined, true));
+      batch = [];
+    };
+    const prefetch = o.creations && this.demandDriven;
+    if (prefetch) for (const [f, c] of this.prescan) if (c.hasCreate && !c.skipped) batch.push(f);
+    const out = await this.pool.map<PrescanOut>('prescan', todo, {
+      maxBytes: cfg.maxFileSize, chunkSize: 256,
+      onChunk: (done, total) => this.opts.onProgress?.('scan', done, total),
+      onResults: prefetch ? (rs) => {
+        for (const r of rs) if (r.prescan?.hasCreate && !r.prescan.skipped) batch.push(r.path);
+        flush(8);
+      } : undefined,
+    });
+    flush(1);
     for (const r of out) {
       if (r.prescan) {
         this.prescan.set(r.path, r.prescan);
@@ -158,53 +178,65 @@ export class Project {
       } else if (r.problem) this.problems.push({ path: r.path, message: r.problem });
     }
     this.stats.prescanned = todo.length;
-    const indexes = todo.length === 0 && cached.size === this.prescan.size ? cache?.loadIndexes() : undefined;
-    if (indexes) {
-      // Warm and nothing changed: the inverted indexes come straight from the cache.
-      this.defIndex = new NameIndex(undefined, indexes.defs, indexes.paths);
-      this.structIndex = new NameIndex(undefined, indexes.structs, indexes.paths);
-      this.cacheUseIndex = new NameIndex(undefined, indexes.uses, indexes.paths);
-      this.defsMissing = true;
-    } else {
-      if (cache && this.stats.prescanCached) cache.loadDefs(this.prescan);
-      this.rebuildIndexes();
-      cache?.save(this.prescan, { defs: this.defIndex.map(), structs: this.structIndex.map(), uses: this.cacheUseIndex.map() });
+    const unchanged = todo.length === 0 && cached.size === this.prescan.size;
+    let indexes = unchanged ? cache?.loadIndexes() : undefined;
+    if (!indexes) {
+      // Files changed: the unchanged ones get their definition lists back from the cached indexes.
+      if (cache && this.stats.prescanCached) cache.loadDefs(this.prescan, (p) => cached.get(p) === this.prescan.get(p));
+      indexes = this.indexTexts();
+      cache?.save(this.prescan, indexes);
     }
+    this.useIndexes(indexes);
     this.files = this.files.filter((f) => this.prescan.has(f) && !this.prescan.get(f)!.skipped);
+    await Promise.all(early);
     if (!this.demandDriven) await this.ensureFacts(this.files);
   }
 
   private cache?: PrescanCache;
-  /** Entries came from the cache without their definition lists (warm run). */
-  private defsMissing = false;
 
-  rebuildIndexes(): void {
-    if (this.defsMissing && this.cache) {
-      this.cache.loadDefs(this.prescan);
-      this.defsMissing = false;
-    }
-    const defs = new Map<string, string[]>();
-    const structs = new Map<string, string[]>();
-    const uses = new Map<string, string[]>();
-    for (const [p, s] of this.prescan) {
-      for (const u of s.cacheUses ?? []) push(uses, u, p);
-      for (const d of new Set(s.defs)) push(defs, d, p);
-      for (const d of new Set(s.structs)) push(structs, d, p);
-    }
-    this.defIndex = new NameIndex(defs);
-    this.structIndex = new NameIndex(structs);
-    this.cacheUseIndex = new NameIndex(uses);
+  /** The name indexes of the pre-scan, as the text the cache stores. */
+  private indexTexts(): IndexTexts {
+    const paths = [...this.prescan.keys()];
+    const scans = paths.map((p) => this.prescan.get(p)!);
+    return {
+      paths,
+      defs: TextIndex.build(scans.map((s) => s.defs)),
+      structs: TextIndex.build(scans.map((s) => s.structs)),
+      uses: TextIndex.build(scans.map((s) => s.cacheUses)),
+    };
+  }
+
+  private useIndexes(t: IndexTexts): void {
+    this.defIndex = new NameIndex(undefined, new TextIndex(t.defs), t.paths);
+    this.structIndex = new NameIndex(undefined, new TextIndex(t.structs), t.paths);
+    this.cacheUseIndex = new NameIndex(undefined, new TextIndex(t.uses), t.paths);
   }
 
   /** Make sure facts are loaded for these files (parsing in workers, cached by content hash). */
-  async ensureFacts(paths: string[], focus?: 'creations'): Promise<void> {
-    const need = [...new Set(paths)].filter((p) => (!this.facts.has(p) || (!focus && this.facts.get(p)!.partial)) && !this.failed.has(p));
+  async ensureFacts(paths: string[], focus?: 'creations', want?: string[], workers = false): Promise<void> {
+    const all = [...new Set(paths)];
+    // Files already being parsed (an early start): wait for them, then ask again.
+    const busy = all.filter((p) => this.inflight.has(p));
+    if (busy.length) {
+      await Promise.all(new Set(busy.map((p) => this.inflight.get(p)!)));
+      return this.ensureFacts(all, focus, want, workers);
+    }
+    const need = all.filter((p) => (!this.facts.has(p) || (!focus && this.facts.get(p)!.partial)) && !this.failed.has(p));
     const fromOverlay = need.filter((p) => this.overlays.has(p));
     for (const p of fromOverlay) this.setFactsFromText(p, this.overlays.get(p)!);
     const onDisk = need.filter((p) => !this.overlays.has(p));
     if (!onDisk.length) return;
-    const out = await this.pool.map<FactsOut>('facts', onDisk, this.config.maxFileSize, this.opts.cacheDir,
-      (done, total) => this.opts.onProgress?.('parse', done, total), 8, focus);
+    const job = this.pool.map<FactsOut>('facts', onDisk, {
+      maxBytes: this.config.maxFileSize, cacheDir: this.opts.cacheDir, chunkSize: 8, focus, want, workers,
+      onChunk: (done, total) => this.opts.onProgress?.('parse', done, total),
+    });
+    for (const p of onDisk) this.inflight.set(p, job);
+    let out: FactsOut[];
+    try {
+      out = await job;
+    } finally {
+      for (const p of onDisk) if (this.inflight.get(p) === job) this.inflight.delete(p);
+    }
     for (const r of out) {
       if (r.facts) {
         this.intern(r.facts);
@@ -218,6 +250,8 @@ export class Project {
     }
   }
 
+  /** Parses under way, by file. */
+  private inflight = new Map<string, Promise<unknown>>();
   private strings = new Map<string, string>();
 
   /** Facts cloned from a worker carry one copy of "spin_lock" per event: share them. */
@@ -296,11 +330,4 @@ export class Project {
   async close(): Promise<void> {
     await this.pool.close();
   }
-}
-
-/** Each file is pushed once per name (callers dedupe per file), so no includes() scan. */
-function push(m: Map<string, string[]>, k: string, v: string): void {
-  const a = m.get(k);
-  if (a) a.push(v);
-  else m.set(k, [v]);
 }

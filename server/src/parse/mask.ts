@@ -7,6 +7,9 @@ import type { SyntaxNode } from './parser';
 
 const BLANK_TYPES = new Set(['comment', 'string_literal', 'char_literal', 'system_lib_string', 'raw_string_literal']);
 
+/** Characters that can start something to blank; everything else is skipped natively. */
+const SPECIAL = /[/"'\n#]/g;
+
 export function maskedSource(text: string, _root?: SyntaxNode): string {
   // A small lexer over the text: walking tree nodes from JS costs more than the parse itself.
   const n = text.length;
@@ -14,25 +17,37 @@ export function maskedSource(text: string, _root?: SyntaxNode): string {
   let pos = 0;
   const blank = (s: number, e: number) => {
     if (!out) out = [];
-    out.push(text.slice(pos, s), text.slice(s, e).replace(/[^\n]/g, ' '));
+    out.push(text.slice(pos, s), spaces(text, s, e));
     pos = e;
   };
   let i = 0;
   let lineStart = true;
-  while (i < n) {
+  for (;;) {
+    SPECIAL.lastIndex = i;
+    const m = SPECIAL.exec(text);
+    if (!m) break;
+    // Anything but blanks between the last stop and here ends "at the start of a line".
+    if (lineStart && m.index > i && !/^[ \t]*$/.test(text.slice(i, m.index))) lineStart = false;
+    i = m.index;
     const c = text.charCodeAt(i);
-    if (c === 47 /* / */ && text.charCodeAt(i + 1) === 42 /* * */) {
-      const e = text.indexOf('*/', i + 2);
-      const end = e < 0 ? n : e + 2;
-      blank(i, end);
-      i = end;
-      continue;
-    }
-    if (c === 47 && text.charCodeAt(i + 1) === 47) {
-      let e = text.indexOf('\n', i);
-      if (e < 0) e = n;
-      blank(i, e);
-      i = e;
+    if (c === 47 /* / */) {
+      const d = text.charCodeAt(i + 1);
+      if (d === 42 /* * */) {
+        const e = text.indexOf('*/', i + 2);
+        const end = e < 0 ? n : e + 2;
+        blank(i, end);
+        i = end;
+        continue;
+      }
+      if (d === 47) {
+        let e = text.indexOf('\n', i);
+        if (e < 0) e = n;
+        blank(i, e);
+        i = e;
+        continue;
+      }
+      lineStart = false;
+      i++;
       continue;
     }
     if (c === 34 /* " */ || c === 39 /* ' */) {
@@ -55,21 +70,33 @@ export function maskedSource(text: string, _root?: SyntaxNode): string {
       i++;
       continue;
     }
-    if (lineStart && c === 35 /* # */) {
-      const m = /^#\s*if\s+0\b[^\n]*/.exec(text.slice(i, i + 40));
-      if (m) {
-        const end = deadIfEnd(text, i + m[0].length);
-        blank(i + m[0].length, end);
+    // '#'
+    if (lineStart) {
+      const dead = /^#\s*if\s+0\b[^\n]*/.exec(text.slice(i, i + 40));
+      if (dead) {
+        const end = deadIfEnd(text, i + dead[0].length);
+        blank(i + dead[0].length, end);
         i = end;
         continue;
       }
     }
-    if (c !== 32 && c !== 9) lineStart = false;
+    lineStart = false;
     i++;
   }
   if (!out) return text;
   out.push(text.slice(pos));
   return out.join('');
+}
+
+/** text[s, e) as spaces, newlines kept. */
+function spaces(text: string, s: number, e: number): string {
+  let r = '';
+  for (let i = s; ;) {
+    const nl = text.indexOf('\n', i);
+    if (nl < 0 || nl >= e) return r + ' '.repeat(e - i);
+    r += ' '.repeat(nl - i) + '\n';
+    i = nl + 1;
+  }
 }
 
 /** Offset of the `#else`/`#elif`/`#endif` that ends an `#if 0` block (nesting counted). */

@@ -17,9 +17,34 @@ function getParser(): Parser {
   return parser;
 }
 
-/** Parse C text. `oldTree` (already edited) makes a reparse incremental. */
-export function parseC(text: string, oldTree?: Tree): Tree {
+/**
+ * Parse C text. `oldTree` (already edited) makes a reparse incremental.
+ * `ranges` ([start, end) offsets, sorted, disjoint) parses only those parts
+ * of the text as one document; nodes keep their offsets in the whole text.
+ */
+export function parseC(text: string, oldTree?: Tree, ranges?: [number, number][]): Tree {
   // The binding reads the input in chunks of bufferSize; give it the whole text at once.
   const prepared = blankAnnotations(text);
-  return getParser().parse(prepared, oldTree, { bufferSize: Math.max(1024, prepared.length * 2 + 2) });
+  const opts: Parser.Options = { bufferSize: Math.max(1024, prepared.length * 2 + 2) };
+  if (ranges) opts.includedRanges = toRanges(text, ranges);
+  return getParser().parse(prepared, oldTree, opts);
+}
+
+function toRanges(text: string, ranges: [number, number][]): Parser.Range[] {
+  const out: Parser.Range[] = [];
+  let row = 0;
+  let lineStart = 0;
+  let pos = 0;
+  const point = (off: number): Parser.Point => {
+    for (; pos < off; pos++) if (text.charCodeAt(pos) === 10) {
+      row++;
+      lineStart = pos + 1;
+    }
+    return { row, column: off - lineStart };
+  };
+  for (const [s, e] of ranges) {
+    const startPosition = point(s);
+    out.push({ startIndex: s, endIndex: e, startPosition, endPosition: point(e) });
+  }
+  return out;
 }

@@ -5,6 +5,7 @@
  * function's opening brace at column 0, so `\n{` finds definitions).
  */
 import { LOCK_OPS } from '../kb/locks';
+import { bufferSource, definitionNameBefore, isIdentByte } from '../parse/definition-name';
 
 export interface Prescan {
   size: number;
@@ -28,9 +29,7 @@ export interface Prescan {
 export const MAX_FILE_BYTES_DEFAULT = 4 * 1024 * 1024;
 
 export function looksBinary(buf: Buffer): boolean {
-  const n = Math.min(buf.length, 8192);
-  for (let i = 0; i < n; i++) if (buf[i] === 0) return true;
-  return false;
+  return buf.subarray(0, 8192).indexOf(0) >= 0;
 }
 
 // Needles as Buffers: a string needle is re-encoded on every indexOf call.
@@ -47,15 +46,15 @@ const GUARD_WORD = Buffer.from('guard(');
 function identAt(buf: Buffer, at: number): string {
   let s = at;
   let e = at;
-  while (s > 0 && isIdent(buf[s - 1])) s--;
-  while (e < buf.length && isIdent(buf[e])) e++;
+  while (s > 0 && isIdentByte(buf[s - 1])) s--;
+  while (e < buf.length && isIdentByte(buf[e])) e++;
   let k = e;
   while (k < buf.length && (buf[k] === 32 || buf[k] === 9)) k++;
   return buf[k] === 40 /* ( */ ? buf.toString('latin1', s, e) : '';
 }
 
 function takesLocks(buf: Buffer): boolean {
-  if (buf.indexOf(GUARD_WORD) >= 0) return true;
+  // Most files that lock say spin_lock/mutex_lock: that search usually ends the scan early.
   for (const w of [LOCK_WORD, DOWN_WORD]) {
     let i = buf.indexOf(w);
     while (i >= 0) {
@@ -64,7 +63,7 @@ function takesLocks(buf: Buffer): boolean {
       i = buf.indexOf(w, i + w.length);
     }
   }
-  return false;
+  return buf.indexOf(GUARD_WORD) >= 0;
 }
 
 /** One pass over `kmem_cache_` occurrences: which of create/alloc follow. */
@@ -94,16 +93,16 @@ function slabTokens(buf: Buffer): { create: boolean; alloc: boolean; uses: strin
 /** `kmem_cache_alloc_node(s->cache, ...)` -> "cache": the last identifier of the first argument. */
 function cacheArg(buf: Buffer, from: number): string | undefined {
   let k = from;
-  while (k < buf.length && isIdent(buf[k])) k++;
+  while (k < buf.length && isIdentByte(buf[k])) k++;
   while (k < buf.length && (buf[k] === 32 || buf[k] === 9)) k++;
   if (buf[k] !== 40 /* ( */) return undefined;
   let e = k + 1;
   const stop = Math.min(buf.length, k + 120);
   while (e < stop && buf[e] !== 44 /* , */ && buf[e] !== 41 /* ) */) e++;
   let s = e;
-  while (s > k + 1 && !isIdent(buf[s - 1])) s--;
+  while (s > k + 1 && !isIdentByte(buf[s - 1])) s--;
   let t = s;
-  while (t > k + 1 && isIdent(buf[t - 1])) t--;
+  while (t > k + 1 && isIdentByte(buf[t - 1])) t--;
   return t < s ? buf.toString('latin1', t, s) : undefined;
 }
 
@@ -130,12 +129,12 @@ function exportedNames(buf: Buffer): string[] {
   let i = buf.indexOf(EXPORT_WORD);
   while (i >= 0) {
     let k = i + EXPORT_WORD.length;
-    while (k < buf.length && isIdent(buf[k])) k++; // _GPL, _NS...
+    while (k < buf.length && isIdentByte(buf[k])) k++; // _GPL, _NS...
     if (buf[k] === 40 /* ( */) {
       let s = k + 1;
       while (s < buf.length && (buf[s] === 32 || buf[s] === 9)) s++;
       let e = s;
-      while (e < buf.length && isIdent(buf[e])) e++;
+      while (e < buf.length && isIdentByte(buf[e])) e++;
       if (e > s) out.push(buf.toString('latin1', s, e));
     }
     i = buf.indexOf(EXPORT_WORD, k);
@@ -154,62 +153,21 @@ export function definitions(buf: Buffer): string[] {
   while (d >= 0) {
     const s = d + DEFINE_WORD.length;
     let e = s;
-    while (e < buf.length && isIdent(buf[e])) e++;
+    while (e < buf.length && isIdentByte(buf[e])) e++;
     if (buf[e] === 40 /* ( */ && e > s) out.push(buf.toString('latin1', s, e));
     d = buf.indexOf(DEFINE_WORD, e);
   }
+  const src = bufferSource(buf);
   // Search the rarer '{' (memchr) and check the byte before it: searching "\n{" tests every newline.
   let i = buf.indexOf(BRACE);
   while (i >= 0) {
     if (i > 0 && buf[i - 1] === 10) {
-      const name = nameBefore(buf, i - 1);
+      const name = definitionNameBefore(src, i - 1);
       if (name) out.push(name);
     }
     i = buf.indexOf(BRACE, i + 1);
   }
   return out;
-}
-
-function isIdent(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-}
-
-/** Walk back from the brace to `name(...)` of the declarator. */
-function nameBefore(buf: Buffer, brace: number): string | undefined {
-  let j = brace - 1;
-  const stop = Math.max(0, brace - 2000);
-  // Skip whitespace and trailing annotations like __releases(x) by finding the last ')' before the brace.
-  while (j > stop && buf[j] !== 41 /* ) */) {
-    if (buf[j] === 59 /* ; */ || buf[j] === 125 /* } */ || buf[j] === 61 /* = */) return undefined;
-    j--;
-  }
-  if (j <= stop) return undefined;
-  // Match parens back to the '(' of the parameter list; annotations after it are re-tried once.
-  for (let attempt = 0; attempt < 3; attempt++) {
-    let depth = 0;
-    let k = j;
-    for (; k > stop; k--) {
-      const c = buf[k];
-      if (c === 41) depth++;
-      else if (c === 40 && --depth === 0) break;
-    }
-    if (k <= stop) return undefined;
-    let e = k - 1;
-    while (e > stop && (buf[e] === 32 || buf[e] === 9 || buf[e] === 10)) e--;
-    let s = e;
-    while (s > stop && isIdent(buf[s - 1])) s--;
-    if (s > e) return undefined;
-    const name = buf.toString('latin1', s, e + 1);
-    if (/^__[a-z_]+$/.test(name) || name === '__attribute__') {
-      // `foo(args) __acquires(x)`: step to the ')' before the annotation.
-      j = s - 1;
-      while (j > stop && buf[j] !== 41) j--;
-      continue;
-    }
-    if (/^(if|for|while|switch|return|sizeof)$/.test(name) || /^[0-9]/.test(name)) return undefined;
-    return name;
-  }
-  return undefined;
 }
 
 const STRUCT_WORD = Buffer.from('struct ');
@@ -223,7 +181,7 @@ function structDefs(buf: Buffer): string[] {
     const lineStart = i === 0 || buf[i - 1] === 10 || (i >= 9 && buf[i - 9] === 10 && buf.toString('latin1', i - 8, i) === 'typedef ');
     const s = i + STRUCT_WORD.length;
     let e = s;
-    while (e < buf.length && isIdent(buf[e])) e++;
+    while (e < buf.length && isIdentByte(buf[e])) e++;
     if (lineStart && e > s) {
       let k = e;
       while (k < buf.length && (buf[k] === 32 || buf[k] === 9 || buf[k] === 10)) k++;

@@ -1,0 +1,13 @@
+const fs=require('fs');
+const { extractFacts } = require('./out/server/src/facts/extract');
+const { planFocus } = require('./out/server/src/facts/focus-ranges');
+const { maskedSource } = require('./out/server/src/parse/mask');
+const f='/work/linux/linux-source-6.12/arch/arm64/mm/pgd.c';
+const x=fs.readFileSync(f,'utf8');
+const p=planFocus(maskedSource(x));
+console.log(p.ranges, [...p.skippedByEnd]);
+const r=extractFacts(f,x,undefined,{focus:'creations'});
+console.log(r.functions.map(f=>[f.name,f.stub,f.at, f.events.length]), r.caches.map(c=>c.inFunction));
+const { parseC } = require('./out/server/src/parse/parser');
+const t = parseC(x, undefined, p.ranges);
+for (const c of t.rootNode.namedChildren) console.log(c.type, c.startIndex, c.endIndex, JSON.stringify(c.text.slice(0,60)), c.hasError);

@@ -1,0 +1,87 @@
+/**
+ * The name a column-0 `{` belongs to, read backwards from the brace: kernel
+ * style puts a function's opening brace alone at the start of a line, after
+ * `name(params)` and perhaps annotations (`__acquires(x)`). Shared by the byte
+ * pre-scan (over a Buffer) and the focused parse (over masked text).
+ */
+
+/** Byte (or UTF-16 unit) at an offset, and the text between two offsets. */
+export interface CharSource {
+  at(i: number): number;
+  slice(s: number, e: number): string;
+}
+
+export function bufferSource(buf: Buffer): CharSource {
+  return { at: (i) => buf[i], slice: (s, e) => buf.toString('latin1', s, e) };
+}
+
+export function stringSource(text: string): CharSource {
+  return { at: (i) => text.charCodeAt(i), slice: (s, e) => text.slice(s, e) };
+}
+
+export function isIdentByte(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+/** Walk back from the brace to `name(...)` of the declarator; undefined when it is not a function body. */
+export function definitionNameBefore(src: CharSource, brace: number): string | undefined {
+  return definitionBefore(src, brace)?.name;
+}
+
+/** The name and its offset. */
+export function definitionBefore(src: CharSource, brace: number): { name: string; start: number } | undefined {
+  let j = brace - 1;
+  const stop = Math.max(0, brace - 2000);
+  // Skip whitespace and trailing annotations like __releases(x) by finding the last ')' before the brace.
+  while (j > stop && src.at(j) !== 41 /* ) */) {
+    const c = src.at(j);
+    if (c === 59 /* ; */ || c === 125 /* } */ || c === 61 /* = */) return undefined;
+    j--;
+  }
+  if (j <= stop) return undefined;
+  // Match parens back to the '(' of the parameter list; annotations after it are re-tried once.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    let depth = 0;
+    let k = j;
+    for (; k > stop; k--) {
+      const c = src.at(k);
+      if (c === 41) depth++;
+      else if (c === 40 && --depth === 0) break;
+    }
+    if (k <= stop) return undefined;
+    let e = k - 1;
+    while (e > stop && (src.at(e) === 32 || src.at(e) === 9 || src.at(e) === 10)) e--;
+    let s = e;
+    while (s > stop && isIdentByte(src.at(s - 1))) s--;
+    if (s > e) return undefined;
+    const name = src.slice(s, e + 1);
+    // `foo(args) __acquires(x)`: a call-shaped word right after a ')' is an annotation
+    // of the declarator before it; step to that ')'. (Telling annotations by a `__`
+    // prefix lost every `__foo` function and named the ')' before it instead.)
+    let b = s - 1;
+    while (b > stop && (src.at(b) === 32 || src.at(b) === 9 || src.at(b) === 10)) b--;
+    if (src.at(b) === 41 && !afterAttribute(src, b, stop)) {
+      j = b;
+      continue;
+    }
+    if (/^(if|for|while|switch|return|sizeof)$/.test(name) || /^[0-9]/.test(name)) return undefined;
+    return { name, start: s };
+  }
+  return undefined;
+}
+
+/** Whether the ')' at `close` ends `__attribute__((...))` (which comes before a name, not after). */
+function afterAttribute(src: CharSource, close: number, stop: number): boolean {
+  let depth = 0;
+  let k = close;
+  for (; k > stop; k--) {
+    const c = src.at(k);
+    if (c === 41) depth++;
+    else if (c === 40 && --depth === 0) break;
+  }
+  let e = k - 1;
+  while (e > stop && (src.at(e) === 32 || src.at(e) === 9)) e--;
+  let s = e;
+  while (s > stop && isIdentByte(src.at(s - 1))) s--;
+  return /^__attribute(__)?$/.test(src.slice(s, e + 1));
+}
