@@ -1,7 +1,11 @@
 /**
- * A small worker_threads pool. Files are sent in chunks so that the two cores
- * stay busy; small inputs run inline (a worker costs ~100 ms to start with
- * tree-sitter loaded).
+ * A small worker_threads pool with one shared queue: every idle worker takes
+ * the next chunk, whichever job it belongs to, so a job started while another
+ * runs (creation files found by the pre-scan) never waits behind one busy
+ * worker while the other idles. Each worker holds up to DEPTH chunks, so it
+ * keeps working while this thread is busy (building the name indexes) and
+ * cannot hand out the next one. Small inputs run inline until the workers
+ * exist (a worker costs ~100 ms to start with tree-sitter loaded).
  */
 import * as path from 'path';
 import { Worker } from 'worker_threads';
@@ -21,13 +25,23 @@ export interface MapOptions<T> {
   workers?: boolean;
 }
 
+interface Job {
+  task: Task;
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+}
+
+const DEPTH = 2;
+
 export class Pool {
   private workers: Worker[] = [];
+  /** Chunks sent to each worker, oldest first (a worker answers in order). */
+  private sent = new Map<Worker, Job[]>();
+  private queue: Job[] = [];
   private closing = false;
-  private nextId = 1;
-  private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; worker: Worker }>();
 
-  constructor(private size: number) {}
+  /** `script`: the worker entry (tests pass one that misbehaves). */
+  constructor(private size: number, private script = path.join(__dirname, 'worker.js')) {}
 
   private ensure(): void {
     this.closing = false;
@@ -35,34 +49,56 @@ export class Pool {
   }
 
   private spawn(): Worker {
-    {
-      const w = new Worker(path.join(__dirname, 'worker.js'));
-      w.on('message', (m: { id: number; result?: unknown; error?: string }) => {
-        const p = this.pending.get(m.id);
-        if (!p) return;
-        this.pending.delete(m.id);
-        if (m.error) p.reject(new Error(m.error));
-        else p.resolve(m.result);
-      });
-      const fail = (e: Error) => {
-        // Only this worker's tasks fail; the pool replaces the worker.
-        for (const [id, p] of this.pending) {
-          if (p.worker !== w) continue;
-          this.pending.delete(id);
-          p.reject(e);
-        }
-      };
-      w.on('error', fail);
-      w.on('exit', (code) => fail(new Error(`worker exited with code ${code}`)));
-      return w;
+    const w = new Worker(this.script);
+    this.sent.set(w, []);
+    w.on('message', (m: { result?: unknown; error?: string }) => {
+      const job = this.sent.get(w)?.shift();
+      if (!job) return;
+      if (m.error) job.reject(new Error(m.error));
+      else job.resolve(m.result);
+      this.pump();
+    });
+    let failed = false;
+    const fail = (e: Error) => {
+      if (failed) return;
+      failed = true;
+      // Only the chunks this worker held fail; a fresh worker takes its place.
+      const jobs = this.sent.get(w) ?? [];
+      this.sent.delete(w);
+      this.workers = this.workers.filter((x) => x !== w);
+      for (const job of jobs) job.reject(e);
+      if (!this.closing) {
+        this.workers.push(this.spawn());
+        this.pump();
+      }
+    };
+    w.on('error', fail);
+    w.on('exit', (code) => fail(new Error(`worker exited with code ${code}`)));
+    return w;
+  }
+
+  private pump(): void {
+    while (this.queue.length) {
+      let best: Worker | undefined;
+      for (const w of this.workers) if (!best || this.sent.get(w)!.length < this.sent.get(best)!.length) best = w;
+      if (!best || this.sent.get(best)!.length >= DEPTH) return;
+      const job = this.queue.shift()!;
+      this.sent.get(best)!.push(job);
+      best.postMessage({ id: 0, task: job.task });
     }
   }
 
-  private run<T>(worker: Worker, task: Task): Promise<T> {
-    const id = this.nextId++;
+  private submit<T>(task: Task): Promise<T> {
+    if (this.closing) return Promise.reject(new Error('analysis cancelled'));
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, worker });
-      worker.postMessage({ id, task });
+      // Parses go before pre-scan chunks: they are what the caller waits on next, and while
+      // they run the pre-scan's own tail keeps the other worker busy.
+      const job = { task, resolve: resolve as (v: unknown) => void, reject };
+      if (task.kind === 'facts') {
+        const at = this.queue.findIndex((j) => j.task.kind !== 'facts');
+        this.queue.splice(at < 0 ? this.queue.length : at, 0, job);
+      } else this.queue.push(job);
+      this.pump();
     });
   }
 
@@ -70,7 +106,7 @@ export class Pool {
   async map<T extends PrescanOut | FactsOut>(kind: Task['kind'], files: string[], o: MapOptions<T>): Promise<T[]> {
     const chunkSize = o.chunkSize ?? 64;
     const task = (part: string[]) => ({ kind, files: part, maxBytes: o.maxBytes, cacheDir: o.cacheDir, focus: o.focus, want: o.want }) as Task;
-    if (this.size <= 1 || (files.length < 48 && !o.workers)) {
+    if (this.size <= 1 || (files.length < 48 && !o.workers && !this.workers.length)) {
       const out: T[] = [];
       for (let i = 0; i < files.length; i += chunkSize) {
         const t = task(files.slice(i, i + chunkSize));
@@ -84,47 +120,50 @@ export class Pool {
     this.ensure();
     const chunks: string[][] = [];
     for (let i = 0; i < files.length; i += chunkSize) chunks.push(files.slice(i, i + chunkSize));
-    const results: T[][] = new Array(chunks.length);
-    let next = 0;
     let done = 0;
-    const loop = async (slot: number) => {
-      while (next < chunks.length) {
+    const results = await Promise.all(chunks.map(async (chunk) => {
+      let r: T[];
+      try {
+        r = await this.submit<T[]>(task(chunk));
+      } catch (e) {
         if (this.closing) throw new Error('analysis cancelled');
-        const idx = next++;
-        try {
-          results[idx] = await this.run<T[]>(this.workers[slot], task(chunks[idx]));
-        } catch (e) {
-          if (this.closing) throw new Error('analysis cancelled');
-          // A crashed worker loses only its chunk: report those files, carry on with a fresh worker.
-          results[idx] = chunks[idx].map((p) => ({ path: p, problem: `analysis failed: ${(e as Error).message}` })) as T[];
-          void this.workers[slot].terminate();
-          this.workers[slot] = this.spawn();
-        }
-        o.onResults?.(results[idx]);
-        done += chunks[idx].length;
-        o.onChunk?.(done, files.length);
+        // A crashed worker loses only its chunk: those files are reported, the rest carry on.
+        r = chunk.map((p) => ({ path: p, problem: `analysis failed: ${(e as Error).message}` })) as T[];
       }
-    };
-    await Promise.all(this.workers.map((_w, i) => loop(i)));
+      o.onResults?.(r);
+      done += chunk.length;
+      o.onChunk?.(done, files.length);
+      return r;
+    }));
     return results.flat();
   }
 
   /**
-   * Stop the workers. A worker in the middle of a chunk is asked to exit after it
-   * (terminate() during a native parse aborts the process); an idle one is ended at once.
+   * Stop the workers. Queued chunks are cancelled; a worker in the middle of a
+   * chunk is asked to exit after it (terminate() during a native parse aborts
+   * the process); an idle one is ended at once.
    */
   async close(): Promise<void> {
     this.closing = true;
+    for (const job of this.queue.splice(0)) job.reject(new Error('analysis cancelled'));
     const ws = this.workers;
     this.workers = [];
     await Promise.all(ws.map((w) => {
-      const busy = [...this.pending.values()].some((p) => p.worker === w);
-      if (!busy) {
-        w.removeAllListeners('exit');
+      w.removeAllListeners('exit');
+      w.removeAllListeners('error');
+      w.on('error', () => undefined);
+      const jobs = this.sent.get(w) ?? [];
+      if (!jobs.length) {
+        this.sent.delete(w);
         return w.terminate();
       }
+      // The exit request queues behind the chunks it holds; they finish first.
       return new Promise<void>((resolve) => {
-        w.once('exit', () => resolve());
+        w.once('exit', () => {
+          for (const job of this.sent.get(w) ?? []) job.reject(new Error('analysis cancelled'));
+          this.sent.delete(w);
+          resolve();
+        });
         w.postMessage({ exit: true });
       });
     }));

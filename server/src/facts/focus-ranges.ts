@@ -6,7 +6,7 @@
  * ranges) parses the kernel's 417 creation files about 3x faster. Bodies are
  * found as kernel style writes them: a `{` at column 0 closed by its match.
  */
-import { definitionBefore, stringSource } from '../parse/definition-name';
+import { asBytes, definitionBefore } from '../parse/definition-name';
 import { matchParen } from '../parse/text-scan';
 
 export interface FocusPlan {
@@ -29,7 +29,7 @@ const IDENT = /[A-Za-z_]\w*/g;
  */
 export function planFocus(masked: string, want: Iterable<string> = []): FocusPlan {
   const bodies: { name?: string; nameStart: number; open: number; close: number }[] = [];
-  const src = stringSource(masked);
+  const src = asBytes(masked);
   let i = masked.startsWith('{') ? 0 : masked.indexOf('\n{');
   while (i >= 0) {
     const open = masked.charCodeAt(i) === 123 ? i : i + 1;

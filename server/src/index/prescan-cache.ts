@@ -41,31 +41,9 @@ export class TextIndex {
 
   /** The text for per-file name lists (file numbers are list positions). */
   static build(lists: readonly (readonly string[] | undefined)[]): string {
-    // One `name\tfile` line per pair, placed by a counting sort on the bucket: no map of
-    // 800k keys and no sort (either costs the cold run more than a second).
-    let pairs = 0;
-    for (const l of lists) pairs += l?.length ?? 0;
-    let buckets = 1;
-    while (buckets * 8 < pairs) buckets *= 2;
-    const bucketOf = new Int32Array(pairs);
-    const count = new Int32Array(buckets + 1);
-    let k = 0;
-    for (const l of lists) for (const n of l ?? []) count[(bucketOf[k++] = hash(n) & (buckets - 1)) + 1]++;
-    for (let b = 0; b < buckets; b++) count[b + 1] += count[b];
-    const lines: string[] = new Array(pairs);
-    const next = count.slice(0, buckets);
-    k = 0;
-    lists.forEach((l, file) => {
-      for (const n of l ?? []) lines[next[bucketOf[k++]]++] = `${n}\t${file}\n`;
-    });
-    // Offsets are in characters of the body; lines are ASCII identifiers.
-    const offsets: number[] = [0];
-    let at = 0;
-    for (let b = 0, i = 0; b < buckets; b++) {
-      for (; i < count[b + 1]; i++) at += lines[i].length;
-      offsets.push(at);
-    }
-    return `${offsets.join(',')}\n${lines.join('')}`;
+    const b = new TextIndexBuilder();
+    lists.forEach((l, file) => b.add(file, l));
+    return b.text();
   }
 
   get(name: string): number[] | undefined {
@@ -97,6 +75,46 @@ export class TextIndex {
       i = end + 1;
     }
     yield* m;
+  }
+}
+
+/**
+ * Builds a TextIndex text a file at a time (so the work can follow the
+ * pre-scan's chunks as they arrive): one `name\tfile` line per pair, placed at
+ * the end by a counting sort on the bucket. No map of 800k keys and no sort
+ * (either cost the cold run more than a second).
+ */
+export class TextIndexBuilder {
+  private lines: string[] = [];
+  private hashes: number[] = [];
+
+  add(file: number, names: readonly string[] | undefined): void {
+    if (!names) return;
+    for (const n of names) {
+      this.lines.push(`${n}\t${file}\n`);
+      this.hashes.push(hash(n));
+    }
+  }
+
+  text(): string {
+    const pairs = this.lines.length;
+    let buckets = 1;
+    while (buckets * 8 < pairs) buckets *= 2;
+    const mask = buckets - 1;
+    const count = new Int32Array(buckets + 1);
+    for (let k = 0; k < pairs; k++) count[(this.hashes[k] & mask) + 1]++;
+    for (let b = 0; b < buckets; b++) count[b + 1] += count[b];
+    const sorted: string[] = new Array(pairs);
+    const next = count.slice(0, buckets);
+    for (let k = 0; k < pairs; k++) sorted[next[this.hashes[k] & mask]++] = this.lines[k];
+    // Offsets are in characters of the body; lines are ASCII identifiers.
+    const offsets: number[] = [0];
+    let at = 0;
+    for (let b = 0, i = 0; b < buckets; b++) {
+      for (; i < count[b + 1]; i++) at += sorted[i].length;
+      offsets.push(at);
+    }
+    return `${offsets.join(',')}\n${sorted.join('')}`;
   }
 }
 

@@ -17,7 +17,7 @@ import { discover, globToRegExp } from '../scan/files';
 import { Prescan, prescanBuffer } from '../scan/prescan';
 import { Pool } from '../engine/pool';
 import { ENGINE_CACHE_KEY, FactsOut, PrescanOut } from '../engine/tasks';
-import { IndexTexts, PrescanCache, TextIndex } from './prescan-cache';
+import { IndexTexts, PrescanCache, TextIndex, TextIndexBuilder } from './prescan-cache';
 
 export interface Problem {
   path: string;
@@ -161,14 +161,18 @@ export class Project {
       batch = [];
     };
     const prefetch = o.creations && this.demandDriven;
+    // The name indexes are built as chunks arrive, while the workers keep scanning.
+    const index = new IndexBuilder();
     if (prefetch) for (const [f, c] of this.prescan) if (c.hasCreate && !c.skipped) batch.push(f);
     const out = await this.pool.map<PrescanOut>('prescan', todo, {
       maxBytes: cfg.maxFileSize, chunkSize: 256,
       onChunk: (done, total) => this.opts.onProgress?.('scan', done, total),
-      onResults: prefetch ? (rs) => {
+      onResults: (rs) => {
+        for (const r of rs) if (r.prescan) index.add(r.path, r.prescan);
+        if (!prefetch) return;
         for (const r of rs) if (r.prescan?.hasCreate && !r.prescan.skipped) batch.push(r.path);
         flush(8);
-      } : undefined,
+      },
     });
     flush(1);
     for (const r of out) {
@@ -182,8 +186,12 @@ export class Project {
     let indexes = unchanged ? cache?.loadIndexes() : undefined;
     if (!indexes) {
       // Files changed: the unchanged ones get their definition lists back from the cached indexes.
-      if (cache && this.stats.prescanCached) cache.loadDefs(this.prescan, (p) => cached.get(p) === this.prescan.get(p));
-      indexes = this.indexTexts();
+      if (cache && this.stats.prescanCached) {
+        const fromCache = (p: string) => cached.get(p) === this.prescan.get(p);
+        cache.loadDefs(this.prescan, fromCache);
+        for (const [p, s] of this.prescan) if (fromCache(p)) index.add(p, s);
+      }
+      indexes = index.texts();
       cache?.save(this.prescan, indexes);
     }
     this.useIndexes(indexes);
@@ -193,18 +201,6 @@ export class Project {
   }
 
   private cache?: PrescanCache;
-
-  /** The name indexes of the pre-scan, as the text the cache stores. */
-  private indexTexts(): IndexTexts {
-    const paths = [...this.prescan.keys()];
-    const scans = paths.map((p) => this.prescan.get(p)!);
-    return {
-      paths,
-      defs: TextIndex.build(scans.map((s) => s.defs)),
-      structs: TextIndex.build(scans.map((s) => s.structs)),
-      uses: TextIndex.build(scans.map((s) => s.cacheUses)),
-    };
-  }
 
   private useIndexes(t: IndexTexts): void {
     this.defIndex = new NameIndex(undefined, new TextIndex(t.defs), t.paths);
@@ -329,5 +325,24 @@ export class Project {
 
   async close(): Promise<void> {
     await this.pool.close();
+  }
+}
+
+/** The three name indexes of the pre-scan, built a file at a time. */
+class IndexBuilder {
+  private paths: string[] = [];
+  private defs = new TextIndexBuilder();
+  private structs = new TextIndexBuilder();
+  private uses = new TextIndexBuilder();
+
+  add(p: string, s: Prescan): void {
+    const n = this.paths.push(p) - 1;
+    this.defs.add(n, s.defs);
+    this.structs.add(n, s.structs);
+    this.uses.add(n, s.cacheUses);
+  }
+
+  texts(): IndexTexts {
+    return { paths: this.paths, defs: this.defs.text(), structs: this.structs.text(), uses: this.uses.text() };
   }
 }
