@@ -11,6 +11,9 @@ import { RULES } from '../rules';
 import type { Finding, Rule, RuleContext, Severity } from '../rules/types';
 import { severityOf } from '../rules/types';
 import { applyIgnores } from './ignores';
+import { loadGraphFacts } from './graph-load';
+import { LockGraph } from '../graph/lock-graph';
+import { toGraphFile } from '../graph/graph-facts';
 import { cacheModel } from './models';
 import type { CacheModel } from '../../../simulator/src/model';
 import type { Tree } from '../parse/parser';
@@ -153,42 +156,36 @@ export class Engine {
     await this.load();
     const p = this.project;
     this.timings.loadMs = Date.now() - t0;
+    const a = this.analysis;
+    const lg = new LockGraph({ candidateFiles: (n, f) => a.candidateFiles(n, f), kbFunctions: a.kbFunctions });
     if (p.demandDriven) {
-      // Files that take locks, then what they call while holding one (callees' own locks matter).
-      const lockFiles = p.files.filter((f) => p.prescan.get(f)?.hasLock);
-      await p.ensureFacts(lockFiles);
-      const roots = lockFiles.flatMap((file) => this.analysis.functionsIn(file).map((fn) => ({ file, fn })));
-      await this.analysis.prepare(roots, 4, true);
-      await this.analysis.prepareStructs(lockFiles);
+      await loadGraphFacts(p, lg, a);
       // The parsing is done: give the workers' heaps back before the graph is built.
       await p.pool.close();
-    } else await p.ensureFacts(p.files);
+    } else {
+      await p.ensureFacts(p.files);
+      for (const f of p.facts.values()) lg.add(toGraphFile(f));
+    }
     this.timings.factsMs = Date.now() - t0 - this.timings.loadMs;
     const t1 = Date.now();
-    const graph = this.analysis.lockGraph();
-    this.timings.graphMs = Date.now() - t1;
+    const raw = lg.edges();
+    const graph = lg.toEdgeMap(raw);
     const classes = new Set<string>();
     for (const [from, m] of graph) {
       classes.add(from);
       for (const to of m.keys()) classes.add(to);
     }
     // Classes that are taken somewhere but nest nothing are leaves too.
-    for (const f of this.project.facts.values()) {
-      for (const fn of f.functions) {
-        for (const e of fn.events) {
-          if (e.k === 'lock') classes.add(this.analysis.classOf(f.path, fn, fn.locks[e.lock]));
-          else for (const l of this.analysis.kbFunctions[e.fn]?.locks ?? []) classes.add(l.lock);
-        }
-      }
-    }
+    for (const c of lg.classesTaken()) classes.add(lg.className(c));
     const leaves = new Set<string>();
     for (const c of classes) {
       if (c === FS_RECLAIM) continue;
-      const known = this.analysis.lockFacts.get(c);
+      const known = a.lockFacts.get(c);
       if (known?.nonLeafBecause) continue;
       const out = graph.get(c);
       if (!out || out.size === 0 || known?.leaf) leaves.add(c);
     }
+    this.timings.graphMs = Date.now() - t1;
     return { graph, classes, leaves };
   }
 

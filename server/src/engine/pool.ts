@@ -9,7 +9,7 @@
  */
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { FactsOut, PrescanOut, runFacts, runPrescan, Task } from './tasks';
+import { FactsOut, GraphOut, PrescanOut, runTask, Task } from './tasks';
 
 export interface MapOptions<T> {
   maxBytes: number;
@@ -94,7 +94,7 @@ export class Pool {
       // Parses go before pre-scan chunks: they are what the caller waits on next, and while
       // they run the pre-scan's own tail keeps the other worker busy.
       const job = { task, resolve: resolve as (v: unknown) => void, reject };
-      if (task.kind === 'facts') {
+      if (task.kind !== 'prescan') {
         const at = this.queue.findIndex((j) => j.task.kind !== 'facts');
         this.queue.splice(at < 0 ? this.queue.length : at, 0, job);
       } else this.queue.push(job);
@@ -103,14 +103,14 @@ export class Pool {
   }
 
   /** Run a task over files, chunked across workers. */
-  async map<T extends PrescanOut | FactsOut>(kind: Task['kind'], files: string[], o: MapOptions<T>): Promise<T[]> {
+  async map<T extends PrescanOut | FactsOut | GraphOut>(kind: Task['kind'], files: string[], o: MapOptions<T>): Promise<T[]> {
     const chunkSize = o.chunkSize ?? 64;
     const task = (part: string[]) => ({ kind, files: part, maxBytes: o.maxBytes, cacheDir: o.cacheDir, focus: o.focus, want: o.want }) as Task;
     if (this.size <= 1 || (files.length < 48 && !o.workers && !this.workers.length)) {
       const out: T[] = [];
       for (let i = 0; i < files.length; i += chunkSize) {
         const t = task(files.slice(i, i + chunkSize));
-        const r = (t.kind === 'prescan' ? runPrescan(t.files, t.maxBytes) : runFacts(t.files, t.maxBytes, t.cacheDir, t.focus, t.want)) as T[];
+        const r = runTask(t) as T[];
         out.push(...r);
         o.onResults?.(r);
         o.onChunk?.(Math.min(files.length, i + chunkSize), files.length);

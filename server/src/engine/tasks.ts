@@ -6,13 +6,28 @@ import { extractFacts } from '../facts/extract';
 import { FACTS_VERSION, FileFacts } from '../facts/types';
 import { GENERATED_HEADER_BYTES, Prescan, prescanBuffer } from '../scan/prescan';
 import { readSource } from './read-source';
+import { GraphFile, toGraphFile } from '../graph/graph-facts';
 
 export type Task =
   | { kind: 'prescan'; files: string[]; maxBytes: number }
-  | { kind: 'facts'; files: string[]; maxBytes: number; cacheDir?: string; focus?: 'creations'; want?: string[] };
+  | { kind: 'facts'; files: string[]; maxBytes: number; cacheDir?: string; focus?: 'creations'; want?: string[] }
+  | { kind: 'graph'; files: string[]; maxBytes: number; cacheDir?: string };
 
 export type PrescanOut = { path: string; prescan?: Prescan; problem?: string };
 export type FactsOut = { path: string; facts?: FileFacts; hash?: string; problem?: string; fromCache?: boolean };
+export type GraphOut = { path: string; graph?: GraphFile; problem?: string; fromCache?: boolean };
+
+/** Facts in the compact form the whole-tree lock graph reads (see graph/graph-facts.ts). */
+export function runGraph(files: string[], maxBytes: number, cacheDir?: string): GraphOut[] {
+  return runFacts(files, maxBytes, cacheDir).map((r) => (r.facts ? { path: r.path, graph: toGraphFile(r.facts), fromCache: r.fromCache } : { path: r.path, problem: r.problem }));
+}
+
+/** One task, whatever its kind (the worker and the pool's inline path). */
+export function runTask(t: Task): PrescanOut[] | FactsOut[] | GraphOut[] {
+  if (t.kind === 'prescan') return runPrescan(t.files, t.maxBytes);
+  if (t.kind === 'graph') return runGraph(t.files, t.maxBytes, t.cacheDir);
+  return runFacts(t.files, t.maxBytes, t.cacheDir, t.focus, t.want);
+}
 
 let scratch = Buffer.allocUnsafe(1 << 20);
 

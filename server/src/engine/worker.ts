@@ -1,8 +1,23 @@
 /** Worker thread entry: runs Tasks sent by the pool. */
 import { parentPort } from 'worker_threads';
-import { runFacts, runPrescan, Task } from './tasks';
+import { runTask, Task } from './tasks';
+import { releaseNativeMemory } from './native-memory';
 
-parentPort?.on('message', (msg: { id: number; task: Task } | { exit: true }) => {
+type Msg = { id: number; task: Task } | { exit: true };
+
+// Messages are queued and run one per event-loop turn: a port with messages waiting is
+// drained back to back, and the native finalizers that free tree-sitter trees (run from
+// setImmediate after a collection) would never get their turn.
+const queue: Msg[] = [];
+
+parentPort?.on('message', (msg: Msg) => {
+  queue.push(msg);
+  if (queue.length === 1) setImmediate(next);
+});
+
+function next(): void {
+  const msg = queue.shift();
+  if (!msg) return;
   // Asked to stop: messages run one at a time, so no parse is under way now. Ending the
   // thread from outside during a tree-sitter parse aborts the whole process (Napi::Error).
   if ('exit' in msg) {
@@ -10,10 +25,11 @@ parentPort?.on('message', (msg: { id: number; task: Task } | { exit: true }) => 
     process.exit(0);
   }
   try {
-    const t = msg.task;
-    const result = t.kind === 'prescan' ? runPrescan(t.files, t.maxBytes) : runFacts(t.files, t.maxBytes, t.cacheDir, t.focus, t.want);
+    const result = runTask(msg.task);
     parentPort!.postMessage({ id: msg.id, result });
   } catch (e) {
     parentPort!.postMessage({ id: msg.id, error: (e as Error).message });
   }
-});
+  releaseNativeMemory();
+  if (queue.length) setImmediate(next);
+}

@@ -1,0 +1,73 @@
+/**
+ * Which files the whole-tree lock graph reads (demand-driven mode): every
+ * file that takes a lock, then what those files call while holding one, then
+ * those callees' callees (breadth first, bounded depth), then the headers
+ * that define the struct types multi-field lock paths go through.
+ */
+import type { Analysis } from '../index/analysis';
+import type { Project } from '../index/project';
+import { toGraphFile } from '../graph/graph-facts';
+import type { LockGraph } from '../graph/lock-graph';
+import type { GraphOut } from './tasks';
+
+const CALL_DEPTH = 4;
+
+export async function loadGraphFacts(p: Project, lg: LockGraph, a: Analysis): Promise<void> {
+  const ingest = async (files: Iterable<string>) => {
+    const need = [...new Set(files)].filter((f) => !lg.has(f));
+    // An editor buffer is read from its text, not from disk.
+    for (const f of need.filter((x) => p.overlays.has(x))) {
+      await p.ensureFacts([f]);
+      const facts = p.facts.get(f);
+      if (facts) lg.add(toGraphFile(facts));
+    }
+    const onDisk = need.filter((x) => !p.overlays.has(x));
+    if (!onDisk.length) return;
+    const out = await p.pool.map<GraphOut>('graph', onDisk, {
+      maxBytes: p.config.maxFileSize, cacheDir: p.opts.cacheDir, chunkSize: 8,
+      onChunk: (done, total) => p.opts.onProgress?.('parse', done, total),
+    });
+    for (const r of out) {
+      if (r.graph) {
+        lg.add(r.graph);
+        if (r.fromCache) p.stats.factsCached++;
+        else p.stats.parsed++;
+      } else if (r.problem) p.problems.push({ path: r.path, message: r.problem });
+    }
+  };
+  const lockFiles = p.files.filter((f) => p.prescan.get(f)?.hasLock);
+  await ingest(lockFiles);
+  let frontier = lockFiles.flatMap((f) => lg.functionsOf(f));
+  const seen = new Set(frontier);
+  for (let d = 0; d < CALL_DEPTH && frontier.length; d++) {
+    // First level: only what is called while a lock is held (callees' own locks matter there).
+    const heldOnly = d === 0;
+    const wanted = new Map<string, string>();
+    for (const fn of frontier) {
+      for (const name of lg.callees(fn, heldOnly)) {
+        if (a.isKnown(name) || /^[A-Z0-9_]+$/.test(name) || wanted.has(name) || lg.resolveCall(fn, name) >= 0) continue;
+        wanted.set(name, lg.fnPath(fn));
+      }
+    }
+    const files: string[] = [];
+    for (const [name, from] of wanted) files.push(...a.candidateFiles(name, from).slice(0, 2));
+    await ingest(files);
+    const next: number[] = [];
+    for (const fn of frontier) {
+      for (const name of lg.callees(fn, heldOnly)) {
+        const c = lg.resolveCall(fn, name);
+        if (c >= 0 && !seen.has(c)) {
+          seen.add(c);
+          next.push(c);
+        }
+      }
+    }
+    frontier = next;
+  }
+  for (let round = 0; round < 3; round++) {
+    const need = lg.structTypesNeeded().flatMap((t) => (p.structIndex.get(t) ?? []).slice(0, 2));
+    const before = lg.size;
+    await ingest(need);
+    if (lg.size === before) break;
+  }
+}

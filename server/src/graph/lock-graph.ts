@@ -1,0 +1,431 @@
+/**
+ * The whole-workspace lock graph over compact facts (graph-facts.ts).
+ *
+ * Each function's closure, the lock classes it or anything it calls may take
+ * (trylocks excluded: they never wait), is a sorted Int32Array of class ids,
+ * shared when a function adds nothing to its only callee. An edge A -> B keeps
+ * where it was seen (function, event, held lock); its evidence chain is
+ * rebuilt on demand by walking down callees whose closure holds B. Summaries
+ * with a materialised chain per (function, class) took 14 GB on the kernel
+ * once `__foo` functions resolved; this takes a few hundred MB.
+ *
+ * Same semantics as Analysis.edgesOf: class names come from Analysis-style
+ * naming (struct.field through embedded structs, globals by symbol, file
+ * statics per file), knowledge-base functions contribute their internal locks
+ * (an atomic allocation does not take a mutex), sleeping allocations reach the
+ * fs_reclaim pseudo-lock, opaque infrastructure is not descended into.
+ */
+import * as path from 'path';
+import type { KernelFunctionFact } from '../kb/kernel-functions';
+import { OPAQUE_PREFIXES } from '../kb/kernel-functions';
+import { LOCK_OPS } from '../kb/locks';
+import { structName } from '../facts/lock-ref';
+import type { LockRef, Span } from '../facts/types';
+import type { Edge, Step } from '../index/analysis';
+import {
+  E_GFP_ATOMIC, E_GFP_SLEEP, E_TRYLOCK, EV_ALLOC, EV_CALL, EV_FIELDS, EV_LOCK, F_STATIC, FN_FIELDS, GraphFile,
+} from './graph-facts';
+
+export const FS_RECLAIM = 'fs_reclaim';
+const MAX_CHAIN = 14;
+const EMPTY = new Int32Array(0);
+
+export interface GraphHost {
+  /** Files that may define `name`, best first (Analysis.candidateFiles). */
+  candidateFiles(name: string, fromFile: string): string[];
+  kbFunctions: Record<string, KernelFunctionFact>;
+}
+
+interface EdgeAt {
+  fn: number;
+  ev: number;
+  held: number;
+}
+
+export class LockGraph {
+  private files: GraphFile[] = [];
+  private fileIdx = new Map<string, number>();
+  /** Per file: function name -> global function ids (a name may be defined twice under #ifdef). */
+  private local: Map<string, number[]>[] = [];
+  private fnFile: number[] = [];
+  private fnLocal: number[] = [];
+  private structs = new Map<string, Record<string, string>>();
+  private classIds = new Map<string, number>();
+  private classNames: string[] = [];
+  private refClass = new Map<number, number>();
+  private resolved = new Map<string, Map<number, number>>();
+  private closures: (Int32Array | undefined)[] = [];
+  private inProgress = new Set<number>();
+  private fsReclaim: number;
+
+  constructor(private host: GraphHost) {
+    this.fsReclaim = this.classId(FS_RECLAIM);
+  }
+
+  has(p: string): boolean {
+    return this.fileIdx.has(p);
+  }
+
+  get size(): number {
+    return this.files.length;
+  }
+
+  add(g: GraphFile): void {
+    if (this.fileIdx.has(g.path)) return;
+    const fi = this.files.push(g) - 1;
+    this.fileIdx.set(g.path, fi);
+    const m = new Map<string, number[]>();
+    for (let i = 0; i * FN_FIELDS < g.fns.length; i++) {
+      const id = this.fnFile.push(fi) - 1;
+      this.fnLocal.push(i);
+      const n = g.names[g.fns[i * FN_FIELDS]];
+      const a = m.get(n);
+      if (a) a.push(id);
+      else m.set(n, [id]);
+    }
+    this.local.push(m);
+    for (const s of g.structs) if (!this.structs.has(s.name)) this.structs.set(s.name, s.fields);
+    // New definitions can change what a name resolves to: answers are dropped before the next question.
+    this.stale = true;
+  }
+
+  private stale = false;
+
+  private fresh(): void {
+    if (!this.stale) return;
+    this.stale = false;
+    this.resolved.clear();
+    this.closures = [];
+    this.refClass.clear();
+  }
+
+  // ---- functions ----
+
+  private f(fn: number): { g: GraphFile; o: number } {
+    return { g: this.files[this.fnFile[fn]], o: this.fnLocal[fn] * FN_FIELDS };
+  }
+
+  fnName(fn: number): string {
+    const { g, o } = this.f(fn);
+    return g.names[g.fns[o]];
+  }
+
+  fnPath(fn: number): string {
+    return this.files[this.fnFile[fn]].path;
+  }
+
+  /** All function ids of a file. */
+  functionsOf(p: string): number[] {
+    const fi = this.fileIdx.get(p);
+    if (fi === undefined) return [];
+    return [...this.local[fi].values()].flat().sort((a, b) => a - b);
+  }
+
+  /** Callee names of a function's calls (with a lock held only, when asked). */
+  callees(fn: number, heldOnly: boolean): string[] {
+    const { g, o } = this.f(fn);
+    const out: string[] = [];
+    for (let e = g.fns[o + 3], end = e + g.fns[o + 4]; e < end; e++) {
+      const b = e * EV_FIELDS;
+      if (g.events[b] !== EV_CALL || (heldOnly && g.events[b + 2] === 0)) continue;
+      out.push(g.names[g.events[b + 1]]);
+    }
+    return out;
+  }
+
+  /** Struct types used by multi-field lock references (their definitions name the classes). */
+  structTypesNeeded(): string[] {
+    const types = new Set<string>();
+    for (const g of this.files) for (const l of g.locks) if (l.fields.length > 1 && l.baseType) types.add(l.baseType);
+    for (const t of [...types]) {
+      const fields = this.structs.get(t);
+      if (fields) for (const ft of Object.values(fields)) {
+        const s = structName(ft);
+        if (s) types.add(s);
+      }
+    }
+    return [...types].filter((t) => !this.structs.has(t));
+  }
+
+  /** What a call to `name` from function `fn` resolves to (-1: no loaded definition). */
+  resolveCall(fn: number, name: string): number {
+    return this.resolve(name, this.fnFile[fn]);
+  }
+
+  /** The definition `name` refers to from file `fi`: same file first, then the best loaded candidate. */
+  resolve(name: string, fi: number): number {
+    this.fresh();
+    let m = this.resolved.get(name);
+    if (!m) this.resolved.set(name, (m = new Map()));
+    const hit = m.get(fi);
+    if (hit !== undefined) return hit;
+    let out = this.local[fi].get(name)?.[0] ?? -1;
+    if (out < 0) {
+      for (const file of this.host.candidateFiles(name, this.files[fi].path)) {
+        const ci = this.fileIdx.get(file);
+        if (ci === undefined) continue;
+        const ids = this.local[ci].get(name) ?? [];
+        const pub = ids.find((id) => !(this.files[ci].fns[this.fnLocal[id] * FN_FIELDS + 1] & F_STATIC));
+        if (pub !== undefined) {
+          out = pub;
+          break;
+        }
+      }
+    }
+    m.set(fi, out);
+    return out;
+  }
+
+  // ---- lock classes ----
+
+  private classId(name: string): number {
+    let id = this.classIds.get(name);
+    if (id === undefined) {
+      id = this.classNames.push(name) - 1;
+      this.classIds.set(name, id);
+    }
+    return id;
+  }
+
+  className(id: number): string {
+    return this.classNames[id];
+  }
+
+  /** Class of lock reference `idx` of a function (see Analysis.classOf). */
+  classOfRef(fn: number, idx: number): number {
+    this.fresh();
+    const { g, o } = this.f(fn);
+    const key = this.fnFile[fn] * 0x100000 + g.fns[o + 5] + idx;
+    const hit = this.refClass.get(key);
+    if (hit !== undefined) return hit;
+    const id = this.classId(this.nameClass(fn, g, g.locks[g.fns[o + 5] + idx]));
+    this.refClass.set(key, id);
+    return id;
+  }
+
+  private nameClass(fn: number, g: GraphFile, ref: LockRef): string {
+    const base = path.basename(g.path);
+    const fnName = this.fnName(fn);
+    if (ref.fields.length === 0) {
+      if (ref.symbol) {
+        if (ref.local) return `${base}:${fnName}:${ref.symbol}`;
+        const gl = g.globals[ref.symbol];
+        if (gl?.isStatic) return `${base}:${ref.symbol}`;
+        return ref.symbol;
+      }
+      return `${base}:${fnName}:${ref.text}`;
+    }
+    let type = ref.baseType;
+    if (type && type.endsWith('()')) {
+      const callee = this.resolve(type.slice(0, -2), this.fnFile[fn]);
+      if (callee < 0) type = undefined;
+      else {
+        const c = this.f(callee);
+        const r = c.g.fns[c.o + 2];
+        type = r >= 0 ? structName(c.g.names[r]) : undefined;
+      }
+    }
+    if (!type && ref.symbol) {
+      const gl = g.globals[ref.symbol];
+      type = gl ? structName(gl.type) : undefined;
+      if (!type) return `${ref.symbol}.${ref.fields.join('.')}`;
+    }
+    if (!type) return `${base}:${fnName}:${ref.text}`;
+    const fields = ref.fields;
+    for (let i = 0; i < fields.length - 1; i++) {
+      const ft: string | undefined = this.structs.get(type as string)?.[fields[i]];
+      const next: string | undefined = ft ? structName(ft) : undefined;
+      if (!next) return `${type}.${fields.slice(i).join('.')}`;
+      type = next;
+    }
+    return `${type}.${fields[fields.length - 1]}`;
+  }
+
+  // ---- closures ----
+
+  /** Classes a call to this event's target may take, as the event itself contributes them. */
+  private eventTargets(fn: number, g: GraphFile, b: number, out: (cls: number, callee: number) => void): void {
+    const kind = g.events[b];
+    const flags = g.events[b + 4];
+    if (kind === EV_LOCK) {
+      if (!(flags & E_TRYLOCK)) out(this.classOfRef(fn, g.events[b + 3]), -1);
+      return;
+    }
+    const name = g.names[g.events[b + 1]];
+    const kb = this.host.kbFunctions[name];
+    if (kb) {
+      for (const l of kb.locks ?? []) {
+        if (kind === EV_ALLOC && flags & E_GFP_ATOMIC && l.kind === 'mutex') continue;
+        out(this.classId(l.lock), -1);
+      }
+    } else if (kind === EV_CALL && !OPAQUE_PREFIXES.test(name) && !LOCK_OPS[name]) {
+      const callee = this.resolve(name, this.fnFile[fn]);
+      if (callee >= 0) for (const c of this.closure(callee)) out(c, callee);
+    }
+    if (kind === EV_ALLOC && flags & E_GFP_SLEEP) out(this.fsReclaim, -1);
+  }
+
+  /** Sorted class ids this function or its callees may take (trylocks excluded). */
+  closure(fn: number): Int32Array {
+    this.fresh();
+    const hit = this.closures[fn];
+    if (hit) return hit;
+    // Recursion: what is known so far is enough (the cycle's other members add the rest).
+    if (this.inProgress.has(fn)) return EMPTY;
+    this.inProgress.add(fn);
+    const { g, o } = this.f(fn);
+    const set = new Set<number>();
+    let direct = false;
+    const via = new Set<number>();
+    for (let e = g.fns[o + 3], end = e + g.fns[o + 4]; e < end; e++) {
+      this.eventTargets(fn, g, e * EV_FIELDS, (c, callee) => {
+        set.add(c);
+        if (callee >= 0) via.add(callee);
+        else direct = true;
+      });
+    }
+    this.inProgress.delete(fn);
+    // A wrapper whose classes all come from one callee shares that callee's array.
+    const only = !direct && via.size === 1 ? this.closures[[...via][0]] : undefined;
+    const out = only && only.length === set.size ? only : Int32Array.from([...set].sort((a, b) => a - b));
+    this.closures[fn] = out;
+    return out;
+  }
+
+  private inClosure(fn: number, cls: number): boolean {
+    const c = this.closure(fn);
+    let lo = 0;
+    let hi = c.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (c[mid] === cls) return true;
+      if (c[mid] < cls) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return false;
+  }
+
+  // ---- edges ----
+
+  /** Every edge A -> B of the loaded functions, with where it was first seen. */
+  edges(): Map<number, Map<number, EdgeAt>> {
+    const out = new Map<number, Map<number, EdgeAt>>();
+    for (let fn = 0; fn < this.fnFile.length; fn++) {
+      const { g, o } = this.f(fn);
+      for (let e = g.fns[o + 3], end = e + g.fns[o + 4]; e < end; e++) {
+        const b = e * EV_FIELDS;
+        const mask = g.events[b + 2];
+        if (!mask) continue;
+        const targets = new Set<number>();
+        this.eventTargets(fn, g, b, (c) => targets.add(c));
+        if (!targets.size) continue;
+        for (let h = 0; h < 31; h++) {
+          if (!(mask & (1 << h))) continue;
+          const from = this.classOfRef(fn, h);
+          let m = out.get(from);
+          if (!m) out.set(from, (m = new Map()));
+          for (const t of targets) if (t !== from && !m.has(t)) m.set(t, { fn, ev: e, held: h });
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Classes taken anywhere (lock events and knowledge-base functions called). */
+  classesTaken(): Set<number> {
+    const out = new Set<number>();
+    for (let fn = 0; fn < this.fnFile.length; fn++) {
+      const { g, o } = this.f(fn);
+      for (let e = g.fns[o + 3], end = e + g.fns[o + 4]; e < end; e++) {
+        const b = e * EV_FIELDS;
+        if (g.events[b] === EV_LOCK) out.add(this.classOfRef(fn, g.events[b + 3]));
+        else for (const l of this.host.kbFunctions[g.names[g.events[b + 1]]]?.locks ?? []) out.add(this.classId(l.lock));
+      }
+    }
+    return out;
+  }
+
+  /** The graph as Analysis shapes it: class names, edges with their evidence built when read. */
+  toEdgeMap(raw = this.edges()): Map<string, Map<string, Edge>> {
+    const out = new Map<string, Map<string, Edge>>();
+    for (const [from, m] of raw) {
+      const em = new Map<string, Edge>();
+      for (const [to, at] of m) em.set(this.className(to), this.edge(from, to, at));
+      out.set(this.className(from), em);
+    }
+    return out;
+  }
+
+  private edge(from: number, to: number, at: EdgeAt): Edge {
+    const self = this;
+    let chain: Step[] | undefined;
+    return {
+      from: this.className(from),
+      to: this.className(to),
+      get chain(): Step[] {
+        if (!chain) chain = self.chainOf(to, at);
+        return chain;
+      },
+    };
+  }
+
+  // ---- evidence ----
+
+  private step(fn: number, e: number, note: string): Step {
+    const g = this.files[this.fnFile[fn]];
+    const b = e * EV_FIELDS;
+    return { file: g.path, span: [g.events[b + 5], g.events[b + 6], g.events[b + 7], g.events[b + 8]] as Span, note };
+  }
+
+  private chainOf(to: number, at: EdgeAt): Step[] {
+    const { g, o } = this.f(at.fn);
+    const name = this.fnName(at.fn);
+    const out: Step[] = [];
+    for (let e = at.ev - 1; e >= g.fns[o + 3]; e--) {
+      const b = e * EV_FIELDS;
+      if (g.events[b] === EV_LOCK && g.events[b + 3] === at.held) {
+        out.push(this.step(at.fn, e, `${name}() holds ${this.className(this.classOfRef(at.fn, at.held))} from here`));
+        break;
+      }
+    }
+    out.push(...this.pathTo(at.fn, at.ev, to, new Set()));
+    return out.slice(0, MAX_CHAIN);
+  }
+
+  /** Steps from event `e` of `fn` down to where class `cls` is taken. */
+  private pathTo(fn: number, e: number, cls: number, seen: Set<number>): Step[] {
+    const g = this.files[this.fnFile[fn]];
+    const b = e * EV_FIELDS;
+    const name = this.fnName(fn);
+    const callee = g.names[g.events[b + 1]];
+    const kind = g.events[b];
+    if (kind === EV_LOCK) return [this.step(fn, e, `${name}() takes ${this.className(cls)} (${callee})`)];
+    const kb = this.host.kbFunctions[callee];
+    const l = kb?.locks?.find((x) => x.lock === this.className(cls));
+    if (kb && l) return [this.step(fn, e, `${name}() calls ${callee}(), which ${l.maybe ? 'may take' : 'takes'} ${l.lock} (${kb.source})`)];
+    if (kind === EV_ALLOC && cls === this.fsReclaim) {
+      const gfp = g.events[b + 3] >= 0 ? g.names[g.events[b + 3]] : 'GFP_KERNEL';
+      return [this.step(fn, e, `${name}() allocates with ${callee}(${gfp}), which may enter reclaim (fs_reclaim)`)];
+    }
+    const target = this.resolve(callee, this.fnFile[fn]);
+    const here = this.step(fn, e, `${name}() calls ${callee}()`);
+    if (target < 0 || seen.has(target)) return [here];
+    seen.add(target);
+    const t = this.f(target);
+    // The callee's first event that reaches the class.
+    for (let x = t.g.fns[t.o + 3], end = x + t.g.fns[t.o + 4]; x < end; x++) {
+      let hit = false;
+      this.eventTargets(target, t.g, x * EV_FIELDS, (c) => {
+        if (c === cls) hit = true;
+      });
+      if (hit) return [here, ...this.pathTo(target, x, cls, seen)].slice(0, MAX_CHAIN);
+    }
+    return [here];
+  }
+
+  /** For tests: whether a function's closure holds a class (by name). */
+  reaches(fn: number, cls: string): boolean {
+    const id = this.classIds.get(cls);
+    return id !== undefined && this.inClosure(fn, id);
+  }
+}
