@@ -112,3 +112,34 @@ test('lock graph: the same edges as the per-function summaries (Analysis.lockGra
   // The summaries let a first trylock of drain_mutex hide the mutex_lock after it; the graph does not.
   assert.deepEqual(pairs(graph).filter((x) => !x.endsWith('drain_mutex')), pairs(old));
 });
+
+test('lock-graph parse leaves lock-free bodies out and reads the same events from their text', async () => {
+  const { extractFacts } = await import('../../server/src/facts/extract');
+  const text = `static DEFINE_SPINLOCK(l);
+static int helper(struct obj *o)
+{
+	list_for_each_entry(o, &head, node) {
+		if (check(o))
+			return fixup(o, kmalloc(8, GFP_KERNEL));
+	}
+	return 0;
+}
+void locked(struct obj *o)
+{
+	spin_lock(&l);
+	helper(o);
+	spin_unlock(&l);
+}
+`;
+  const full = extractFacts('/x.c', text);
+  const quiet = extractFacts('/x.c', text, undefined, { quietBodies: true });
+  const sig = (f: typeof full) => f.functions.map((fn) => `${fn.name}: ${fn.events.map((e) => `${e.k} ${e.fn} [${e.held}] ${e.at[0]}`).join(', ')}`);
+  assert.deepEqual(sig(quiet), sig(full));
+  assert.match(sig(quiet)[0], /call check \[\] 4, alloc kmalloc \[\] 5, call fixup/);
+  // What was left out of the parse: helper's body only.
+  const { planQuietBodies } = await import('../../server/src/facts/focus-ranges');
+  const { maskedSource } = await import('../../server/src/parse/mask');
+  const { LOCKISH } = await import('../../server/src/facts/function-reader');
+  const plan = planQuietBodies(maskedSource(text), LOCKISH);
+  assert.deepEqual([...plan.skippedByEnd.values()].map((b) => b.name), ['helper']);
+});

@@ -220,7 +220,8 @@ async function cmdLocks(a: Args): Promise<number> {
         w.line('digraph locks {\n  rankdir=LR;\n  node [shape=box, fontname="monospace"];');
         for (const c of sorted) w.line(`  "${c}"${leaves.has(c) ? ' [style=filled, fillcolor="#d8f5d0", tooltip="leaf"]' : c === 'fs_reclaim' ? ' [shape=ellipse, style=dashed]' : ''};`);
         for (const [from, m] of [...graph].sort()) for (const [to, e] of [...m].sort()) {
-          w.line(`  "${from}" -> "${to}" [tooltip="${rel(e.chain[e.chain.length - 1].file)}:${e.chain[e.chain.length - 1].span[0] + 1}"];`);
+          const last = e.chain[e.chain.length - 1];
+          w.line(`  "${from}" -> "${to}" [tooltip="${rel(last.file)}:${last.span[0] + 1}"];`);
         }
         w.line('}');
       } else if (a.format === 'json') {

@@ -10,6 +10,7 @@
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { FactsOut, GraphOut, PrescanOut, runTask, Task } from './tasks';
+import { releaseNativeMemory } from './native-memory';
 
 export interface MapOptions<T> {
   maxBytes: number;
@@ -111,6 +112,7 @@ export class Pool {
       for (let i = 0; i < files.length; i += chunkSize) {
         const t = task(files.slice(i, i + chunkSize));
         const r = runTask(t) as T[];
+        releaseNativeMemory();
         out.push(...r);
         o.onResults?.(r);
         o.onChunk?.(Math.min(files.length, i + chunkSize), files.length);

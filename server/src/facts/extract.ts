@@ -8,10 +8,10 @@ import { parseC, SyntaxNode, Tree } from '../parse/parser';
 import { lineStarts, maskedSource, positionAt } from '../parse/mask';
 import { FACTS_VERSION, FileFacts, FunctionFacts, GlobalLock, IgnoreDirective, Span, StructFacts } from './types';
 import { LOCK_DEFINERS, LOCK_TYPES } from '../kb/locks';
-import { FunctionReader } from './function-reader';
+import { FunctionReader, LOCKISH } from './function-reader';
 import { findCacheCreations } from './cache-creations';
 import { matchParen } from '../parse/text-scan';
-import { FocusPlan, planFocus } from './focus-ranges';
+import { FocusPlan, planFocus, planQuietBodies } from './focus-ranges';
 
 export interface SourceMap {
   text: string;
@@ -39,6 +39,12 @@ export interface ExtractOptions {
   focus?: 'creations';
   /** With focus: also read these functions' bodies (a ctor named in another file). */
   want?: string[];
+  /**
+   * Leave bodies with no lock primitive out of the parse (the lock graph):
+   * their events come from their text alone, as they would with a tree.
+   * Cache creations inside such bodies are not found.
+   */
+  quietBodies?: boolean;
   /**
    * The previous facts of the same file (an editor buffer being edited):
    * functions whose text, start column and file globals are unchanged are
@@ -77,6 +83,9 @@ export function extractFacts(path: string, text: string, tree?: Tree, opts: Extr
   if (!tree && opts.focus === 'creations') {
     masked = maskedSource(text);
     plan = planFocus(masked, opts.want);
+  } else if (!tree && opts.quietBodies) {
+    masked = maskedSource(text);
+    plan = planQuietBodies(masked, LOCKISH);
   }
   const t = tree ?? parseC(text, undefined, plan?.ranges);
   const root = t.rootNode;

@@ -28,17 +28,7 @@ const IDENT = /[A-Za-z_]\w*/g;
  * by name), functions named by a `.ctor =`/`.dtor =` anywhere, and `want`.
  */
 export function planFocus(masked: string, want: Iterable<string> = []): FocusPlan {
-  const bodies: { name?: string; nameStart: number; open: number; close: number }[] = [];
-  const src = asBytes(masked);
-  let i = masked.startsWith('{') ? 0 : masked.indexOf('\n{');
-  while (i >= 0) {
-    const open = masked.charCodeAt(i) === 123 ? i : i + 1;
-    const close = matchParen(masked, open);
-    if (close < 0) break; // unbalanced to the end: leave the rest to the parser
-    const d = definitionBefore(src, open);
-    bodies.push({ name: d?.name, nameStart: d?.start ?? open, open, close });
-    i = masked.indexOf('\n{', close);
-  }
+  const bodies = bodiesOf(masked);
   const keepNames = new Set(want);
   for (const m of masked.matchAll(ARGS_FIELD)) keepNames.add(m[1]);
   const keep = new Set<number>();
@@ -48,12 +38,49 @@ export function planFocus(masked: string, want: Iterable<string> = []): FocusPla
     keep.add(b.open);
     for (const m of body.matchAll(IDENT)) keepNames.add(m[0]);
   }
+  return skipBodies(masked, bodies, (b) => keep.has(b.open) || keepNames.has(b.name));
+}
+
+/**
+ * For the lock graph: skip the bodies with no lock, guard or IRQ primitive in
+ * their text. Their events are calls in order with nothing held, which the
+ * function reader takes from the masked text without a tree (as it already
+ * does for such bodies), so the parse covers only the bodies that lock.
+ */
+export function planQuietBodies(masked: string, loud: RegExp): FocusPlan {
+  return skipBodies(masked, bodiesOf(masked), (b) => loud.test(masked.slice(b.open, b.close)));
+}
+
+interface Body {
+  name: string;
+  nameStart: number;
+  open: number;
+  close: number;
+}
+
+/** Column-0 bodies with the function name before them (bodies with no name are not listed: always parsed). */
+function bodiesOf(masked: string): Body[] {
+  const bodies: Body[] = [];
+  const src = asBytes(masked);
+  let i = masked.startsWith('{') ? 0 : masked.indexOf('\n{');
+  while (i >= 0) {
+    const open = masked.charCodeAt(i) === 123 ? i : i + 1;
+    const close = matchParen(masked, open);
+    if (close < 0) break; // unbalanced to the end: leave the rest to the parser
+    const d = definitionBefore(src, open);
+    if (d) bodies.push({ name: d.name, nameStart: d.start, open, close });
+    i = masked.indexOf('\n{', close);
+  }
+  return bodies;
+}
+
+function skipBodies(masked: string, bodies: Body[], keep: (b: Body) => boolean): FocusPlan {
   const ranges: [number, number][] = [];
   const skipped = new Set<number>();
   const skippedByEnd = new Map<number, { name: string; nameStart: number }>();
   let start = 0;
   for (const b of bodies) {
-    if (keep.has(b.open) || (b.name && keepNames.has(b.name)) || !b.name) continue;
+    if (keep(b)) continue;
     // Parse `{` and `}` so the function still has an (empty) body.
     ranges.push([start, b.open + 1]);
     start = b.close;

@@ -28,7 +28,7 @@ interface St {
 
 const MAX_STATES = 8;
 /** Anything that can change what is held: lock primitives, guards, IRQ/BH toggles. */
-const LOCKISH = /\b(?:spin_|raw_spin_|read_|write_|mutex_|down|up\b|up_|local_lock|local_unlock|local_irq|local_bh|raw_local_irq|bit_spin|__bit_spin|guard|scoped_guard|scoped_cond_guard)/;
+export const LOCKISH = /\b(?:spin_|raw_spin_|read_|write_|mutex_|down|up\b|up_|local_lock|local_unlock|local_irq|local_bh|raw_local_irq|bit_spin|__bit_spin|guard|scoped_guard|scoped_cond_guard)/;
 /** Most events hold nothing: share one empty array. */
 const NONE: number[] = [];
 
