@@ -97,6 +97,7 @@ export class LockGraph {
     this.resolved.clear();
     this.closures = [];
     this.refClass.clear();
+    this.firstReach.clear();
   }
 
   // ---- functions ----
@@ -411,15 +412,39 @@ export class LockGraph {
     if (target < 0 || seen.has(target)) return [here];
     seen.add(target);
     const t = this.f(target);
-    // The callee's first event that reaches the class.
-    for (let x = t.g.fns[t.o + 3], end = x + t.g.fns[t.o + 4]; x < end; x++) {
-      let hit = false;
-      this.eventTargets(target, t.g, x * EV_FIELDS, (c) => {
-        if (c === cls) hit = true;
-      });
-      if (hit) return [here, ...this.pathTo(target, x, cls, seen)].slice(0, MAX_CHAIN);
+    // The callee's first event that reaches the class (memoised: many edges share the path).
+    const key = target * 0x100000 + cls;
+    let x = this.firstReach.get(key);
+    if (x === undefined) {
+      x = -1;
+      for (let y = t.g.fns[t.o + 3], end = y + t.g.fns[t.o + 4]; y < end; y++) {
+        if (this.eventReaches(target, t.g, y * EV_FIELDS, cls)) {
+          x = y;
+          break;
+        }
+      }
+      this.firstReach.set(key, x);
     }
-    return [here];
+    return x >= 0 ? [here, ...this.pathTo(target, x, cls, seen)].slice(0, MAX_CHAIN) : [here];
+  }
+
+  private firstReach = new Map<number, number>();
+
+  /** Whether this event takes `cls` itself or calls something whose closure holds it. */
+  private eventReaches(fn: number, g: GraphFile, b: number, cls: number): boolean {
+    const kind = g.events[b];
+    const flags = g.events[b + 4];
+    if (kind === EV_LOCK) return !(flags & E_TRYLOCK) && this.classOfRef(fn, g.events[b + 3]) === cls;
+    if (kind === EV_ALLOC && flags & E_GFP_SLEEP && cls === this.fsReclaim) return true;
+    const name = g.names[g.events[b + 1]];
+    const kb = this.host.kbFunctions[name];
+    if (kb) {
+      const want = this.className(cls);
+      return (kb.locks ?? []).some((l) => l.lock === want && !(kind === EV_ALLOC && flags & E_GFP_ATOMIC && l.kind === 'mutex'));
+    }
+    if (kind !== EV_CALL || OPAQUE_PREFIXES.test(name) || LOCK_OPS[name]) return false;
+    const callee = this.resolve(name, this.fnFile[fn]);
+    return callee >= 0 && this.inClosure(callee, cls);
   }
 
   /** For tests: whether a function's closure holds a class (by name). */
