@@ -15,19 +15,17 @@
  * (an atomic allocation does not take a mutex), sleeping allocations reach the
  * fs_reclaim pseudo-lock, opaque infrastructure is not descended into.
  */
-import * as path from 'path';
 import type { KernelFunctionFact } from '../kb/kernel-functions';
 import { OPAQUE_PREFIXES } from '../kb/kernel-functions';
 import { LOCK_OPS } from '../kb/locks';
 import { structName } from '../facts/lock-ref';
 import type { LockRef, Span } from '../facts/types';
-import type { Edge, Step } from '../index/analysis';
+import { Edge, FS_RECLAIM, MAX_CHAIN, Step } from '../index/analysis';
+import { lockClassName } from '../index/lock-class';
 import {
   E_GFP_ATOMIC, E_GFP_SLEEP, E_TRYLOCK, EV_ALLOC, EV_CALL, EV_FIELDS, EV_LOCK, F_STATIC, FN_FIELDS, GraphFile,
 } from './graph-facts';
 
-export const FS_RECLAIM = 'fs_reclaim';
-const MAX_CHAIN = 14;
 const EMPTY = new Int32Array(0);
 
 export interface GraphHost {
@@ -205,41 +203,19 @@ export class LockGraph {
   }
 
   private nameClass(fn: number, g: GraphFile, ref: LockRef): string {
-    const base = path.basename(g.path);
-    const fnName = this.fnName(fn);
-    if (ref.fields.length === 0) {
-      if (ref.symbol) {
-        if (ref.local) return `${base}:${fnName}:${ref.symbol}`;
-        const gl = g.globals[ref.symbol];
-        if (gl?.isStatic) return `${base}:${ref.symbol}`;
-        return ref.symbol;
-      }
-      return `${base}:${fnName}:${ref.text}`;
-    }
-    let type = ref.baseType;
-    if (type && type.endsWith('()')) {
-      const callee = this.resolve(type.slice(0, -2), this.fnFile[fn]);
-      if (callee < 0) type = undefined;
-      else {
+    return lockClassName(ref, {
+      file: g.path,
+      fnName: this.fnName(fn),
+      global: (sym) => g.globals[sym],
+      returnsOf: (name) => {
+        const callee = this.resolve(name, this.fnFile[fn]);
+        if (callee < 0) return undefined;
         const c = this.f(callee);
         const r = c.g.fns[c.o + 2];
-        type = r >= 0 ? structName(c.g.names[r]) : undefined;
-      }
-    }
-    if (!type && ref.symbol) {
-      const gl = g.globals[ref.symbol];
-      type = gl ? structName(gl.type) : undefined;
-      if (!type) return `${ref.symbol}.${ref.fields.join('.')}`;
-    }
-    if (!type) return `${base}:${fnName}:${ref.text}`;
-    const fields = ref.fields;
-    for (let i = 0; i < fields.length - 1; i++) {
-      const ft: string | undefined = this.structs.get(type as string)?.[fields[i]];
-      const next: string | undefined = ft ? structName(ft) : undefined;
-      if (!next) return `${type}.${fields.slice(i).join('.')}`;
-      type = next;
-    }
-    return `${type}.${fields[fields.length - 1]}`;
+        return r >= 0 ? c.g.names[r] : '';
+      },
+      fields: (type) => this.structs.get(type),
+    });
   }
 
   // ---- closures ----

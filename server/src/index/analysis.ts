@@ -4,13 +4,13 @@
  * call chain as evidence, may-sleep, allocations, frees) and the lock graph.
  * Known kernel functions come from the knowledge base and are not read.
  */
-import * as path from 'path';
 import { allocGfpClass, ALLOCATORS } from '../kb/allocators';
 import { KERNEL_FUNCTIONS, KernelFunctionFact, InternalLock, knownLockFacts, OPAQUE_PREFIXES } from '../kb/kernel-functions';
 import { IrqMode, LockKind, LOCK_OPS, SLEEPING_KINDS } from '../kb/locks';
 import { structName } from '../facts/lock-ref';
 import type { CacheCreation, FnEvent, FunctionFacts, LockRef, Span } from '../facts/types';
 import type { Project } from './project';
+import { lockClassName } from './lock-class';
 
 export interface Step {
   file: string;
@@ -90,7 +90,8 @@ export interface AllocSite {
 }
 
 export const FS_RECLAIM = 'fs_reclaim';
-const MAX_CHAIN = 14;
+/** Steps kept in an evidence chain. */
+export const MAX_CHAIN = 14;
 const MAX_DEPTH = 10;
 /** Files parsed at most to decide whether one lock class nests another (demand-driven mode). */
 const MAX_HOLDER_FILES = 300;
@@ -276,36 +277,16 @@ export class Analysis {
 
   classOf(file: string, fn: FunctionFacts, ref: LockRef): string {
     this.touch(file);
-    const base = path.basename(file);
-    if (ref.fields.length === 0) {
-      if (ref.symbol) {
-        if (ref.local) return `${base}:${fn.name}:${ref.symbol}`;
-        const g = this.project.facts.get(file)?.globals[ref.symbol];
-        if (g?.isStatic) return `${base}:${ref.symbol}`;
-        return ref.symbol;
-      }
-      return `${base}:${fn.name}:${ref.text}`;
-    }
-    let type = ref.baseType;
-    if (type && type.endsWith('()')) {
-      const callee = this.resolve(type.slice(0, -2), file);
-      type = callee ? structName(callee.fn.returns) : undefined;
-    }
-    if (!type && ref.symbol) {
-      const g = this.project.facts.get(file)?.globals[ref.symbol];
-      type = g ? structName(g.type) : undefined;
-      if (!type) return `${ref.symbol}.${ref.fields.join('.')}`;
-    }
-    if (!type) return `${base}:${fn.name}:${ref.text}`;
-    this.buildStructs();
-    const fields = ref.fields;
-    for (let i = 0; i < fields.length - 1; i++) {
-      const ft: string | undefined = this.structs.get(type as string)?.[fields[i]];
-      const next: string | undefined = ft ? structName(ft) : undefined;
-      if (!next) return `${type}.${fields.slice(i).join('.')}`;
-      type = next;
-    }
-    return `${type}.${fields[fields.length - 1]}`;
+    return lockClassName(ref, {
+      file,
+      fnName: fn.name,
+      global: (sym) => this.project.facts.get(file)?.globals[sym],
+      returnsOf: (name) => this.resolve(name, file)?.fn.returns,
+      fields: (type) => {
+        this.buildStructs();
+        return this.structs.get(type);
+      },
+    });
   }
 
   // ---- summaries ----
