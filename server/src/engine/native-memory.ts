@@ -29,7 +29,3 @@ export function releaseNativeMemory(): void {
   gc();
   base = process.memoryUsage.rss();
 }
-
-export function canCollect(): boolean {
-  return !!gc;
-}

@@ -96,7 +96,7 @@ export class Pool {
       // they run the pre-scan's own tail keeps the other worker busy.
       const job = { task, resolve: resolve as (v: unknown) => void, reject };
       if (task.kind !== 'prescan') {
-        const at = this.queue.findIndex((j) => j.task.kind !== 'facts');
+        const at = this.queue.findIndex((j) => j.task.kind === 'prescan');
         this.queue.splice(at < 0 ? this.queue.length : at, 0, job);
       } else this.queue.push(job);
       this.pump();

@@ -1,4 +1,4 @@
-/** The two jobs a worker (or the main thread, for small inputs) runs over a list of files. */
+/** The jobs a worker (or the main thread, for small inputs) runs over a list of files. */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as v8 from 'v8';
@@ -18,10 +18,11 @@ export type PrescanOut = { path: string; prescan?: Prescan; problem?: string };
 export type FactsOut = { path: string; facts?: FileFacts; hash?: string; problem?: string; fromCache?: boolean };
 export type GraphOut = { path: string; graph?: GraphFile; problem?: string; fromCache?: boolean };
 
-/** Facts in the compact form the whole-tree lock graph reads (see graph/graph-facts.ts). */
 /**
- * The compact form is what is cached (v8 serialisation of typed arrays): writing
- * full facts as JSON cost a fifth of the lock graph's parse time.
+ * Facts in the compact form the whole-tree lock graph reads (graph/graph-facts.ts),
+ * parsed with lock-free bodies left out. The compact form is what is cached (v8
+ * serialisation of typed arrays): writing full facts as JSON cost a fifth of the
+ * lock graph's parse time.
  */
 export function runGraph(files: string[], maxBytes: number, cacheDir?: string): GraphOut[] {
   const out: GraphOut[] = [];
@@ -31,7 +32,7 @@ export function runGraph(files: string[], maxBytes: number, cacheDir?: string): 
       out.push({ path, problem: r.message });
       continue;
     }
-    const file = cacheDir ? cachePath(cacheDir, contentHash(r.buf), 'graph').replace(/\.json$/, '.bin') : undefined;
+    const file = cacheDir ? cachePath(cacheDir, contentHash(r.buf), 'graph', 'bin') : undefined;
     if (file) {
       try {
         const graph = v8.deserialize(fs.readFileSync(file)) as GraphFile;
@@ -146,8 +147,8 @@ export function contentHash(buf: Buffer): string {
   return crypto.createHash('sha1').update(ENGINE_CACHE_KEY).update(buf).digest('hex');
 }
 
-function cachePath(cacheDir: string, hash: string, focus?: string): string {
-  return `${cacheDir}/facts/${hash.slice(0, 2)}/${hash}${focus ? `.${focus}` : ''}.json`;
+function cachePath(cacheDir: string, hash: string, focus?: string, ext = 'json'): string {
+  return `${cacheDir}/facts/${hash.slice(0, 2)}/${hash}${focus ? `.${focus}` : ''}.${ext}`;
 }
 
 /** Cache directories this thread has made (a recursive mkdir per file cost ~0.2 s on the kernel). */
@@ -155,8 +156,7 @@ const madeDirs = new Set<string>();
 
 /**
  * Facts of files, from the content-hash cache when there. `focus`: 'creations'
- * reads only what listing caches needs; 'graph' leaves lock-free bodies out of
- * the parse (the whole-tree lock graph). Each is cached apart from full facts.
+ * reads only what listing caches needs, cached apart from full facts.
  */
 export function runFacts(files: string[], maxBytes: number, cacheDir?: string, focus?: 'creations', want?: string[]): FactsOut[] {
   const out: FactsOut[] = [];

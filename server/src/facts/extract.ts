@@ -239,8 +239,8 @@ function recoverFromError(node: SyntaxNode, src: SourceMap, facts: FileFacts, fn
  * Functions tree-sitter swallowed into a large ERROR node (a macro it could
  * not read earlier in the file): kernel style opens a function body with `{`
  * at column 0, so each such brace not inside a function already found is
- * re-parsed on its own, in a copy of the text blanked outside the function
- * (offsets stay true).
+ * re-parsed on its own (one parse of just those functions' ranges, so offsets
+ * stay true; a body a focused plan left out is parsed as `{}`).
  */
 function recoverFunctionsByText(src: SourceMap, fnNodes: SyntaxNode[], trees: Tree[], skipped?: Set<number>): void {
   const m = src.masked;
@@ -271,8 +271,6 @@ function recoverFunctionsByText(src: SourceMap, fnNodes: SyntaxNode[], trees: Tr
     i = m.indexOf('\n{', i + 2);
   }
   if (!ranges.length) return;
-  // One parse of just the recovered functions (offsets unchanged); a body a focused plan
-  // left out is parsed as `{}`.
   ranges.sort((a, b) => a[0] - b[0]);
   const parts: [number, number][] = [];
   for (const [s, e, brace] of ranges) {

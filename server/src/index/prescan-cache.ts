@@ -24,8 +24,8 @@ export interface IndexTexts {
 }
 
 /**
- * name -> file numbers, kept as the text `name\tn,n,n` lines it was saved
- * as, grouped in hash buckets whose offsets head the text: parsing 800k keys
+ * name -> file numbers, kept as the text it was saved as: one `name\tn` line
+ * per (name, file), grouped in hash buckets whose offsets head the text: parsing 800k keys
  * into an object costs more than the whole warm run should, and sorting them
  * for a binary search cost the cold run 1.6 s.
  */

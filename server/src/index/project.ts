@@ -132,7 +132,6 @@ export class Project {
     this.problems.push(...d.problems);
     const cacheBase = this.prescanCacheFile();
     const cache = cacheBase ? new PrescanCache(cacheBase) : undefined;
-    this.cache = cache;
     const cached = cache ? cache.loadMeta() : new Map<string, Prescan>();
     const todo: string[] = [];
     for (const f of this.files) {
@@ -199,8 +198,6 @@ export class Project {
     await Promise.all(early);
     if (!this.demandDriven) await this.ensureFacts(this.files);
   }
-
-  private cache?: PrescanCache;
 
   private useIndexes(t: IndexTexts): void {
     this.defIndex = new NameIndex(undefined, new TextIndex(t.defs), t.paths);
