@@ -123,48 +123,47 @@ export class SlubCache {
   // --- allocation -----------------------------------------------------------
 
   alloc(c: Cpu, gfp: GfpInfo): void {
-    if (this.sheafN[c.id] > 0) {
-      this.deliver(c, this.sheaf[c.id][--this.sheafN[c.id]]);
-      return;
-    }
-    const node = this.e.topo.socket[c.id] % this.listLocks.length;
-    const key = `${node}|${gfp.mask}`;
-    let p = this.refillProgs.get(key);
-    if (!p) {
-      const ll = this.listLocks[node];
-      p = [
-        ins(OP.LOCK, ll.id, IRQ_SAVE, `kmem_cache_alloc(${this.name}): refill, spin_lock_irqsave(&n->list_lock)`),
-        ins(OP.SLUB_REFILL_LOCKED, this.id, node, `kmem_cache_alloc(${this.name}): take objects from partial slabs`),
-        ins(OP.UNLOCK, ll.id, 0, `kmem_cache_alloc(${this.name}): spin_unlock_irqrestore(&n->list_lock)`),
-        ins(OP.SLUB_ALLOC_RETRY, this.id, 0, `kmem_cache_alloc(${this.name}, ${gfp.mask})`, { gfp }),
-      ];
-      this.refillProgs.set(key, p);
-    }
+    if (this.fromSheaf(c)) return;
+    const p = this.nodeProg(this.refillProgs, c, gfp, (ll, node) => [
+      ins(OP.LOCK, ll.id, IRQ_SAVE, `kmem_cache_alloc(${this.name}): refill, spin_lock_irqsave(&n->list_lock)`),
+      ins(OP.SLUB_REFILL_LOCKED, this.id, node, `kmem_cache_alloc(${this.name}): take objects from partial slabs`),
+      ins(OP.UNLOCK, ll.id, 0, `kmem_cache_alloc(${this.name}): spin_unlock_irqrestore(&n->list_lock)`),
+      ins(OP.SLUB_ALLOC_RETRY, this.id, 0, `kmem_cache_alloc(${this.name}, ${gfp.mask})`, { gfp }),
+    ]);
     this.e.push(c, p, 1, `kmem_cache_alloc(${this.name}) slow path`, 0);
   }
 
   /** After a refill attempt: take an object, or grow the cache by a slab. */
   retry(c: Cpu, gfp: GfpInfo): void {
-    if (this.sheafN[c.id] > 0) {
-      this.deliver(c, this.sheaf[c.id][--this.sheafN[c.id]]);
-      return;
-    }
+    if (this.fromSheaf(c)) return;
+    const p = this.nodeProg(this.newSlabProgs, c, gfp, (ll, node) => [
+      ins(OP.PAGE_ALLOC, this.pagesPerSlab, 0, `allocate_slab(${this.name}): alloc_pages(order ${this.order}, ${gfp.mask})`, { gfp }),
+      ins(OP.SLUB_NEW_SLAB, this.id, node, `allocate_slab(${this.name}): setup_object on ${this.objsPerSlab} objects`),
+      ins(OP.LOCK, ll.id, IRQ_SAVE, `kmem_cache_alloc(${this.name}): new slab, spin_lock_irqsave(&n->list_lock)`),
+      ins(OP.SLUB_NEW_SLAB_DONE, this.id, node, `kmem_cache_alloc(${this.name}): add new slab`),
+      ins(OP.UNLOCK, ll.id, 0, `kmem_cache_alloc(${this.name}): spin_unlock_irqrestore(&n->list_lock)`),
+      ins(OP.SLUB_ALLOC_RETRY, this.id, 0, `kmem_cache_alloc(${this.name}, ${gfp.mask})`, { gfp }),
+    ]);
+    this.e.push(c, p, 1, `allocate_slab(${this.name})`, 0);
+  }
+
+  /** The fast path: an object from this CPU's sheaf, when it has one. */
+  private fromSheaf(c: Cpu): boolean {
+    if (this.sheafN[c.id] <= 0) return false;
+    this.deliver(c, this.sheaf[c.id][--this.sheafN[c.id]]);
+    return true;
+  }
+
+  /** A slow-path program for this CPU's node and gfp, built once and kept. */
+  private nodeProg(progs: Map<string, Instr[]>, c: Cpu, gfp: GfpInfo, build: (ll: Lock, node: number) => Instr[]): Instr[] {
     const node = this.e.topo.socket[c.id] % this.listLocks.length;
     const key = `${node}|${gfp.mask}`;
-    let p = this.newSlabProgs.get(key);
+    let p = progs.get(key);
     if (!p) {
-      const ll = this.listLocks[node];
-      p = [
-        ins(OP.PAGE_ALLOC, this.pagesPerSlab, 0, `allocate_slab(${this.name}): alloc_pages(order ${this.order}, ${gfp.mask})`, { gfp }),
-        ins(OP.SLUB_NEW_SLAB, this.id, node, `allocate_slab(${this.name}): setup_object on ${this.objsPerSlab} objects`),
-        ins(OP.LOCK, ll.id, IRQ_SAVE, `kmem_cache_alloc(${this.name}): new slab, spin_lock_irqsave(&n->list_lock)`),
-        ins(OP.SLUB_NEW_SLAB_DONE, this.id, node, `kmem_cache_alloc(${this.name}): add new slab`),
-        ins(OP.UNLOCK, ll.id, 0, `kmem_cache_alloc(${this.name}): spin_unlock_irqrestore(&n->list_lock)`),
-        ins(OP.SLUB_ALLOC_RETRY, this.id, 0, `kmem_cache_alloc(${this.name}, ${gfp.mask})`, { gfp }),
-      ];
-      this.newSlabProgs.set(key, p);
+      p = build(this.listLocks[node], node);
+      progs.set(key, p);
     }
-    this.e.push(c, p, 1, `allocate_slab(${this.name})`, 0);
+    return p;
   }
 
   private deliver(c: Cpu, obj: number): void {
