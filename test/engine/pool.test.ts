@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Pool } from '../../server/src/engine/pool';
+import type { PrescanOut } from '../../server/src/engine/tasks';
 
 /** A worker that answers each file with its name, dies on "crash" files, and is slow on "slow" ones. */
 function fakeWorker(): string {
@@ -26,7 +27,7 @@ parentPort.on('message', (m) => {
 test('pool: a crashed worker loses only its chunk; the others finish on a fresh worker', async () => {
   const pool = new Pool(2, fakeWorker());
   const files = Array.from({ length: 100 }, (_, i) => (i === 37 ? 'crash.c' : `f${i}.c`));
-  const out = await pool.map('prescan', files, { maxBytes: 1, chunkSize: 10 });
+  const out = await pool.map<PrescanOut>('prescan', files, { maxBytes: 1, chunkSize: 10 });
   await pool.close();
   assert.equal(out.length, 100);
   assert.deepEqual(out.map((r) => r.path), files);

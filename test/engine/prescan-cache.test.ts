@@ -2,27 +2,42 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { TextIndex } from '../../server/src/index/prescan-cache';
+import * as v8 from 'v8';
+import { NameTable, packNames } from '../../server/src/index/name-table';
 import { Engine } from '../../server/src/engine/engine';
 import { tempWorkspace } from '../helpers';
 
-test('text index: exact lookups, absent names, a file counted once per name', () => {
-  const idx = new TextIndex(TextIndex.build([['a_fn', '_under', 'a_fn'], ['b_fn', 'a_fn', 'Zed'], undefined, ['Zed']]));
-  assert.deepEqual(idx.get('a_fn'), [0, 1]);
-  assert.deepEqual(idx.get('b_fn'), [1]);
-  assert.deepEqual(idx.get('_under'), [0]);
-  assert.deepEqual(idx.get('Zed'), [1, 3]);
-  assert.equal(idx.get('a_f'), undefined);
-  assert.equal(idx.get('c'), undefined);
-  assert.deepEqual([...idx.entries()].map(([k]) => k).sort(), ['Zed', '_under', 'a_fn', 'b_fn']);
-  assert.equal(new TextIndex('').get('a_fn'), undefined);
+test('name table: exact lookups by kind, absent names, a file counted once per name', () => {
+  // Two worker batches: file numbers in a batch map to table numbers (file 1 of the second batch had no pre-scan).
+  const t = new NameTable();
+  t.addPacked(packNames([[['a_fn', '_under', 'a_fn'], ['b_fn', 'a_fn', 'Zed']], [['Zed'], []]]), [0, 1]);
+  t.addPacked(packNames([[undefined, undefined, ['Zed', 'a_fn']], [[], [], ['a_fn']]]), [5, -1, 3]);
+  assert.deepEqual(t.get('a_fn', 0), [0, 1, 3]);
+  assert.deepEqual(t.get('b_fn', 0), [1]);
+  assert.deepEqual(t.get('_under', 0), [0]);
+  assert.deepEqual(t.get('Zed', 0), [1, 3]);
+  assert.deepEqual(t.get('Zed', 1), [0]);
+  assert.deepEqual(t.get('a_fn', 1), [3]);
+  assert.equal(t.get('a_f', 0), undefined);
+  assert.equal(t.get('b_fn', 1), undefined);
+  assert.deepEqual([...t.entries(0).keys()].sort(), ['Zed', '_under', 'a_fn', 'b_fn']);
+  assert.deepEqual(t.entries(0).get('a_fn'), [0, 1, 3]);
+  assert.equal(new NameTable().get('a_fn', 0), undefined);
 });
 
-test('text index: many names spread over buckets all found', () => {
-  const names = Array.from({ length: 5000 }, (_, i) => `fn_${i}`);
-  const idx = new TextIndex(TextIndex.build([names.slice(0, 2500), names.slice(2000)]));
-  for (const [i, n] of names.entries()) assert.deepEqual(idx.get(n), i < 2000 ? [0] : i < 2500 ? [0, 1] : [1], n);
-  assert.equal(idx.get('fn_5000'), undefined);
+test('name table: many names over rehashes all found, and survive the cache form', () => {
+  const names = Array.from({ length: 50000 }, (_, i) => `fn_${i}`);
+  const t = new NameTable();
+  t.addPacked(packNames([[names.slice(0, 25000), names.slice(20000)]]), [0, 1]);
+  const back = NameTable.fromPlain(v8.deserialize(v8.serialize(t.toPlain())));
+  for (const idx of [t, back]) {
+    for (const [i, n] of names.entries()) assert.deepEqual(idx.get(n, 0), i < 20000 ? [0] : i < 25000 ? [0, 1] : [1], n);
+    assert.equal(idx.get('fn_50000', 0), undefined);
+  }
+  const pairs: string[] = [];
+  back.forEach(0, (f, n) => pairs.push(`${f}:${n}`));
+  assert.equal(pairs.length, 55000);
+  assert.equal(pairs[0], '0:fn_0');
 });
 
 test('warm runs reuse the pre-scan cache and notice changed files (demand-driven mode)', async () => {

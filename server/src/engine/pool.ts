@@ -9,7 +9,7 @@
  */
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { FactsOut, GraphOut, PrescanOut, runTask, Task } from './tasks';
+import { FactsOut, GraphOut, PrescanBatch, PrescanOut, runTask, Task } from './tasks';
 import { releaseNativeMemory } from './native-memory';
 
 export interface MapOptions<T> {
@@ -104,7 +104,7 @@ export class Pool {
   }
 
   /** Run a task over files, chunked across workers. */
-  async map<T extends PrescanOut | FactsOut | GraphOut>(kind: Task['kind'], files: string[], o: MapOptions<T>): Promise<T[]> {
+  async map<T extends PrescanBatch | PrescanOut | FactsOut | GraphOut>(kind: Task['kind'], files: string[], o: MapOptions<T>): Promise<T[]> {
     const chunkSize = o.chunkSize ?? 64;
     const task = (part: string[]) => ({ kind, files: part, maxBytes: o.maxBytes, cacheDir: o.cacheDir, focus: o.focus, want: o.want }) as Task;
     if (this.size <= 1 || (files.length < 48 && !o.workers && !this.workers.length)) {

@@ -8,6 +8,7 @@ import { FACTS_VERSION, FileFacts } from '../facts/types';
 import { GENERATED_HEADER_BYTES, Prescan, prescanBuffer } from '../scan/prescan';
 import { readSource } from './read-source';
 import { GraphFile, toGraphFile } from '../graph/graph-facts';
+import { NAME_KIND, PackedNames, packNames } from '../index/name-table';
 
 export type Task =
   | { kind: 'prescan'; files: string[]; maxBytes: number }
@@ -15,6 +16,13 @@ export type Task =
   | { kind: 'graph'; files: string[]; maxBytes: number; cacheDir?: string };
 
 export type PrescanOut = { path: string; prescan?: Prescan; problem?: string };
+/**
+ * A pre-scan chunk as a worker sends it: the per-file results without their
+ * name lists, which travel packed (one string, one Int32Array) because cloning
+ * 800k small strings and indexing them cost the main thread more than the scan.
+ * A chunk lost with its worker comes back as plain PrescanOut problems instead.
+ */
+export type PrescanBatch = { outs: PrescanOut[]; packed: PackedNames };
 export type FactsOut = { path: string; facts?: FileFacts; hash?: string; problem?: string; fromCache?: boolean };
 export type GraphOut = { path: string; graph?: GraphFile; problem?: string; fromCache?: boolean };
 
@@ -68,10 +76,23 @@ function writeCache(file: string, data: string | Buffer): void {
 }
 
 /** One task, whatever its kind (the worker and the pool's inline path). */
-export function runTask(t: Task): PrescanOut[] | FactsOut[] | GraphOut[] {
-  if (t.kind === 'prescan') return runPrescan(t.files, t.maxBytes);
+export function runTask(t: Task): PrescanBatch[] | FactsOut[] | GraphOut[] {
+  if (t.kind === 'prescan') return [packPrescan(runPrescan(t.files, t.maxBytes))];
   if (t.kind === 'graph') return runGraph(t.files, t.maxBytes, t.cacheDir);
   return runFacts(t.files, t.maxBytes, t.cacheDir, t.focus, t.want);
+}
+
+/** Move the name lists of pre-scan results into one packed form (kinds: NAME_KIND). */
+export function packPrescan(outs: PrescanOut[]): PrescanBatch {
+  const lists: (readonly string[] | undefined)[][] = [[], [], []];
+  for (const o of outs) {
+    const p = o.prescan;
+    lists[NAME_KIND.defs].push(p?.defs);
+    lists[NAME_KIND.structs].push(p?.structs);
+    lists[NAME_KIND.uses].push(p?.cacheUses);
+    if (p) o.prescan = { ...p, defs: [], structs: [] };
+  }
+  return { outs, packed: packNames(lists) };
 }
 
 let scratch = Buffer.allocUnsafe(1 << 20);

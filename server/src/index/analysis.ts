@@ -11,6 +11,7 @@ import { structName } from '../facts/lock-ref';
 import type { CacheCreation, FnEvent, FunctionFacts, LockRef, Span } from '../facts/types';
 import type { Project } from './project';
 import { lockClassName } from './lock-class';
+import { trace } from '../engine/trace';
 
 export interface Step {
   file: string;
@@ -508,13 +509,16 @@ export class Analysis {
         }
       }
     }
+    trace('creation files parsed');
     await p.ensureFacts([...needDefs], p.demandDriven ? 'creations' : undefined, [...wanted]);
+    trace(`ctor definition files parsed (${needDefs.size})`);
     // A ctor/dtor defined in another file that was read as a stub: read that file fully.
     const stubbed = new Set<string>();
     for (const file of createFiles) for (const c of p.facts.get(file)?.caches ?? []) {
       for (const r of [c.ctor, c.dtor]) if (r.kind === 'function') { const d = this.resolve(r.name, file); if (d?.fn.stub) stubbed.add(d.file); }
     }
     await p.ensureFacts([...stubbed]);
+    trace(`stubbed ctor files parsed (${stubbed.size})`);
     for (const file of createFiles) {
       for (const c of p.facts.get(file)?.caches ?? []) {
         const info: CacheInfo = { file, creation: c, allocSites: [] };
@@ -532,6 +536,7 @@ export class Analysis {
       }
     }
     await this.prepare(roots);
+    trace('ctor callees read');
     return out;
   }
 

@@ -5,9 +5,11 @@
  * and the indexes must be rebuilt - the per-file definition lists.
  */
 import * as fs from 'fs';
+import * as v8 from 'v8';
 import type { Prescan } from '../scan/prescan';
+import { NAME_KIND, NameTable } from './name-table';
 
-const VERSION = 6;
+const VERSION = 7;
 type Row = [size: number, mtimeMs: number, flags: number, uses: string[] | 0, skipped: string | 0, exports: string[] | 0];
 
 const F_CREATE = 1;
@@ -15,114 +17,10 @@ const F_ALLOC = 2;
 const F_LOCK = 4;
 const F_PERCPU = 8;
 
-/** The three name indexes as text (see TextIndex), over the same numbered paths. */
-export interface IndexTexts {
+/** The pre-scan's name table over numbered paths (kinds: NAME_KIND). */
+export interface PrescanIndex {
   paths: string[];
-  defs: string;
-  structs: string;
-  uses: string;
-}
-
-/**
- * name -> file numbers, kept as the text it was saved as: one `name\tn` line
- * per (name, file), grouped in hash buckets whose offsets head the text: parsing 800k keys
- * into an object costs more than the whole warm run should, and sorting them
- * for a binary search cost the cold run 1.6 s.
- */
-export class TextIndex {
-  private offsets: number[] = [0, 0];
-  private body = '';
-  constructor(text: string) {
-    if (!text.length) return;
-    const nl = text.indexOf('\n');
-    this.offsets = text.slice(0, nl).split(',').map(Number);
-    this.body = text.slice(nl + 1);
-  }
-
-  /** The text for per-file name lists (file numbers are list positions). */
-  static build(lists: readonly (readonly string[] | undefined)[]): string {
-    const b = new TextIndexBuilder();
-    lists.forEach((l, file) => b.add(file, l));
-    return b.text();
-  }
-
-  get(name: string): number[] | undefined {
-    const h = hash(name) & (this.offsets.length - 2);
-    const end = this.offsets[h + 1];
-    const key = `${name}\t`;
-    let out: number[] | undefined;
-    for (let i = this.offsets[h]; i < end; i = this.body.indexOf('\n', i) + 1) {
-      if (!this.body.startsWith(key, i)) continue;
-      const f = Number(this.body.slice(i + key.length, this.body.indexOf('\n', i)));
-      // Lines are in file order within a bucket; a file listing a name twice counts once.
-      if (!out) out = [f];
-      else if (out[out.length - 1] !== f) out.push(f);
-    }
-    return out;
-  }
-
-  /** Every name with its files. */
-  *entries(): Generator<[string, number[]]> {
-    const m = new Map<string, number[]>();
-    for (let i = 0; i < this.body.length;) {
-      const tab = this.body.indexOf('\t', i);
-      const end = this.body.indexOf('\n', tab);
-      const name = this.body.slice(i, tab);
-      const f = Number(this.body.slice(tab + 1, end));
-      const a = m.get(name);
-      if (!a) m.set(name, [f]);
-      else if (a[a.length - 1] !== f) a.push(f);
-      i = end + 1;
-    }
-    yield* m;
-  }
-}
-
-/**
- * Builds a TextIndex text a file at a time (so the work can follow the
- * pre-scan's chunks as they arrive): one `name\tfile` line per pair, placed at
- * the end by a counting sort on the bucket. No map of 800k keys and no sort
- * (either cost the cold run more than a second).
- */
-export class TextIndexBuilder {
-  private lines: string[] = [];
-  private hashes: number[] = [];
-
-  add(file: number, names: readonly string[] | undefined): void {
-    if (!names) return;
-    for (const n of names) {
-      this.lines.push(`${n}\t${file}\n`);
-      this.hashes.push(hash(n));
-    }
-  }
-
-  text(): string {
-    const pairs = this.lines.length;
-    let buckets = 1;
-    while (buckets * 8 < pairs) buckets *= 2;
-    const mask = buckets - 1;
-    const count = new Int32Array(buckets + 1);
-    for (let k = 0; k < pairs; k++) count[(this.hashes[k] & mask) + 1]++;
-    for (let b = 0; b < buckets; b++) count[b + 1] += count[b];
-    const sorted: string[] = new Array(pairs);
-    const next = count.slice(0, buckets);
-    for (let k = 0; k < pairs; k++) sorted[next[this.hashes[k] & mask]++] = this.lines[k];
-    // Offsets are in characters of the body; lines are ASCII identifiers.
-    const offsets: number[] = [0];
-    let at = 0;
-    for (let b = 0, i = 0; b < buckets; b++) {
-      for (; i < count[b + 1]; i++) at += sorted[i].length;
-      offsets.push(at);
-    }
-    return `${offsets.join(',')}\n${sorted.join('')}`;
-  }
-}
-
-/** FNV-1a over UTF-16 units: the same at write and at lookup. */
-function hash(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
+  table: NameTable;
 }
 
 function readJson<T>(file: string): T | undefined {
@@ -161,13 +59,11 @@ export class PrescanCache {
     return out;
   }
 
-  loadIndexes(): IndexTexts | undefined {
+  loadIndex(): PrescanIndex | undefined {
     try {
-      const text = fs.readFileSync(`${this.base}.index.txt`, 'latin1');
-      const [head, defs, structs, uses] = text.split('\f');
-      const h = JSON.parse(head) as { version: number; paths: string[] };
-      if (h.version !== VERSION || uses === undefined) return undefined;
-      return { paths: h.paths, defs, structs, uses };
+      const v = v8.deserialize(fs.readFileSync(`${this.base}.index.bin`)) as { version: number; paths: string[]; table: Parameters<typeof NameTable.fromPlain>[0] };
+      if (v.version !== VERSION) return undefined;
+      return { paths: v.paths, table: NameTable.fromPlain(v.table) };
     } catch {
       return undefined;
     }
@@ -175,18 +71,17 @@ export class PrescanCache {
 
   /**
    * Restore the definition and struct lists of files whose cached entry is in
-   * use (something else changed and the indexes are rebuilt): the cached
-   * indexes, inverted.
+   * use (something else changed and the index is rebuilt): the cached index, inverted.
    */
   loadDefs(into: Map<string, Prescan>, fromCache: (p: string) => boolean): void {
-    const idx = this.loadIndexes();
+    const idx = this.loadIndex();
     if (!idx) return;
     const target = idx.paths.map((p) => (fromCache(p) ? into.get(p) : undefined));
-    for (const [name, files] of new TextIndex(idx.defs).entries()) for (const f of files) target[f]?.defs.push(name);
-    for (const [name, files] of new TextIndex(idx.structs).entries()) for (const f of files) target[f]?.structs.push(name);
+    idx.table.forEach(NAME_KIND.defs, (f, name) => target[f]?.defs.push(name));
+    idx.table.forEach(NAME_KIND.structs, (f, name) => target[f]?.structs.push(name));
   }
 
-  save(prescan: Map<string, Prescan>, idx: IndexTexts): void {
+  save(prescan: Map<string, Prescan>, idx: PrescanIndex): void {
     const paths = idx.paths;
     const rows: Row[] = paths.map((p) => {
       const s = prescan.get(p)!;
@@ -195,9 +90,7 @@ export class PrescanCache {
     });
     writeJson(`${this.base}.meta.json`, { version: VERSION, paths, rows });
     try {
-      // Names are C identifiers (latin1-safe); sections separated by form feeds.
-      const text = [JSON.stringify({ version: VERSION, paths }), idx.defs, idx.structs, idx.uses].join('\f');
-      fs.writeFileSync(`${this.base}.index.txt`, text, 'latin1');
+      fs.writeFileSync(`${this.base}.index.bin`, v8.serialize({ version: VERSION, paths, table: idx.table.toPlain() }));
     } catch {
       /* optional */
     }

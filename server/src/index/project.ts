@@ -16,8 +16,10 @@ import type { Tree } from '../parse/parser';
 import { discover, globToRegExp } from '../scan/files';
 import { Prescan, prescanBuffer } from '../scan/prescan';
 import { Pool } from '../engine/pool';
-import { ENGINE_CACHE_KEY, FactsOut, PrescanOut } from '../engine/tasks';
-import { IndexTexts, PrescanCache, TextIndex, TextIndexBuilder } from './prescan-cache';
+import { ENGINE_CACHE_KEY, FactsOut, packPrescan, PrescanBatch, PrescanOut } from '../engine/tasks';
+import { PrescanCache, PrescanIndex } from './prescan-cache';
+import { NAME_KIND, NameTable } from './name-table';
+import { trace } from '../engine/trace';
 
 export interface Problem {
   path: string;
@@ -47,10 +49,11 @@ export class NameIndex {
   private extra = new Map<string, string[]>();
   private extraNames = new Map<string, string[]>();
 
-  constructor(private m: Map<string, string[]> = new Map(), private inv?: TextIndex, private paths?: string[]) {}
+  constructor(private m: Map<string, string[]> = new Map(), private inv?: { table: NameTable; kind: number }, private paths?: string[]) {}
 
   get(name: string): string[] | undefined {
-    let base = this.inv ? this.inv.get(name)?.map((i) => this.paths![i]) : this.m.get(name);
+    // File numbers follow the order the workers finished in: sort, so results do not.
+    let base = this.inv ? this.inv.table.get(name, this.inv.kind)?.map((i) => this.paths![i]).sort() : this.m.get(name);
     if (this.overridden.size && base) base = base.filter((f) => !this.overridden.has(f));
     const add = this.extra.get(name);
     if (!add) return base && base.length ? base : undefined;
@@ -77,7 +80,7 @@ export class NameIndex {
   }
   /** The Map form (built on demand from a cached index). */
   map(): Map<string, string[]> {
-    const base = this.inv ? new Map([...this.inv.entries()].map(([k, v]) => [k, v.map((i) => this.paths![i])])) : this.m;
+    const base = this.inv ? new Map([...this.inv.table.entries(this.inv.kind)].map(([k, v]) => [k, v.map((i) => this.paths![i]).sort()])) : this.m;
     if (!this.overridden.size && !this.extra.size) return base;
     const out = new Map<string, string[]>();
     for (const k of new Set([...base.keys(), ...this.extra.keys()])) {
@@ -129,6 +132,7 @@ export class Project {
     const cfg = this.config;
     const d = discover(this.opts.roots, { include: cfg.include.map(globToRegExp), exclude: cfg.exclude.map(globToRegExp) });
     this.files = d.files;
+    trace(`discovered ${d.files.length} files`);
     this.problems.push(...d.problems);
     const cacheBase = this.prescanCacheFile();
     const cache = cacheBase ? new PrescanCache(cacheBase) : undefined;
@@ -163,17 +167,22 @@ export class Project {
     // The name indexes are built as chunks arrive, while the workers keep scanning.
     const index = new IndexBuilder();
     if (prefetch) for (const [f, c] of this.prescan) if (c.hasCreate && !c.skipped) batch.push(f);
-    const out = await this.pool.map<PrescanOut>('prescan', todo, {
+    const results = await this.pool.map<PrescanBatch | PrescanOut>('prescan', todo, {
       maxBytes: cfg.maxFileSize, chunkSize: 256,
       onChunk: (done, total) => this.opts.onProgress?.('scan', done, total),
       onResults: (rs) => {
-        for (const r of rs) if (r.prescan) index.add(r.path, r.prescan);
-        if (!prefetch) return;
-        for (const r of rs) if (r.prescan?.hasCreate && !r.prescan.skipped) batch.push(r.path);
-        flush(8);
+        for (const r of rs) {
+          if (!('outs' in r)) continue;
+          index.addBatch(r);
+          if (prefetch) for (const o of r.outs) if (o.prescan?.hasCreate && !o.prescan.skipped) batch.push(o.path);
+        }
+        if (prefetch) flush(8);
       },
     });
     flush(1);
+    // Chunk order (the order of discovery), whatever order the workers finished in.
+    const out = results.flatMap((r) => ('outs' in r ? r.outs : [r]));
+    trace(`pre-scanned ${todo.length} files`);
     for (const r of out) {
       if (r.prescan) {
         this.prescan.set(r.path, r.prescan);
@@ -182,27 +191,30 @@ export class Project {
     }
     this.stats.prescanned = todo.length;
     const unchanged = todo.length === 0 && cached.size === this.prescan.size;
-    let indexes = unchanged ? cache?.loadIndexes() : undefined;
+    let indexes = unchanged ? cache?.loadIndex() : undefined;
     if (!indexes) {
-      // Files changed: the unchanged ones get their definition lists back from the cached indexes.
+      // Files changed: the unchanged ones get their definition lists back from the cached index.
       if (cache && this.stats.prescanCached) {
         const fromCache = (p: string) => cached.get(p) === this.prescan.get(p);
         cache.loadDefs(this.prescan, fromCache);
-        for (const [p, s] of this.prescan) if (fromCache(p)) index.add(p, s);
+        index.addBatch(packPrescan([...this.prescan].filter(([p]) => fromCache(p)).map(([path, prescan]) => ({ path, prescan }))));
       }
-      indexes = index.texts();
+      indexes = index.result();
+      trace('name indexes built');
       cache?.save(this.prescan, indexes);
+      trace('pre-scan cache saved');
     }
     this.useIndexes(indexes);
     this.files = this.files.filter((f) => this.prescan.has(f) && !this.prescan.get(f)!.skipped);
     await Promise.all(early);
+    trace('early parses done');
     if (!this.demandDriven) await this.ensureFacts(this.files);
   }
 
-  private useIndexes(t: IndexTexts): void {
-    this.defIndex = new NameIndex(undefined, new TextIndex(t.defs), t.paths);
-    this.structIndex = new NameIndex(undefined, new TextIndex(t.structs), t.paths);
-    this.cacheUseIndex = new NameIndex(undefined, new TextIndex(t.uses), t.paths);
+  private useIndexes(t: PrescanIndex): void {
+    this.defIndex = new NameIndex(undefined, { table: t.table, kind: NAME_KIND.defs }, t.paths);
+    this.structIndex = new NameIndex(undefined, { table: t.table, kind: NAME_KIND.structs }, t.paths);
+    this.cacheUseIndex = new NameIndex(undefined, { table: t.table, kind: NAME_KIND.uses }, t.paths);
   }
 
   /** Make sure facts are loaded for these files (parsing in workers, cached by content hash). */
@@ -325,21 +337,20 @@ export class Project {
   }
 }
 
-/** The three name indexes of the pre-scan, built a file at a time. */
+/** The pre-scan's name table, built a chunk at a time as the workers send them. */
 class IndexBuilder {
   private paths: string[] = [];
-  private defs = new TextIndexBuilder();
-  private structs = new TextIndexBuilder();
-  private uses = new TextIndexBuilder();
+  private table = new NameTable();
 
-  add(p: string, s: Prescan): void {
-    const n = this.paths.push(p) - 1;
-    this.defs.add(n, s.defs);
-    this.structs.add(n, s.structs);
-    this.uses.add(n, s.cacheUses);
+  addBatch(b: PrescanBatch): void {
+    const files = new Int32Array(b.outs.length).fill(-1);
+    b.outs.forEach((o, i) => {
+      if (o.prescan) files[i] = this.paths.push(o.path) - 1;
+    });
+    this.table.addPacked(b.packed, files);
   }
 
-  texts(): IndexTexts {
-    return { paths: this.paths, defs: this.defs.text(), structs: this.structs.text(), uses: this.uses.text() };
+  result(): PrescanIndex {
+    return { paths: this.paths, table: this.table };
   }
 }
