@@ -179,6 +179,13 @@ const madeDirs = new Set<string>();
  * Facts of files, from the content-hash cache when there. `focus`: 'creations'
  * reads only what listing caches needs, cached apart from full facts.
  */
+/** Focused facts that left a function asked for by name unread (a stub). */
+export function missesWanted(facts: FileFacts, want: readonly string[] | undefined): boolean {
+  if (!want?.length || !facts.partial) return false;
+  const w = new Set(want);
+  return facts.functions.some((f) => f.stub && w.has(f.name));
+}
+
 export function runFacts(files: string[], maxBytes: number, cacheDir?: string, focus?: 'creations', want?: string[]): FactsOut[] {
   const out: FactsOut[] = [];
   for (const path of files) {
@@ -188,11 +195,12 @@ export function runFacts(files: string[], maxBytes: number, cacheDir?: string, f
       continue;
     }
     const hash = contentHash(r.buf);
+    let keep = want;
     if (cacheDir) {
+      let facts: FileFacts | undefined;
       try {
         // A focused request reads the focused entry first, so a warm run sees what the cold
         // run saw (full facts of the same file would make the analysis reach further).
-        let facts: FileFacts;
         const first = focus ? cachePath(cacheDir, hash, focus) : cachePath(cacheDir, hash);
         try {
           facts = JSON.parse(fs.readFileSync(first, 'utf8')) as FileFacts;
@@ -200,15 +208,22 @@ export function runFacts(files: string[], maxBytes: number, cacheDir?: string, f
           if (!focus) throw e;
           facts = JSON.parse(fs.readFileSync(cachePath(cacheDir, hash), 'utf8')) as FileFacts;
         }
-        facts.path = path;
-        out.push({ path, facts, hash, fromCache: true });
-        continue;
       } catch {
         /* not cached yet */
       }
+      // A focused entry read for other functions: parse again, keeping what it had read.
+      if (facts && focus && missesWanted(facts, want)) {
+        keep = [...(want ?? []), ...facts.functions.filter((f) => !f.stub).map((f) => f.name)];
+        facts = undefined;
+      }
+      if (facts) {
+        facts.path = path;
+        out.push({ path, facts, hash, fromCache: true });
+        continue;
+      }
     }
     try {
-      const facts = extractFacts(path, r.text, undefined, { focus, want });
+      const facts = extractFacts(path, r.text, undefined, { focus, want: keep });
       out.push({ path, facts, hash });
       if (cacheDir) {
         const p = cachePath(cacheDir, hash, facts.partial ? focus : undefined);

@@ -37,7 +37,7 @@ export function makeSourceMap(text: string, root: SyntaxNode, masked = maskedSou
 export interface ExtractOptions {
   /** 'creations': read only the functions that create caches and the ctors/dtors they name (others are stubs). */
   focus?: 'creations';
-  /** With focus: also read these functions' bodies (a ctor named in another file). */
+  /** With focus: also read these functions' bodies, and their same-file callees (a ctor named in another file, a summary's callees). */
   want?: string[];
   /**
    * Leave bodies with no lock primitive out of the parse (the lock graph):
@@ -112,18 +112,23 @@ export function extractFacts(path: string, text: string, tree?: Tree, opts: Extr
       const skipped = plan?.skippedByEnd.get(n.endIndex);
       return skipped ? textStub(src, n.startIndex, n.endIndex, skipped) : new FunctionReader(n, src, globalScope, []).read(true);
     });
-    facts.functions = stubs.filter((f): f is FunctionFacts => !!f);
-    const want = new Set<string>();
-    for (const c of findCacheCreations(root, src, facts)) {
-      if (c.inFunction) want.add(c.inFunction);
-      if (c.ctor.kind === 'function') want.add(c.ctor.name);
-      if (c.dtor.kind === 'function') want.add(c.dtor.name);
-    }
+    // Every body the plan kept is read in full (the creating functions, their ctors and dtors,
+    // the functions asked for by name and their same-file callees); the rest stay stubs.
     facts.functions = [];
+    const wanted = new Set(opts.want);
     fnNodes.forEach((n, i) => {
+      // Function-like macros: only those asked for by name (a callee that is a wrapper macro).
+      if (n.type === 'preproc_function_def') {
+        const name = n.childForFieldName('name')?.text;
+        if (!name) return;
+        const m = wanted.has(name) ? new FunctionReader(n, src, globalScope, facts.functions).readMacro() : undefined;
+        const at = src.span(n.startIndex, n.endIndex);
+        facts.functions.push(m ?? { name, isStatic: false, at, nameAt: at, returns: '', params: [], locks: [], events: [], imbalances: [], returnsError: false, macro: true, stub: true });
+        return;
+      }
       const stub = stubs[i];
       if (!stub) return;
-      facts.functions.push(want.has(stub.name) && !unread(n) ? new FunctionReader(n, src, globalScope, facts.functions).read() ?? stub : stub);
+      facts.functions.push(!unread(n) ? new FunctionReader(n, src, globalScope, facts.functions).read() ?? stub : stub);
     });
     facts.partial = facts.functions.some((f) => f.stub);
   } else {

@@ -216,18 +216,26 @@ export class Analysis {
         const c = this.candidateFiles(name, from);
         for (const f of c.slice(0, 2)) files.add(f);
       }
-      await this.project.ensureFacts([...files]);
-      // Callees that are header-only stubs (a file read for its caches only): read those files fully.
+      // Only the functions wanted (and their same-file callees) are parsed: most of a callee's
+      // file is never read (mm/slub.c for one helper).
+      await this.project.ensureFacts([...files], 'creations', [...wanted.keys()]);
+      trace(`callee level ${d}: ${wanted.size} names, ${files.size} files`);
+      // Callees still read as stubs (found in a file read for other functions, a same-file
+      // callee the text plan missed): read them by name.
       const upgrade = new Set<string>();
+      const names = new Set<string>();
       for (const r of frontier) {
         for (const e of r.fn.events) {
           if (e.k !== 'call') continue;
           const callee = this.resolve(e.fn, r.file);
-          if (callee?.fn.stub) upgrade.add(callee.file);
+          if (callee?.fn.stub) {
+            upgrade.add(callee.file);
+            names.add(callee.fn.name);
+          }
         }
       }
       if (upgrade.size) {
-        await this.project.ensureFacts([...upgrade]);
+        await this.project.ensureFacts([...upgrade], 'creations', [...names]);
         frontier = frontier.map((r) => this.functionsIn(r.file).find((f) => f.name === r.fn.name && !f.stub) ? { file: r.file, fn: this.functionsIn(r.file).find((f) => f.name === r.fn.name)! } : r);
       }
       const next: FnRef[] = [];
@@ -244,6 +252,7 @@ export class Analysis {
       frontier = next;
     }
     await this.prepareStructs([...seen].map((k) => k.slice(0, k.lastIndexOf('#'))));
+    trace('struct headers read');
     this.invalidate();
   }
 
@@ -261,7 +270,8 @@ export class Analysis {
       }
       const need = [...types].filter((t) => !this.structs.has(t)).flatMap((t) => (this.project.structIndex.get(t) ?? []).slice(0, 2));
       const before = this.project.facts.size;
-      await this.project.ensureFacts(need);
+      // Struct definitions are top-level: the headers' function bodies are not parsed.
+      await this.project.ensureFacts(need, 'creations', []);
       if (this.project.facts.size === before) break;
     }
     this.structsBuiltFrom = -1;

@@ -13,10 +13,10 @@ import type { Config } from '../config/config';
 import { extractFacts } from '../facts/extract';
 import type { FileFacts } from '../facts/types';
 import type { Tree } from '../parse/parser';
-import { discover, globToRegExp } from '../scan/files';
+import { globToRegExp, Walker } from '../scan/files';
 import { Prescan, prescanBuffer } from '../scan/prescan';
 import { Pool } from '../engine/pool';
-import { ENGINE_CACHE_KEY, FactsOut, packPrescan, PrescanBatch, PrescanOut } from '../engine/tasks';
+import { ENGINE_CACHE_KEY, FactsOut, missesWanted, packPrescan, PrescanBatch, PrescanOut } from '../engine/tasks';
 import { PrescanCache, PrescanIndex } from './prescan-cache';
 import { NAME_KIND, NameTable } from './name-table';
 import { trace } from '../engine/trace';
@@ -130,55 +130,76 @@ export class Project {
    */
   async load(o: { creations?: boolean } = {}): Promise<void> {
     const cfg = this.config;
-    const d = discover(this.opts.roots, { include: cfg.include.map(globToRegExp), exclude: cfg.exclude.map(globToRegExp) });
-    this.files = d.files;
-    trace(`discovered ${d.files.length} files`);
-    this.problems.push(...d.problems);
+    const walker = new Walker(this.opts.roots, { include: cfg.include.map(globToRegExp), exclude: cfg.exclude.map(globToRegExp) });
+    this.files = walker.files;
     const cacheBase = this.prescanCacheFile();
     const cache = cacheBase ? new PrescanCache(cacheBase) : undefined;
     const cached = cache ? cache.loadMeta() : new Map<string, Prescan>();
     const todo: string[] = [];
-    for (const f of this.files) {
-      const c = cached.get(f);
-      if (c) {
-        let st: fs.Stats | undefined;
-        try {
-          st = fs.statSync(f);
-        } catch {
-          st = undefined;
-        }
-        if (st && st.size === c.size && st.mtimeMs === c.mtimeMs) {
-          this.prescan.set(f, c);
-          if (c.skipped) this.problems.push({ path: f, message: c.skipped });
-          this.stats.prescanCached++;
-          continue;
-        }
-      }
-      todo.push(f);
-    }
+    const cachedSkips: Problem[] = [];
     const early: Promise<void>[] = [];
     let batch: string[] = [];
+    // Creation files are parsed while the pre-scan goes on (demand-driven loads only: a small
+    // workspace parses everything anyway, and the walk has to find enough files to tell).
     const flush = (atLeast: number) => {
-      if (batch.length < atLeast) return;
+      if (batch.length < atLeast || !o.creations || !this.demandDriven) return;
       early.push(this.ensureFacts(batch, 'creations', undefined, true));
       batch = [];
     };
-    const prefetch = o.creations && this.demandDriven;
     // The name indexes are built as chunks arrive, while the workers keep scanning.
     const index = new IndexBuilder();
-    if (prefetch) for (const [f, c] of this.prescan) if (c.hasCreate && !c.skipped) batch.push(f);
-    const results = await this.pool.map<PrescanBatch | PrescanOut>('prescan', todo, {
-      maxBytes: cfg.maxFileSize, chunkSize: 256,
-      onChunk: (done, total) => this.opts.onProgress?.('scan', done, total),
-      onResults: (rs) => {
-        for (const r of rs) {
-          if (!('outs' in r)) continue;
-          index.addBatch(r);
-          if (prefetch) for (const o of r.outs) if (o.prescan?.hasCreate && !o.prescan.skipped) batch.push(o.path);
+    const parts: Promise<(PrescanBatch | PrescanOut)[]>[] = [];
+    let pending: string[] = [];
+    let done = 0;
+    const send = () => {
+      if (!pending.length) return;
+      parts.push(this.pool.map<PrescanBatch | PrescanOut>('prescan', pending, {
+        maxBytes: cfg.maxFileSize, chunkSize: 256,
+        onResults: (rs) => {
+          for (const r of rs) done += 'outs' in r ? r.outs.length : 1;
+          this.opts.onProgress?.('scan', done, todo.length);
+          for (const r of rs) {
+            if (!('outs' in r)) continue;
+            index.addBatch(r);
+            for (const x of r.outs) if (x.prescan?.hasCreate && !x.prescan.skipped) batch.push(x.path);
+          }
+          flush(8);
+        },
+      }));
+      pending = [];
+    };
+    // The walk hands files to the workers as it finds them, yielding so their answers are taken.
+    for (let seen = 0; ;) {
+      walker.step(process.env.NOSTREAM ? Infinity : 64);
+      for (; seen < walker.files.length; seen++) {
+        const f = walker.files[seen];
+        const c = cached.get(f);
+        if (c) {
+          let st: fs.Stats | undefined;
+          try {
+            st = fs.statSync(f);
+          } catch {
+            st = undefined;
+          }
+          if (st && st.size === c.size && st.mtimeMs === c.mtimeMs) {
+            this.prescan.set(f, c);
+            if (c.skipped) cachedSkips.push({ path: f, message: c.skipped });
+            else if (c.hasCreate) batch.push(f);
+            this.stats.prescanCached++;
+            continue;
+          }
         }
-        if (prefetch) flush(8);
-      },
-    });
+        todo.push(f);
+        pending.push(f);
+      }
+      if (walker.done) break;
+      if (pending.length >= 1024) send();
+      await new Promise((r) => setImmediate(r));
+    }
+    send();
+    trace(`discovered ${walker.files.length} files`);
+    this.problems.push(...walker.problems, ...cachedSkips);
+    const results = (await Promise.all(parts)).flat();
     flush(1);
     // Chunk order (the order of discovery), whatever order the workers finished in.
     const out = results.flatMap((r) => ('outs' in r ? r.outs : [r]));
@@ -226,7 +247,14 @@ export class Project {
       await Promise.all(new Set(busy.map((p) => this.inflight.get(p)!)));
       return this.ensureFacts(all, focus, want, workers);
     }
-    const need = all.filter((p) => (!this.facts.has(p) || (!focus && this.facts.get(p)!.partial)) && !this.failed.has(p));
+    const stale = (p: string) => !!focus && missesWanted(this.facts.get(p)!, want);
+    const need = all.filter((p) => (!this.facts.has(p) || (!focus && this.facts.get(p)!.partial) || stale(p)) && !this.failed.has(p));
+    // Focused facts read again for more functions keep the ones they had read.
+    if (focus && want) {
+      const had = new Set(want);
+      for (const p of need) for (const f of this.facts.get(p)?.functions ?? []) if (!f.stub) had.add(f.name);
+      want = [...had];
+    }
     const fromOverlay = need.filter((p) => this.overlays.has(p));
     for (const p of fromOverlay) this.setFactsFromText(p, this.overlays.get(p)!);
     const onDisk = need.filter((p) => !this.overlays.has(p));

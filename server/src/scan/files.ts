@@ -21,72 +21,103 @@ export function isCFile(p: string): boolean {
   return p.endsWith('.c') || p.endsWith('.h');
 }
 
-export function discover(paths: string[], opts: DiscoverOptions = {}): Discovery {
-  const files: string[] = [];
-  const problems: { path: string; message: string }[] = [];
-  const seenDirs = new Set<string>();
-  const accept = (p: string) =>
-    (!opts.include?.length || opts.include.some((r) => r.test(p))) && !(opts.exclude ?? []).some((r) => r.test(p));
-  // Only a symbolic link can make a directory loop, so only roots and links pay for realpath.
-  const walk = (dir: string, checkLoop = false) => {
+/**
+ * A depth-first walk in sorted order that can stop and resume: `step` visits
+ * up to a number of directories, so a caller can hand the files found so far
+ * to the workers between steps (the pre-scan starts while the walk goes on).
+ */
+export class Walker {
+  files: string[] = [];
+  problems: { path: string; message: string }[] = [];
+  private seenDirs = new Set<string>();
+  /** Entries still to visit, the next one last. */
+  private stack: { path: string; dir: boolean; link: boolean }[] = [];
+  private accept: (p: string) => boolean;
+
+  constructor(paths: string[], opts: DiscoverOptions = {}) {
+    this.accept = (p) => (!opts.include?.length || opts.include.some((r) => r.test(p))) && !(opts.exclude ?? []).some((r) => r.test(p));
+    const roots: { path: string; dir: boolean; link: boolean }[] = [];
+    for (const p of paths) {
+      let st: fs.Stats;
+      try {
+        st = fs.statSync(p);
+      } catch (e) {
+        this.problems.push({ path: p, message: `cannot access: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
+        continue;
+      }
+      if (st.isDirectory()) roots.push({ path: p, dir: true, link: true });
+      else if (st.isFile()) roots.push({ path: p, dir: false, link: false });
+      else this.problems.push({ path: p, message: 'not a regular file or directory' });
+    }
+    this.stack = roots.reverse();
+  }
+
+  get done(): boolean {
+    return this.stack.length === 0;
+  }
+
+  /** Visit up to `dirs` directories; the files found are appended to `files`. */
+  step(dirs = Infinity): void {
+    while (this.stack.length && dirs > 0) {
+      const e = this.stack.pop()!;
+      if (!e.dir) {
+        this.files.push(e.path);
+        continue;
+      }
+      dirs--;
+      this.readDir(e.path, e.link);
+    }
+  }
+
+  private readDir(dir: string, checkLoop: boolean): void {
+    // Only a symbolic link (or a root) can make a directory loop, so only they pay for realpath.
     if (checkLoop) {
       let real: string;
       try {
         real = fs.realpathSync(dir);
       } catch (e) {
-        problems.push({ path: dir, message: `cannot resolve directory: ${(e as Error).message}` });
+        this.problems.push({ path: dir, message: `cannot resolve directory: ${(e as Error).message}` });
         return;
       }
-      if (seenDirs.has(real)) {
-        problems.push({ path: dir, message: 'symbolic link loop (directory already visited), skipped' });
+      if (this.seenDirs.has(real)) {
+        this.problems.push({ path: dir, message: 'symbolic link loop (directory already visited), skipped' });
         return;
       }
-      seenDirs.add(real);
+      this.seenDirs.add(real);
     }
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
     } catch (e) {
-      problems.push({ path: dir, message: `cannot read directory: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
+      this.problems.push({ path: dir, message: `cannot read directory: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const found: { path: string; dir: boolean; link: boolean }[] = [];
     for (const e of entries) {
       if (SKIP_DIRS.has(e.name)) continue;
       const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
+      if (e.isDirectory()) found.push({ path: p, dir: true, link: false });
       else if (e.isSymbolicLink()) {
         let st: fs.Stats;
         try {
           st = fs.statSync(p);
         } catch (err) {
-          problems.push({ path: p, message: `broken or looping symbolic link: ${(err as NodeJS.ErrnoException).code}` });
+          this.problems.push({ path: p, message: `broken or looping symbolic link: ${(err as NodeJS.ErrnoException).code}` });
           continue;
         }
-        if (st.isDirectory()) walk(p, true);
-        else if (st.isFile() && isCFile(p) && accept(p)) files.push(p);
-      } else if (e.isFile() && isCFile(p) && accept(p)) files.push(p);
+        if (st.isDirectory()) found.push({ path: p, dir: true, link: true });
+        else if (st.isFile() && isCFile(p) && this.accept(p)) found.push({ path: p, dir: false, link: false });
+      } else if (e.isFile() && isCFile(p) && this.accept(p)) found.push({ path: p, dir: false, link: false });
     }
-  };
-  for (const p of paths) {
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(p);
-    } catch (e) {
-      problems.push({ path: p, message: `cannot access: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
-      continue;
-    }
-    if (st.isDirectory()) {
-      try {
-        seenDirs.add(fs.realpathSync(p));
-      } catch {
-        /* reported by walk */
-      }
-      walk(p);
-    } else if (st.isFile()) files.push(p);
-    else problems.push({ path: p, message: 'not a regular file or directory' });
+    for (let i = found.length - 1; i >= 0; i--) this.stack.push(found[i]);
   }
-  return { files, problems };
+}
+
+export function discover(paths: string[], opts: DiscoverOptions = {}): Discovery {
+  const w = new Walker(paths, opts);
+  w.step();
+  return { files: w.files, problems: w.problems };
 }
 
 /** Glob (`**`, `*`, `?`) to a RegExp on '/'-separated paths. */
