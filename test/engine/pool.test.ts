@@ -28,15 +28,19 @@ test('pool: a crashed worker loses only its chunk; the others finish on a fresh 
   const pool = new Pool(2, fakeWorker());
   const files = Array.from({ length: 100 }, (_, i) => (i === 37 ? 'crash.c' : `f${i}.c`));
   const out = await pool.map<PrescanOut>('prescan', files, { maxBytes: 1, chunkSize: 10 });
-  await pool.close();
   assert.equal(out.length, 100);
   assert.deepEqual(out.map((r) => r.path), files);
   const failed = out.filter((r) => /analysis failed: worker exited with code 7/.test(r.problem ?? '')).map((r) => r.path);
-  // The crashing chunk, and at most the two others that worker held, are lost; nothing else.
+  // The crashing chunk, and at most the one other chunk that worker held, are lost; nothing else.
+  // (Which other chunk depends on timing: the pool learns of the exit a little after it.)
   for (const f of files.slice(30, 40)) assert.ok(failed.includes(f), f);
-  assert.ok(failed.length <= 30 && failed.length % 10 === 0, `${failed.length} failed`);
+  assert.ok(failed.length <= 20 && failed.length % 10 === 0, `${failed.length} failed`);
   assert.equal(out.filter((r) => /^seen by/.test(r.problem ?? '')).length, 100 - failed.length);
-  assert.ok(out.slice(70).every((r) => /^seen by/.test(r.problem ?? '')), 'chunks after the crash run on a fresh worker');
+  // A fresh worker took the dead one's place: the pool still runs two at a time.
+  const again = await pool.map<PrescanOut>('prescan', files.map((f) => f.replace('crash', 'fine')), { maxBytes: 1, chunkSize: 10 });
+  await pool.close();
+  assert.ok(again.every((r) => /^seen by/.test(r.problem ?? '')));
+  assert.equal(new Set(again.map((r) => r.problem)).size, 2, 'two workers answered');
 });
 
 test('pool: a parse job started during a long pre-scan runs ahead of its queued chunks', async () => {

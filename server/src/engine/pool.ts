@@ -9,7 +9,7 @@
  */
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { FactsOut, GraphOut, PrescanBatch, PrescanOut, runTask, Task } from './tasks';
+import { FactsOut, flushCacheWrites, GraphOut, PrescanBatch, PrescanOut, runTask, Task } from './tasks';
 import { releaseNativeMemory } from './native-memory';
 
 export interface MapOptions<T> {
@@ -112,6 +112,7 @@ export class Pool {
       for (let i = 0; i < files.length; i += chunkSize) {
         const t = task(files.slice(i, i + chunkSize));
         const r = runTask(t) as T[];
+        flushCacheWrites();
         releaseNativeMemory();
         out.push(...r);
         o.onResults?.(r);
@@ -154,12 +155,8 @@ export class Pool {
       w.removeAllListeners('exit');
       w.removeAllListeners('error');
       w.on('error', () => undefined);
-      const jobs = this.sent.get(w) ?? [];
-      if (!jobs.length) {
-        this.sent.delete(w);
-        return w.terminate();
-      }
-      // The exit request queues behind the chunks it holds; they finish first.
+      // The exit request queues behind the chunks it holds; they finish first, then the
+      // worker writes its pending cache entries and ends (an idle one at once).
       return new Promise<void>((resolve) => {
         w.once('exit', () => {
           for (const job of this.sent.get(w) ?? []) job.reject(new Error('analysis cancelled'));

@@ -1,6 +1,6 @@
 /** Worker thread entry: runs Tasks sent by the pool. */
 import { parentPort } from 'worker_threads';
-import { runTask, Task } from './tasks';
+import { flushCacheWrites, runTask, Task } from './tasks';
 import { releaseNativeMemory } from './native-memory';
 
 type Msg = { id: number; task: Task } | { exit: true };
@@ -15,12 +15,24 @@ parentPort?.on('message', (msg: Msg) => {
   if (queue.length === 1) setImmediate(next);
 });
 
+// Idle: write pending cache entries, a few per turn so a new task is not kept waiting.
+let flushing = false;
+function idleFlush(): void {
+  flushing = false;
+  if (queue.length) return;
+  if (flushCacheWrites(4)) {
+    flushing = true;
+    setImmediate(idleFlush);
+  }
+}
+
 function next(): void {
   const msg = queue.shift();
   if (!msg) return;
   // Asked to stop: messages run one at a time, so no parse is under way now. Ending the
   // thread from outside during a tree-sitter parse aborts the whole process (Napi::Error).
   if ('exit' in msg) {
+    flushCacheWrites();
     parentPort!.close();
     process.exit(0);
   }
@@ -32,4 +44,8 @@ function next(): void {
   }
   releaseNativeMemory();
   if (queue.length) setImmediate(next);
+  else if (!flushing) {
+    flushing = true;
+    setImmediate(idleFlush);
+  }
 }

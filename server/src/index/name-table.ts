@@ -26,19 +26,84 @@ export const PAIR_FIELDS = 5;
 
 /** Pack per-file name lists (lists[table][file]) as one string and one Int32Array. */
 export function packNames(lists: readonly (readonly (readonly string[] | undefined)[])[]): PackedNames {
-  const parts: string[] = [];
-  const rows: number[] = [];
+  let n = 0;
+  for (const perFile of lists) for (const names of perFile) n += names?.length ?? 0;
+  const parts: string[] = new Array(n);
+  const pairs = new Int32Array(n * PAIR_FIELDS);
   let at = 0;
-  lists.forEach((perFile, table) => {
-    perFile.forEach((names, file) => {
-      for (const n of names ?? []) {
-        parts.push(n);
-        rows.push(table, file, at, n.length, nameHash(n) | 0);
-        at += n.length;
+  let k = 0;
+  for (let table = 0; table < lists.length; table++) {
+    const perFile = lists[table];
+    for (let file = 0; file < perFile.length; file++) {
+      const names = perFile[file];
+      if (!names) continue;
+      for (const name of names) {
+        const r = k * PAIR_FIELDS;
+        pairs[r] = table;
+        pairs[r + 1] = file;
+        pairs[r + 2] = at;
+        pairs[r + 3] = name.length;
+        pairs[r + 4] = nameHash(name);
+        parts[k++] = name;
+        at += name.length;
       }
-    });
-  });
-  return { names: parts.join(''), pairs: Int32Array.from(rows) };
+    }
+  }
+  return { names: parts.join(''), pairs };
+}
+
+/**
+ * Packs names straight from the bytes they were found in (a worker's pre-scan):
+ * no string per name, the hash computed while copying. Same hash as nameHash.
+ */
+export class NamePacker {
+  private bytes = Buffer.allocUnsafe(1 << 16);
+  private at = 0;
+  private pairs = new Int32Array(PAIR_FIELDS * 4096);
+  private n = 0;
+  /** File number (in the batch) of the names added next. */
+  file = 0;
+
+  name(kind: number, buf: Buffer, s: number, e: number): void {
+    const len = e - s;
+    if (this.at + len > this.bytes.length) {
+      const b = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.at + len));
+      this.bytes.copy(b, 0, 0, this.at);
+      this.bytes = b;
+    }
+    let h = 0x811c9dc5;
+    const out = this.bytes;
+    let o = this.at;
+    for (let i = s; i < e; i++) {
+      const c = buf[i];
+      out[o++] = c;
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    this.row(kind, len, h >>> 0);
+  }
+
+  string(kind: number, name: string): void {
+    this.name(kind, Buffer.from(name, 'latin1'), 0, name.length);
+  }
+
+  private row(kind: number, len: number, hash: number): void {
+    if ((this.n + 1) * PAIR_FIELDS > this.pairs.length) {
+      const p = new Int32Array(this.pairs.length * 2);
+      p.set(this.pairs);
+      this.pairs = p;
+    }
+    const r = this.n++ * PAIR_FIELDS;
+    this.pairs[r] = kind;
+    this.pairs[r + 1] = this.file;
+    this.pairs[r + 2] = this.at;
+    this.pairs[r + 3] = len;
+    this.pairs[r + 4] = hash;
+    this.at += len;
+  }
+
+  finish(): PackedNames {
+    return { names: this.bytes.toString('latin1', 0, this.at), pairs: this.pairs.slice(0, this.n * PAIR_FIELDS) };
+  }
 }
 
 const SEG = 0;

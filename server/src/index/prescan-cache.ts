@@ -32,10 +32,11 @@ function readJson<T>(file: string): T | undefined {
   }
 }
 
-function writeJson(file: string, v: unknown): void {
+/** Written by the thread pool (30 MB on a kernel tree): the analysis goes on meanwhile. */
+async function writeFile(file: string, data: string | Uint8Array): Promise<void> {
   try {
-    fs.mkdirSync(file.slice(0, file.lastIndexOf('/')), { recursive: true });
-    fs.writeFileSync(file, JSON.stringify(v));
+    await fs.promises.mkdir(file.slice(0, file.lastIndexOf('/')), { recursive: true });
+    await fs.promises.writeFile(file, data);
   } catch {
     /* a cache that cannot be written only costs time */
   }
@@ -81,18 +82,16 @@ export class PrescanCache {
     idx.table.forEach(NAME_KIND.structs, (f, name) => target[f]?.structs.push(name));
   }
 
-  save(prescan: Map<string, Prescan>, idx: PrescanIndex): void {
+  save(prescan: Map<string, Prescan>, idx: PrescanIndex): Promise<void> {
     const paths = idx.paths;
     const rows: Row[] = paths.map((p) => {
       const s = prescan.get(p)!;
       const flags = (s.hasCreate ? F_CREATE : 0) | (s.hasCacheAlloc ? F_ALLOC : 0) | (s.hasLock ? F_LOCK : 0) | (s.hasPercpu ? F_PERCPU : 0);
       return [s.size, s.mtimeMs, flags, s.cacheUses?.length ? s.cacheUses : 0, s.skipped ?? 0, s.exports?.length ? s.exports : 0];
     });
-    writeJson(`${this.base}.meta.json`, { version: VERSION, paths, rows });
-    try {
-      fs.writeFileSync(`${this.base}.index.bin`, v8.serialize({ version: VERSION, paths, table: idx.table.toPlain() }));
-    } catch {
-      /* optional */
-    }
+    return Promise.all([
+      writeFile(`${this.base}.meta.json`, JSON.stringify({ version: VERSION, paths, rows })),
+      writeFile(`${this.base}.index.bin`, v8.serialize({ version: VERSION, paths, table: idx.table.toPlain() })),
+    ]).then(() => undefined);
   }
 }

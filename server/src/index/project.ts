@@ -218,12 +218,16 @@ export class Project {
       if (cache && this.stats.prescanCached) {
         const fromCache = (p: string) => cached.get(p) === this.prescan.get(p);
         cache.loadDefs(this.prescan, fromCache);
-        index.addBatch(packPrescan([...this.prescan].filter(([p]) => fromCache(p)).map(([path, prescan]) => ({ path, prescan }))));
+        index.addBatch(packPrescan([...this.prescan].filter(([p]) => fromCache(p)).map(([path, prescan]) => ({ path, prescan: { ...prescan } }))));
       }
       indexes = index.result();
       trace('name indexes built');
-      cache?.save(this.prescan, indexes);
-      trace('pre-scan cache saved');
+      // Saved when this thread next waits (for the workers' parses), from a snapshot.
+      if (cache) {
+        const snapshot = new Map(this.prescan);
+        const idx = indexes;
+        this.saving = new Promise<void>((resolve) => setImmediate(resolve)).then(() => cache.save(snapshot, idx)).then(() => trace('pre-scan cache saved'));
+      }
     }
     this.useIndexes(indexes);
     this.files = this.files.filter((f) => this.prescan.has(f) && !this.prescan.get(f)!.skipped);
@@ -360,7 +364,11 @@ export class Project {
     return out;
   }
 
+  /** The pre-scan cache being written. */
+  private saving?: Promise<void>;
+
   async close(): Promise<void> {
+    await this.saving;
     await this.pool.close();
   }
 }

@@ -22,15 +22,39 @@ export function definitionNameBefore(src: Buffer, brace: number): string | undef
 
 /** The name and its offset. */
 export function definitionBefore(src: Buffer, brace: number): { name: string; start: number } | undefined {
+  const s = definitionSpan(src, brace);
+  return s < 0 ? undefined : { name: src.toString('latin1', s, identEnd(src, s)), start: s };
+}
+
+/** End of the identifier starting at `s`. */
+export function identEnd(src: Buffer, s: number): number {
+  let e = s;
+  while (e < src.length && isIdentByte(src[e])) e++;
+  return e;
+}
+
+const NOT_NAMES = ['if', 'for', 'while', 'switch', 'return', 'sizeof'].map((w) => Buffer.from(w));
+
+/** Whether src[s, e) is a keyword that looks like a call (`if (x) {`). */
+function isKeyword(src: Buffer, s: number, e: number): boolean {
+  for (const w of NOT_NAMES) if (w.length === e - s && src.compare(w, 0, w.length, s, e) === 0) return true;
+  return false;
+}
+
+/**
+ * Where the name of the function whose body opens at `brace` starts, or -1:
+ * bytes only, no string made (the pre-scan reads 800k names on a kernel tree).
+ */
+export function definitionSpan(src: Buffer, brace: number): number {
   let j = brace - 1;
   const stop = Math.max(0, brace - 2000);
   // Skip whitespace and trailing annotations like __releases(x) by finding the last ')' before the brace.
   while (j > stop && src[j] !== 41 /* ) */) {
     const c = src[j];
-    if (c === 59 /* ; */ || c === 125 /* } */ || c === 61 /* = */) return undefined;
+    if (c === 59 /* ; */ || c === 125 /* } */ || c === 61 /* = */) return -1;
     j--;
   }
-  if (j <= stop) return undefined;
+  if (j <= stop) return -1;
   // Match parens back to the '(' of the parameter list; annotations after it are re-tried once.
   for (let attempt = 0; attempt < 3; attempt++) {
     let depth = 0;
@@ -40,13 +64,12 @@ export function definitionBefore(src: Buffer, brace: number): { name: string; st
       if (c === 41) depth++;
       else if (c === 40 && --depth === 0) break;
     }
-    if (k <= stop) return undefined;
+    if (k <= stop) return -1;
     let e = k - 1;
     while (e > stop && (src[e] === 32 || src[e] === 9 || src[e] === 10)) e--;
     let s = e;
     while (s > stop && isIdentByte(src[s - 1])) s--;
-    if (s > e) return undefined;
-    const name = src.toString('latin1', s, e + 1);
+    if (s > e) return -1;
     // `foo(args) __acquires(x)`: a call-shaped word right after a ')' is an annotation
     // of the declarator before it; step to that ')'. (Telling annotations by a `__`
     // prefix lost every `__foo` function and named the ')' before it instead.)
@@ -56,10 +79,11 @@ export function definitionBefore(src: Buffer, brace: number): { name: string; st
       j = b;
       continue;
     }
-    if (/^(if|for|while|switch|return|sizeof)$/.test(name) || /^[0-9]/.test(name)) return undefined;
-    return { name, start: s };
+    if (src[s] >= 48 && src[s] <= 57) return -1;
+    if (isKeyword(src, s, e + 1)) return -1;
+    return s;
   }
-  return undefined;
+  return -1;
 }
 
 /** Whether the ')' at `close` ends `__attribute__((...))` (which comes before a name, not after). */

@@ -5,7 +5,7 @@
  * function's opening brace at column 0, so `\n{` finds definitions).
  */
 import { LOCK_OPS } from '../kb/locks';
-import { definitionNameBefore, isIdentByte } from '../parse/definition-name';
+import { definitionSpan, identEnd, isIdentByte } from '../parse/definition-name';
 
 export interface Prescan {
   size: number;
@@ -112,14 +112,17 @@ function cacheArg(buf: Buffer, from: number): string | undefined {
  */
 export const GENERATED_HEADER_BYTES = 512 * 1024;
 
-export function prescanBuffer(buf: Buffer, size: number, mtimeMs: number, maxBytes: number, path = ''): Prescan {
+/** `sink`: names go there instead of the result's defs and structs (left empty). */
+export function prescanBuffer(buf: Buffer, size: number, mtimeMs: number, maxBytes: number, path = '', sink?: NameSink): Prescan {
   const base = { size, mtimeMs, hasCreate: false, hasCacheAlloc: false, hasLock: false, cacheUses: [], defs: [], structs: [] };
   if (size > maxBytes) return { ...base, skipped: `file is ${(size / 1048576).toFixed(1)} MB, above the ${(maxBytes / 1048576).toFixed(1)} MB limit (slabcheck.maxFileSize)` };
   if (looksBinary(buf)) return { ...base, skipped: 'binary file (contains NUL bytes)' };
   const header = path.endsWith('.h');
   if (header && size > GENERATED_HEADER_BYTES) return base;
   const t = slabTokens(buf);
-  return { ...base, hasCreate: t.create, hasCacheAlloc: t.alloc, hasLock: takesLocks(buf), hasPercpu: t.alloc && buf.indexOf(PERCPU_WORD) >= 0, cacheUses: t.uses, exports: header ? [] : exportedNames(buf), ...braceScan(buf) };
+  const macros = !path.endsWith('.c');
+  const names = sink ? (braceScanInto(buf, sink, macros), { defs: [], structs: [] }) : braceScan(buf, macros);
+  return { ...base, hasCreate: t.create, hasCacheAlloc: t.alloc, hasLock: takesLocks(buf), hasPercpu: t.alloc && buf.indexOf(PERCPU_WORD) >= 0, cacheUses: t.uses, exports: header ? [] : exportedNames(buf), ...names };
 }
 
 const EXPORT_WORD = Buffer.from('EXPORT_SYMBOL');
@@ -150,48 +153,60 @@ export function definitions(buf: Buffer): string[] {
   return braceScan(buf).defs;
 }
 
+/** Where the pre-scan puts the names it finds: string lists, or packed bytes (the workers). */
+export interface NameSink {
+  /** kind: NAME_KIND (0 definitions, 1 structs); the name is buf[s, e). */
+  name(kind: number, buf: Buffer, s: number, e: number): void;
+}
+
+export function braceScan(buf: Buffer, macros = true): { defs: string[]; structs: string[] } {
+  const defs: string[] = [];
+  const structs: string[] = [];
+  braceScanInto(buf, { name: (k, b, s, e) => (k === 0 ? defs : structs).push(b.toString('latin1', s, e)) }, macros);
+  return { defs, structs };
+}
+
 /**
  * One pass over the `{` bytes (memchr) finds both function bodies (a `{` at the
  * start of a line, named by the declarator before it) and struct definitions
  * (`struct name {` or `typedef struct name {` at the start of a line, brace on
  * the same or a later line): a separate search for "struct " cost a fifth of
- * the pre-scan. Function-like macros come from a `#define ` pass.
+ * the pre-scan. Function-like macros come from a `#define ` pass (`macros`:
+ * a .c file's macros are not visible to other files, so it has none to index).
  */
-export function braceScan(buf: Buffer): { defs: string[]; structs: string[] } {
-  const defs: string[] = [];
-  const structs: string[] = [];
+export function braceScanInto(buf: Buffer, sink: NameSink, macros = true): void {
   // Generated register headers hold millions of object-like #defines and no wrappers worth reading.
-  let d = buf.length > MACRO_SCAN_MAX_BYTES ? -1 : buf.indexOf(DEFINE_WORD);
+  let d = !macros || buf.length > MACRO_SCAN_MAX_BYTES ? -1 : buf.indexOf(DEFINE_WORD);
   while (d >= 0) {
     const s = d + DEFINE_WORD.length;
-    let e = s;
-    while (e < buf.length && isIdentByte(buf[e])) e++;
-    if (buf[e] === 40 /* ( */ && e > s) defs.push(buf.toString('latin1', s, e));
+    const e = identEnd(buf, s);
+    if (buf[e] === 40 /* ( */ && e > s) sink.name(0, buf, s, e);
     d = buf.indexOf(DEFINE_WORD, e);
   }
   let i = buf.indexOf(BRACE);
   while (i >= 0) {
     if (i > 0 && buf[i - 1] === 10) {
-      const name = definitionNameBefore(buf, i - 1);
-      if (name) defs.push(name);
+      const s = definitionSpan(buf, i - 1);
+      if (s >= 0) sink.name(0, buf, s, identEnd(buf, s));
     }
-    const st = structBefore(buf, i);
-    if (st) structs.push(st);
+    structBefore(buf, i, sink);
     i = buf.indexOf(BRACE, i + 1);
   }
-  return { defs, structs };
 }
 
 /** `struct name` (at a line start, or after `typedef ` at one) right before the brace at `i`. */
-function structBefore(buf: Buffer, i: number): string | undefined {
+function structBefore(buf: Buffer, i: number, sink: NameSink): void {
   let e = i - 1;
   while (e >= 0 && (buf[e] === 32 || buf[e] === 9 || buf[e] === 10)) e--;
   let s = e;
   while (s >= 0 && isIdentByte(buf[s])) s--;
   s++; // first byte of the name
-  if (s > e || s < 7 || buf[s - 1] !== 32 || buf[s - 7] !== 115 /* s */ || buf.toString('latin1', s - 7, s) !== 'struct ') return undefined;
+  if (s > e || s < 7 || buf[s - 1] !== 32 || buf[s - 7] !== 115 /* s */ || buf.compare(STRUCT_WORD, 0, 7, s - 7, s) !== 0) return;
   const kw = s - 7;
   const atLineStart = (k: number) => k === 0 || buf[k - 1] === 10;
-  if (!atLineStart(kw) && !(kw >= 8 && atLineStart(kw - 8) && buf.toString('latin1', kw - 8, kw) === 'typedef ')) return undefined;
-  return buf.toString('latin1', s, e + 1);
+  if (!atLineStart(kw) && !(kw >= 8 && atLineStart(kw - 8) && buf.compare(TYPEDEF_WORD, 0, 8, kw - 8, kw) === 0)) return;
+  sink.name(1, buf, s, e + 1);
 }
+
+const STRUCT_WORD = Buffer.from('struct ');
+const TYPEDEF_WORD = Buffer.from('typedef ');
