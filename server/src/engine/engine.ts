@@ -69,7 +69,7 @@ export class Engine {
   }
 
   /** `creations`: what follows reads the cache creations first (caches, check). */
-  async load(o: { creations?: boolean } = {}): Promise<void> {
+  async load(o: { creations?: boolean; locks?: boolean } = {}): Promise<void> {
     if (this.loaded) return;
     await this.project.load(o);
     this.loaded = true;
@@ -153,8 +153,11 @@ export class Engine {
   /** The lock graph of the workspace (every file parsed: this is the expensive one). */
   async lockGraph(): Promise<{ graph: Map<string, Map<string, Edge>>; classes: Set<string>; leaves: Set<string> }> {
     const t0 = Date.now();
-    await this.load();
+    // The pre-scan looks for lock primitives too (the files the graph starts from);
+    // a project loaded without them (by `check`) looks now.
+    await this.load({ locks: true });
     const p = this.project;
+    if (p.demandDriven) await p.ensureLockFlags();
     this.timings.loadMs = Date.now() - t0;
     const a = this.analysis;
     const lg = new LockGraph({ candidateFiles: (n, f) => a.candidateFiles(n, f), kbFunctions: a.kbFunctions });

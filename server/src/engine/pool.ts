@@ -17,6 +17,8 @@ export interface MapOptions<T> {
   cacheDir?: string;
   focus?: 'creations';
   want?: string[];
+  /** Pre-scan: look for lock primitives too. */
+  locks?: boolean;
   chunkSize?: number;
   /** Progress: files done of total. */
   onChunk?: (done: number, total: number) => void;
@@ -106,7 +108,7 @@ export class Pool {
   /** Run a task over files, chunked across workers. */
   async map<T extends PrescanBatch | PrescanOut | FactsOut | GraphOut>(kind: Task['kind'], files: string[], o: MapOptions<T>): Promise<T[]> {
     const chunkSize = o.chunkSize ?? 64;
-    const task = (part: string[]) => ({ kind, files: part, maxBytes: o.maxBytes, cacheDir: o.cacheDir, focus: o.focus, want: o.want }) as Task;
+    const task = (part: string[]) => ({ kind, files: part, maxBytes: o.maxBytes, cacheDir: o.cacheDir, focus: o.focus, want: o.want, locks: o.locks }) as Task;
     if (this.size <= 1 || (files.length < 48 && !o.workers && !this.workers.length)) {
       const out: T[] = [];
       for (let i = 0; i < files.length; i += chunkSize) {

@@ -11,7 +11,7 @@ import { GraphFile, toGraphFile } from '../graph/graph-facts';
 import { NAME_KIND, NamePacker, PackedNames, packNames } from '../index/name-table';
 
 export type Task =
-  | { kind: 'prescan'; files: string[]; maxBytes: number }
+  | { kind: 'prescan'; files: string[]; maxBytes: number; locks?: boolean }
   | { kind: 'facts'; files: string[]; maxBytes: number; cacheDir?: string; focus?: 'creations'; want?: string[] }
   | { kind: 'graph'; files: string[]; maxBytes: number; cacheDir?: string };
 
@@ -100,7 +100,7 @@ export function flushCacheWrites(max = Infinity): boolean {
 export function runTask(t: Task): PrescanBatch[] | FactsOut[] | GraphOut[] {
   if (t.kind === 'prescan') {
     const names = new NamePacker();
-    const outs = runPrescan(t.files, t.maxBytes, names);
+    const outs = runPrescan(t.files, t.maxBytes, names, t.locks);
     return [{ outs, packed: names.finish() }];
   }
   if (t.kind === 'graph') return runGraph(t.files, t.maxBytes, t.cacheDir);
@@ -126,7 +126,7 @@ export function packPrescan(outs: PrescanOut[]): PrescanBatch {
 let scratch = Buffer.allocUnsafe(1 << 20);
 
 /** `names`: where definition, struct and cache-use names go (packed for the main thread) instead of the results. */
-export function runPrescan(files: string[], maxBytes: number, names?: NamePacker): PrescanOut[] {
+export function runPrescan(files: string[], maxBytes: number, names?: NamePacker, locks = true): PrescanOut[] {
   const out: PrescanOut[] = [];
   for (const path of files) {
     if (names) names.file = out.length;
@@ -144,7 +144,7 @@ export function runPrescan(files: string[], maxBytes: number, names?: NamePacker
       const st = fs.fstatSync(fd);
       // Oversized files, and generated headers whose bytes are not scanned, are not read at all.
       if (!st.isFile() || st.size > maxBytes || (path.endsWith('.h') && st.size > GENERATED_HEADER_BYTES)) {
-        out.push(st.isFile() ? { path, prescan: prescanBuffer(Buffer.alloc(0), st.size, st.mtimeMs, maxBytes) } : { path, problem: 'not a regular file' });
+        out.push(st.isFile() ? { path, prescan: prescanBuffer(Buffer.alloc(0), st.size, st.mtimeMs, maxBytes, '', undefined, locks) } : { path, problem: 'not a regular file' });
         continue;
       }
       if (scratch.length < st.size) scratch = Buffer.allocUnsafe(st.size);
@@ -154,7 +154,7 @@ export function runPrescan(files: string[], maxBytes: number, names?: NamePacker
         if (n === 0) break;
         off += n;
       }
-      const prescan = prescanBuffer(scratch.subarray(0, off), st.size, st.mtimeMs, maxBytes, path, names);
+      const prescan = prescanBuffer(scratch.subarray(0, off), st.size, st.mtimeMs, maxBytes, path, names, locks);
       if (names) for (const u of prescan.cacheUses) names.string(NAME_KIND.uses, u);
       out.push({ path, prescan });
     } catch (e) {

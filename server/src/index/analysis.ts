@@ -479,7 +479,8 @@ export class Analysis {
       // likely holders first and say how much was searched, instead of parsing half the tree.
       if (cands.length > MAX_HOLDER_FILES) {
         const last = words[words.length - 1];
-        const score = (f: string) => (this.project.prescan.get(f)?.hasLock ? 0 : 2) + (f.endsWith('.c') ? 0 : 1);
+        // (hasLock is unknown when the pre-scan did not look: neither first nor last.)
+        const score = (f: string) => { const l = this.project.prescan.get(f)?.hasLock; return (l ? 0 : l === undefined ? 1 : 2) + (f.endsWith('.c') ? 0 : 1); };
         cands = [...cands].sort((x, y) => score(x) - score(y) || (x < y ? -1 : 1));
         searched = { files: MAX_HOLDER_FILES, of: cands.length };
         cands = cands.slice(0, MAX_HOLDER_FILES);

@@ -128,7 +128,7 @@ export class Project {
    * that create caches as soon as the pre-scan finds them, so the workers parse
    * while this thread builds the name indexes (what `caches` and `check` read first).
    */
-  async load(o: { creations?: boolean } = {}): Promise<void> {
+  async load(o: { creations?: boolean; locks?: boolean } = {}): Promise<void> {
     const cfg = this.config;
     const walker = new Walker(this.opts.roots, { include: cfg.include.map(globToRegExp), exclude: cfg.exclude.map(globToRegExp) });
     this.files = walker.files;
@@ -154,7 +154,7 @@ export class Project {
     const send = () => {
       if (!pending.length) return;
       parts.push(this.pool.map<PrescanBatch | PrescanOut>('prescan', pending, {
-        maxBytes: cfg.maxFileSize, chunkSize: 256,
+        maxBytes: cfg.maxFileSize, chunkSize: 256, locks: o.locks,
         onResults: (rs) => {
           for (const r of rs) done += 'outs' in r ? r.outs.length : 1;
           this.opts.onProgress?.('scan', done, todo.length);
@@ -181,7 +181,7 @@ export class Project {
           } catch {
             st = undefined;
           }
-          if (st && st.size === c.size && st.mtimeMs === c.mtimeMs) {
+          if (st && st.size === c.size && st.mtimeMs === c.mtimeMs && !(o.locks && c.hasLock === undefined)) {
             this.prescan.set(f, c);
             if (c.skipped) cachedSkips.push({ path: f, message: c.skipped });
             else if (c.hasCreate) batch.push(f);
@@ -229,6 +229,7 @@ export class Project {
         this.saving = new Promise<void>((resolve) => setImmediate(resolve)).then(() => cache.save(snapshot, idx)).then(() => trace('pre-scan cache saved'));
       }
     }
+    this.index = { cache, idx: indexes };
     this.useIndexes(indexes);
     this.files = this.files.filter((f) => this.prescan.has(f) && !this.prescan.get(f)!.skipped);
     await Promise.all(early);
@@ -366,6 +367,25 @@ export class Project {
 
   /** The pre-scan cache being written. */
   private saving?: Promise<void>;
+  private index?: { cache?: PrescanCache; idx: PrescanIndex };
+
+  /**
+   * Look for lock primitives in the files whose pre-scan did not (a `caches` or
+   * `check` run leaves them out): what the lock graph needs before it starts.
+   */
+  async ensureLockFlags(): Promise<void> {
+    const files = this.files.filter((f) => this.prescan.get(f)?.hasLock === undefined);
+    if (!files.length) return;
+    const rs = await this.pool.map<PrescanBatch | PrescanOut>('prescan', files, { maxBytes: this.config.maxFileSize, chunkSize: 256, locks: true });
+    for (const r of rs) for (const x of 'outs' in r ? r.outs : [r]) {
+      const had = this.prescan.get(x.path);
+      if (had) had.hasLock = x.prescan?.hasLock ?? false;
+    }
+    if (this.index?.cache) {
+      await this.saving;
+      this.saving = this.index.cache.save(new Map(this.prescan), this.index.idx);
+    }
+  }
 
   async close(): Promise<void> {
     await this.saving;
