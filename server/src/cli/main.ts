@@ -220,7 +220,7 @@ async function cmdLocks(a: Args): Promise<number> {
         w.line('digraph locks {\n  rankdir=LR;\n  node [shape=box, fontname="monospace"];');
         for (const c of sorted) w.line(`  "${c}"${leaves.has(c) ? ' [style=filled, fillcolor="#d8f5d0", tooltip="leaf"]' : c === 'fs_reclaim' ? ' [shape=ellipse, style=dashed]' : ''};`);
         for (const [from, m] of [...graph].sort()) for (const [to, e] of [...m].sort()) {
-          const last = e.chain[e.chain.length - 1];
+          const last = e.last ?? e.chain[e.chain.length - 1];
           w.line(`  "${from}" -> "${to}" [tooltip="${rel(last.file)}:${last.span[0] + 1}"];`);
         }
         w.line('}');
@@ -239,7 +239,7 @@ async function cmdLocks(a: Args): Promise<number> {
           const m = graph.get(c);
           w.line(`${c}${leaves.has(c) ? '  [leaf]' : ''}`);
           for (const [to, e] of [...(m ?? new Map())].sort()) {
-            const last = e.chain[e.chain.length - 1];
+            const last = e.last ?? e.chain[e.chain.length - 1];
             w.line(`  -> ${to}  (${rel(last.file)}:${last.span[0] + 1}: ${last.note})`);
           }
         }

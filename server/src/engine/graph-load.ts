@@ -9,6 +9,7 @@ import type { Project } from '../index/project';
 import { toGraphFile } from '../graph/graph-facts';
 import type { LockGraph } from '../graph/lock-graph';
 import type { GraphOut } from './tasks';
+import { trace } from './trace';
 
 const CALL_DEPTH = 4;
 
@@ -37,6 +38,7 @@ export async function loadGraphFacts(p: Project, lg: LockGraph, a: Analysis): Pr
   };
   const lockFiles = p.files.filter((f) => p.prescan.get(f)?.hasLock);
   await ingest(lockFiles);
+  trace(`lock graph: ${lockFiles.length} files that lock read`);
   let frontier = lockFiles.flatMap((f) => lg.functionsOf(f));
   const seen = new Set(frontier);
   for (let d = 0; d < CALL_DEPTH && frontier.length; d++) {
@@ -52,6 +54,7 @@ export async function loadGraphFacts(p: Project, lg: LockGraph, a: Analysis): Pr
     const files: string[] = [];
     for (const [name, from] of wanted) files.push(...a.candidateFiles(name, from).slice(0, 2));
     await ingest(files);
+    trace(`lock graph: callee level ${d}: ${wanted.size} names, ${new Set(files).size} files`);
     const next: number[] = [];
     for (const fn of frontier) {
       for (const name of lg.callees(fn, heldOnly)) {
@@ -68,6 +71,7 @@ export async function loadGraphFacts(p: Project, lg: LockGraph, a: Analysis): Pr
     const need = lg.structTypesNeeded().flatMap((t) => (p.structIndex.get(t) ?? []).slice(0, 2));
     const before = lg.size;
     await ingest(need);
+    trace(`lock graph: struct round ${round}: ${new Set(need).size} files`);
     if (lg.size === before) break;
   }
 }

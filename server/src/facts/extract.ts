@@ -142,7 +142,7 @@ export function extractFacts(path: string, text: string, tree?: Tree, opts: Extr
       let fn: FunctionFacts | undefined;
       if (old) fn = shiftFunction(old, node.startPosition.row - old.at[0]);
       else {
-        const r = new FunctionReader(node, src, globalScope, facts.functions);
+        const r = new FunctionReader(node, src, globalScope, facts.functions, !!opts.quietBodies);
         fn = node.type === 'preproc_function_def' ? r.readMacro() : r.read();
       }
       if (fn) {
@@ -185,10 +185,14 @@ function walkTop(node: SyntaxNode, src: SourceMap, facts: FileFacts, fnNodes: Sy
         fnNodes.push(c);
         break;
       case 'declaration':
-      case 'type_definition':
+      case 'type_definition': {
         readDeclaration(c, src, facts);
-        collectStructs(c, src, facts);
+        // Struct definitions are in the type (`struct s {...} x;`): a walk of the whole
+        // declaration went through every initializer table of the file.
+        const type = c.childForFieldName('type');
+        if (type && (type.type === 'struct_specifier' || type.type === 'union_specifier')) collectStructs(type, src, facts);
         break;
+      }
       case 'struct_specifier':
       case 'union_specifier':
         collectStructs(c, src, facts);

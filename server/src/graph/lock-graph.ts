@@ -34,6 +34,13 @@ export interface GraphHost {
   kbFunctions: Record<string, KernelFunctionFact>;
 }
 
+/** A step of evidence: the event, and its note written only when shown. */
+interface StepAt {
+  fn: number;
+  e: number;
+  note: () => string;
+}
+
 interface EdgeAt {
   fn: number;
   ev: number;
@@ -340,7 +347,13 @@ export class LockGraph {
       from: this.className(from),
       to: this.className(to),
       get chain(): Step[] {
-        return self.chainOf(to, at);
+        return self.walk(to, at).map((s) => self.step(s.fn, s.e, s.note()));
+      },
+      // The text and dot listings print only this: no note is built for the steps before it.
+      get last(): Step {
+        const w = self.walk(to, at);
+        const s = w[w.length - 1];
+        return self.step(s.fn, s.e, s.note());
       },
     };
   }
@@ -353,39 +366,47 @@ export class LockGraph {
     return { file: g.path, span: [g.events[b + 5], g.events[b + 6], g.events[b + 7], g.events[b + 8]] as Span, note };
   }
 
-  private chainOf(to: number, at: EdgeAt): Step[] {
+  /** The evidence of an edge as events with their notes still to write (at most MAX_CHAIN). */
+  private walk(to: number, at: EdgeAt): StepAt[] {
     const { g, o } = this.f(at.fn);
-    const name = this.fnName(at.fn);
-    const out: Step[] = [];
+    const out: StepAt[] = [];
     for (let e = at.ev - 1; e >= g.fns[o + 3]; e--) {
       const b = e * EV_FIELDS;
       if (g.events[b] === EV_LOCK && g.events[b + 3] === at.held) {
-        out.push(this.step(at.fn, e, `${name}() holds ${this.className(this.classOfRef(at.fn, at.held))} from here`));
+        out.push({ fn: at.fn, e, note: () => `${this.fnName(at.fn)}() holds ${this.className(this.classOfRef(at.fn, at.held))} from here` });
         break;
       }
     }
-    out.push(...this.pathTo(at.fn, at.ev, to, new Set()));
-    return out.slice(0, MAX_CHAIN);
+    this.pathTo(at.fn, at.ev, to, new Set(), out);
+    return out;
   }
 
-  /** Steps from event `e` of `fn` down to where class `cls` is taken. */
-  private pathTo(fn: number, e: number, cls: number, seen: Set<number>): Step[] {
+  /** Steps from event `e` of `fn` down to where class `cls` is taken, appended to `out` up to MAX_CHAIN. */
+  private pathTo(fn: number, e: number, cls: number, seen: Set<number>, out: StepAt[]): void {
+    if (out.length >= MAX_CHAIN) return;
     const g = this.files[this.fnFile[fn]];
     const b = e * EV_FIELDS;
-    const name = this.fnName(fn);
+    const name = () => this.fnName(fn);
     const callee = g.names[g.events[b + 1]];
     const kind = g.events[b];
-    if (kind === EV_LOCK) return [this.step(fn, e, `${name}() takes ${this.className(cls)} (${callee})`)];
+    if (kind === EV_LOCK) {
+      out.push({ fn, e, note: () => `${name()}() takes ${this.className(cls)} (${callee})` });
+      return;
+    }
     const kb = this.host.kbFunctions[callee];
     const l = kb?.locks?.find((x) => x.lock === this.className(cls));
-    if (kb && l) return [this.step(fn, e, `${name}() calls ${callee}(), which ${l.maybe ? 'may take' : 'takes'} ${l.lock} (${kb.source})`)];
+    if (kb && l) {
+      out.push({ fn, e, note: () => `${name()}() calls ${callee}(), which ${l.maybe ? 'may take' : 'takes'} ${l.lock} (${kb.source})` });
+      return;
+    }
     if (kind === EV_ALLOC && cls === this.fsReclaim) {
       const gfp = g.events[b + 3] >= 0 ? g.names[g.events[b + 3]] : 'GFP_KERNEL';
-      return [this.step(fn, e, `${name}() allocates with ${callee}(${gfp}), which may enter reclaim (fs_reclaim)`)];
+      out.push({ fn, e, note: () => `${name()}() allocates with ${callee}(${gfp}), which may enter reclaim (fs_reclaim)` });
+      return;
     }
+    out.push({ fn, e, note: () => `${name()}() calls ${callee}()` });
     const target = this.resolve(callee, this.fnFile[fn]);
-    const here = this.step(fn, e, `${name}() calls ${callee}()`);
-    if (target < 0 || seen.has(target)) return [here];
+    if (target < 0 || seen.has(target) || out.length >= MAX_CHAIN) return;
     seen.add(target);
     const t = this.f(target);
     // The callee's first event that reaches the class (memoised: many edges share the path).
@@ -401,7 +422,7 @@ export class LockGraph {
       }
       this.firstReach.set(key, x);
     }
-    return x >= 0 ? [here, ...this.pathTo(target, x, cls, seen)].slice(0, MAX_CHAIN) : [here];
+    if (x >= 0) this.pathTo(target, x, cls, seen, out);
   }
 
   private firstReach = new Map<number, number>();

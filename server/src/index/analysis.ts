@@ -69,6 +69,8 @@ export interface Edge {
   from: string;
   to: string;
   chain: Step[];
+  /** The chain's last step, when it can be had without building the whole chain. */
+  readonly last?: Step;
 }
 
 export interface CacheInfo {
