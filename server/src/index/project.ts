@@ -170,7 +170,7 @@ export class Project {
     };
     // The walk hands files to the workers as it finds them, yielding so their answers are taken.
     for (let seen = 0; ;) {
-      walker.step(process.env.NOSTREAM ? Infinity : 64);
+      walker.step(64);
       for (; seen < walker.files.length; seen++) {
         const f = walker.files[seen];
         const c = cached.get(f);
