@@ -3,7 +3,17 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as v8 from 'v8';
-import { NameTable, packNames } from '../../server/src/index/name-table';
+import { NamePacker, NameTable } from '../../server/src/index/name-table';
+
+/** A worker's packed batch from name lists (lists[kind][file]). */
+function packNames(lists: (string[] | undefined)[][]) {
+  const p = new NamePacker();
+  lists.forEach((perFile, kind) => perFile.forEach((names, file) => {
+    p.file = file;
+    for (const n of names ?? []) p.string(kind, n);
+  }));
+  return p.finish();
+}
 import { Engine } from '../../server/src/engine/engine';
 import { tempWorkspace } from '../helpers';
 
@@ -103,4 +113,28 @@ test('function facts are reused across edits and equal a fresh extraction', asyn
     assert.deepEqual(next.functions, extractFacts('/x.c', text).functions);
     prev = next;
   }
+});
+
+test('lock primitives are looked for only when the lock graph asks, then filled in', async () => {
+  const dir = tempWorkspace({
+    'a.c': 'static DEFINE_SPINLOCK(a_lock);\nstatic DEFINE_SPINLOCK(b_lock);\nvoid f(void)\n{\n\tspin_lock(&a_lock);\n\tspin_lock(&b_lock);\n\tspin_unlock(&b_lock);\n\tspin_unlock(&a_lock);\n}\n',
+    'b.c': 'void g(void)\n{\n\tf();\n}\n',
+  });
+  const cacheDir = fs.mkdtempSync('/tmp/slabcheck-pc-');
+  const e = new Engine({ roots: [dir], jobs: 1, fullThreshold: 0, cacheDir });
+  await e.check();
+  const flag = (f: string) => e.project.prescan.get(path.join(dir, f))?.hasLock;
+  assert.equal(flag('a.c'), undefined);
+  const g = await e.lockGraph();
+  await e.close();
+  assert.equal(flag('a.c'), true);
+  assert.equal(flag('b.c'), false);
+  const edges = [...g.graph].flatMap(([from, m]) => [...m.keys()].map((to) => `${from} -> ${to}`));
+  assert.equal(edges.length, 1, edges.join(', '));
+  assert.match(edges[0], /a_lock -> .*b_lock/);
+  // The flags were saved: a later lock graph reads them from the cache.
+  const again = new Engine({ roots: [dir], jobs: 1, fullThreshold: 0, cacheDir });
+  await again.lockGraph();
+  await again.close();
+  assert.equal(again.project.stats.prescanned, 0);
 });

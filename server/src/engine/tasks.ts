@@ -8,7 +8,7 @@ import { FACTS_VERSION, FileFacts } from '../facts/types';
 import { GENERATED_HEADER_BYTES, Prescan, prescanBuffer } from '../scan/prescan';
 import { readSource } from './read-source';
 import { GraphFile, toGraphFile } from '../graph/graph-facts';
-import { NAME_KIND, NamePacker, PackedNames, packNames } from '../index/name-table';
+import { NAME_KIND, NamePacker, PackedNames } from '../index/name-table';
 
 export type Task =
   | { kind: 'prescan'; files: string[]; maxBytes: number; locks?: boolean }
@@ -100,7 +100,7 @@ export function flushCacheWrites(max = Infinity): boolean {
 export function runTask(t: Task): PrescanBatch[] | FactsOut[] | GraphOut[] {
   if (t.kind === 'prescan') {
     const names = new NamePacker();
-    const outs = runPrescan(t.files, t.maxBytes, names, t.locks);
+    const outs = runPrescan(t.files, t.maxBytes, names, !!t.locks);
     return [{ outs, packed: names.finish() }];
   }
   if (t.kind === 'graph') return runGraph(t.files, t.maxBytes, t.cacheDir);
@@ -109,18 +109,18 @@ export function runTask(t: Task): PrescanBatch[] | FactsOut[] | GraphOut[] {
 
 /** Move the name lists of pre-scan results into one packed form (kinds: NAME_KIND). */
 export function packPrescan(outs: PrescanOut[]): PrescanBatch {
-  const lists: (readonly string[] | undefined)[][] = [[], [], []];
-  for (const o of outs) {
+  const names = new NamePacker();
+  outs.forEach((o, i) => {
     const p = o.prescan;
-    lists[NAME_KIND.defs].push(p?.defs);
-    lists[NAME_KIND.structs].push(p?.structs);
-    lists[NAME_KIND.uses].push(p?.cacheUses);
-    if (p) {
-      p.defs = [];
-      p.structs = [];
-    }
-  }
-  return { outs, packed: packNames(lists) };
+    if (!p) return;
+    names.file = i;
+    for (const n of p.defs) names.string(NAME_KIND.defs, n);
+    for (const n of p.structs) names.string(NAME_KIND.structs, n);
+    for (const n of p.cacheUses) names.string(NAME_KIND.uses, n);
+    p.defs = [];
+    p.structs = [];
+  });
+  return { outs, packed: names.finish() };
 }
 
 let scratch = Buffer.allocUnsafe(1 << 20);

@@ -24,34 +24,6 @@ export interface PackedNames {
 }
 export const PAIR_FIELDS = 5;
 
-/** Pack per-file name lists (lists[table][file]) as one string and one Int32Array. */
-export function packNames(lists: readonly (readonly (readonly string[] | undefined)[])[]): PackedNames {
-  let n = 0;
-  for (const perFile of lists) for (const names of perFile) n += names?.length ?? 0;
-  const parts: string[] = new Array(n);
-  const pairs = new Int32Array(n * PAIR_FIELDS);
-  let at = 0;
-  let k = 0;
-  for (let table = 0; table < lists.length; table++) {
-    const perFile = lists[table];
-    for (let file = 0; file < perFile.length; file++) {
-      const names = perFile[file];
-      if (!names) continue;
-      for (const name of names) {
-        const r = k * PAIR_FIELDS;
-        pairs[r] = table;
-        pairs[r + 1] = file;
-        pairs[r + 2] = at;
-        pairs[r + 3] = name.length;
-        pairs[r + 4] = nameHash(name);
-        parts[k++] = name;
-        at += name.length;
-      }
-    }
-  }
-  return { names: parts.join(''), pairs };
-}
-
 /**
  * Packs names straight from the bytes they were found in (a worker's pre-scan):
  * no string per name, the hash computed while copying. Same hash as nameHash.
@@ -65,25 +37,32 @@ export class NamePacker {
   file = 0;
 
   name(kind: number, buf: Buffer, s: number, e: number): void {
-    const len = e - s;
-    if (this.at + len > this.bytes.length) {
-      const b = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.at + len));
-      this.bytes.copy(b, 0, 0, this.at);
-      this.bytes = b;
-    }
+    const out = this.room(e - s);
     let h = 0x811c9dc5;
-    const out = this.bytes;
     let o = this.at;
     for (let i = s; i < e; i++) {
       const c = buf[i];
       out[o++] = c;
       h = Math.imul(h ^ c, 0x01000193);
     }
-    this.row(kind, len, h >>> 0);
+    this.row(kind, e - s, h >>> 0);
   }
 
+  /** A name already made a string (identifiers: latin1). */
   string(kind: number, name: string): void {
-    this.name(kind, Buffer.from(name, 'latin1'), 0, name.length);
+    const out = this.room(name.length);
+    let o = this.at;
+    for (let i = 0; i < name.length; i++) out[o++] = name.charCodeAt(i);
+    this.row(kind, name.length, nameHash(name));
+  }
+
+  private room(len: number): Buffer {
+    if (this.at + len > this.bytes.length) {
+      const b = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.at + len));
+      this.bytes.copy(b, 0, 0, this.at);
+      this.bytes = b;
+    }
+    return this.bytes;
   }
 
   private row(kind: number, len: number, hash: number): void {
