@@ -23,6 +23,10 @@ export type PrescanOut = { path: string; prescan?: Prescan; problem?: string };
  * A chunk lost with its worker comes back as plain PrescanOut problems instead.
  */
 export type PrescanBatch = { outs: PrescanOut[]; packed: PackedNames };
+/** The per-file results of pre-scan chunks, in chunk order. */
+export function prescanOuts(results: (PrescanBatch | PrescanOut)[]): PrescanOut[] {
+  return results.flatMap((r) => ('outs' in r ? r.outs : [r]));
+}
 export type FactsOut = { path: string; facts?: FileFacts; hash?: string; problem?: string; fromCache?: boolean };
 export type GraphOut = { path: string; graph?: GraphFile; problem?: string; fromCache?: boolean };
 
@@ -207,10 +211,6 @@ function cachePath(cacheDir: string, hash: string, focus?: string, ext = 'json')
 /** Cache directories this thread has made (a recursive mkdir per file cost ~0.2 s on the kernel). */
 const madeDirs = new Set<string>();
 
-/**
- * Facts of files, from the content-hash cache when there. `focus`: 'creations'
- * reads only what listing caches needs, cached apart from full facts.
- */
 /** Focused facts that left a function asked for by name unread (a stub). */
 export function missesWanted(facts: FileFacts, want: readonly string[] | undefined): boolean {
   if (!want?.length || !facts.partial) return false;
@@ -218,6 +218,17 @@ export function missesWanted(facts: FileFacts, want: readonly string[] | undefin
   return facts.functions.some((f) => f.stub && w.has(f.name));
 }
 
+/** `want` plus the functions these focused facts had read: what a second focused read keeps. */
+export function wantKeepingRead(want: readonly string[] | undefined, had: FileFacts[]): string[] {
+  const out = new Set(want);
+  for (const f of had) for (const fn of f.functions) if (!fn.stub) out.add(fn.name);
+  return [...out];
+}
+
+/**
+ * Facts of files, from the content-hash cache when there. `focus`: 'creations'
+ * reads only what listing caches needs, cached apart from full facts.
+ */
 export function runFacts(files: string[], maxBytes: number, cacheDir?: string, focus?: 'creations', want?: string[]): FactsOut[] {
   const out: FactsOut[] = [];
   for (const path of files) {
@@ -245,7 +256,7 @@ export function runFacts(files: string[], maxBytes: number, cacheDir?: string, f
       }
       // A focused entry read for other functions: parse again, keeping what it had read.
       if (facts && focus && missesWanted(facts, want)) {
-        keep = [...(want ?? []), ...facts.functions.filter((f) => !f.stub).map((f) => f.name)];
+        keep = wantKeepingRead(want, [facts]);
         facts = undefined;
       }
       if (facts) {

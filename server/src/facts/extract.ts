@@ -105,31 +105,24 @@ export function extractFacts(path: string, text: string, tree?: Tree, opts: Extr
   };
   if (opts.focus === 'creations') {
     // A body the plan left out was not parsed: its function is a stub read from the text
-    // (reading headers through tree nodes cost more than the focused parse itself).
-    const unread = (n: SyntaxNode) => !!plan && plan.skippedByEnd.has(n.endIndex);
-    const stubs = fnNodes.map((n) => {
-      if (n.type === 'preproc_function_def') return undefined;
-      const skipped = plan?.skippedByEnd.get(n.endIndex);
-      return skipped ? textStub(src, n.startIndex, n.endIndex, skipped) : new FunctionReader(n, src, globalScope, []).read(true);
-    });
-    // Every body the plan kept is read in full (the creating functions, their ctors and dtors,
-    // the functions asked for by name and their same-file callees); the rest stay stubs.
-    facts.functions = [];
+    // (reading headers through tree nodes cost more than the focused parse itself). Every body
+    // the plan kept is read in full (the creating functions, their ctors and dtors, the
+    // functions asked for by name and their same-file callees).
     const wanted = new Set(opts.want);
-    fnNodes.forEach((n, i) => {
+    for (const n of fnNodes) {
       // Function-like macros: only those asked for by name (a callee that is a wrapper macro).
       if (n.type === 'preproc_function_def') {
         const name = n.childForFieldName('name')?.text;
-        if (!name) return;
+        if (!name) continue;
         const m = wanted.has(name) ? new FunctionReader(n, src, globalScope, facts.functions).readMacro() : undefined;
         const at = src.span(n.startIndex, n.endIndex);
         facts.functions.push(m ?? { name, isStatic: false, at, nameAt: at, returns: '', params: [], locks: [], events: [], imbalances: [], returnsError: false, macro: true, stub: true });
-        return;
+        continue;
       }
-      const stub = stubs[i];
-      if (!stub) return;
-      facts.functions.push(!unread(n) ? new FunctionReader(n, src, globalScope, facts.functions).read() ?? stub : stub);
-    });
+      const skipped = plan?.skippedByEnd.get(n.endIndex);
+      const fn = skipped ? textStub(src, n.startIndex, n.endIndex, skipped) : new FunctionReader(n, src, globalScope, facts.functions).read();
+      if (fn) facts.functions.push(fn);
+    }
     facts.partial = facts.functions.some((f) => f.stub);
   } else {
     const globalsSig = JSON.stringify(facts.globals);

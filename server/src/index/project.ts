@@ -16,7 +16,7 @@ import type { Tree } from '../parse/parser';
 import { globToRegExp, Walker } from '../scan/files';
 import { Prescan, prescanBuffer } from '../scan/prescan';
 import { Pool } from '../engine/pool';
-import { ENGINE_CACHE_KEY, FactsOut, missesWanted, packPrescan, PrescanBatch, PrescanOut } from '../engine/tasks';
+import { ENGINE_CACHE_KEY, FactsOut, missesWanted, packPrescan, PrescanBatch, PrescanOut, prescanOuts, wantKeepingRead } from '../engine/tasks';
 import { PrescanCache, PrescanIndex } from './prescan-cache';
 import { NAME_KIND, NameTable } from './name-table';
 import { trace } from '../engine/trace';
@@ -202,7 +202,7 @@ export class Project {
     const results = (await Promise.all(parts)).flat();
     flush(1);
     // Chunk order (the order of discovery), whatever order the workers finished in.
-    const out = results.flatMap((r) => ('outs' in r ? r.outs : [r]));
+    const out = prescanOuts(results);
     trace(`pre-scanned ${todo.length} files`);
     for (const r of out) {
       if (r.prescan) {
@@ -255,11 +255,7 @@ export class Project {
     const stale = (p: string) => !!focus && missesWanted(this.facts.get(p)!, want);
     const need = all.filter((p) => (!this.facts.has(p) || (!focus && this.facts.get(p)!.partial) || stale(p)) && !this.failed.has(p));
     // Focused facts read again for more functions keep the ones they had read.
-    if (focus && want) {
-      const had = new Set(want);
-      for (const p of need) for (const f of this.facts.get(p)?.functions ?? []) if (!f.stub) had.add(f.name);
-      want = [...had];
-    }
+    if (focus && want) want = wantKeepingRead(want, need.flatMap((p) => this.facts.get(p) ?? []));
     const fromOverlay = need.filter((p) => this.overlays.has(p));
     for (const p of fromOverlay) this.setFactsFromText(p, this.overlays.get(p)!);
     const onDisk = need.filter((p) => !this.overlays.has(p));
@@ -377,7 +373,7 @@ export class Project {
     const files = this.files.filter((f) => this.prescan.get(f)?.hasLock === undefined);
     if (!files.length) return;
     const rs = await this.pool.map<PrescanBatch | PrescanOut>('prescan', files, { maxBytes: this.config.maxFileSize, chunkSize: 256, locks: true });
-    for (const r of rs) for (const x of 'outs' in r ? r.outs : [r]) {
+    for (const x of prescanOuts(rs)) {
       const had = this.prescan.get(x.path);
       if (had) had.hasLock = x.prescan?.hasLock ?? false;
     }

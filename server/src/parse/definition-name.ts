@@ -15,12 +15,7 @@ export function isIdentByte(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 }
 
-/** Walk back from the brace to `name(...)` of the declarator; undefined when it is not a function body. */
-export function definitionNameBefore(src: Buffer, brace: number): string | undefined {
-  return definitionBefore(src, brace)?.name;
-}
-
-/** The name and its offset. */
+/** Walk back from the brace to `name(...)` of the declarator: the name and its offset; undefined when it is not a function body. */
 export function definitionBefore(src: Buffer, brace: number): { name: string; start: number } | undefined {
   const s = definitionSpan(src, brace);
   return s < 0 ? undefined : { name: src.toString('latin1', s, identEnd(src, s)), start: s };

@@ -6,6 +6,7 @@
  */
 import { LOCK_OPS } from '../kb/locks';
 import { definitionSpan, identEnd, isIdentByte } from '../parse/definition-name';
+import { NAME_KIND } from '../index/name-table';
 
 export interface Prescan {
   size: number;
@@ -161,14 +162,14 @@ export function definitions(buf: Buffer): string[] {
 
 /** Where the pre-scan puts the names it finds: string lists, or packed bytes (the workers). */
 export interface NameSink {
-  /** kind: NAME_KIND (0 definitions, 1 structs); the name is buf[s, e). */
+  /** kind: NAME_KIND.defs or NAME_KIND.structs; the name is buf[s, e). */
   name(kind: number, buf: Buffer, s: number, e: number): void;
 }
 
 export function braceScan(buf: Buffer, macros = true): { defs: string[]; structs: string[] } {
   const defs: string[] = [];
   const structs: string[] = [];
-  braceScanInto(buf, { name: (k, b, s, e) => (k === 0 ? defs : structs).push(b.toString('latin1', s, e)) }, macros);
+  braceScanInto(buf, { name: (k, b, s, e) => (k === NAME_KIND.defs ? defs : structs).push(b.toString('latin1', s, e)) }, macros);
   return { defs, structs };
 }
 
@@ -186,14 +187,14 @@ export function braceScanInto(buf: Buffer, sink: NameSink, macros = true): void 
   while (d >= 0) {
     const s = d + DEFINE_WORD.length;
     const e = identEnd(buf, s);
-    if (buf[e] === 40 /* ( */ && e > s) sink.name(0, buf, s, e);
+    if (buf[e] === 40 /* ( */ && e > s) sink.name(NAME_KIND.defs, buf, s, e);
     d = buf.indexOf(DEFINE_WORD, e);
   }
   let i = buf.indexOf(BRACE);
   while (i >= 0) {
     if (i > 0 && buf[i - 1] === 10) {
       const s = definitionSpan(buf, i - 1);
-      if (s >= 0) sink.name(0, buf, s, identEnd(buf, s));
+      if (s >= 0) sink.name(NAME_KIND.defs, buf, s, identEnd(buf, s));
     }
     structBefore(buf, i, sink);
     i = buf.indexOf(BRACE, i + 1);
@@ -211,7 +212,7 @@ function structBefore(buf: Buffer, i: number, sink: NameSink): void {
   const kw = s - 7;
   const atLineStart = (k: number) => k === 0 || buf[k - 1] === 10;
   if (!atLineStart(kw) && !(kw >= 8 && atLineStart(kw - 8) && buf.compare(TYPEDEF_WORD, 0, 8, kw - 8, kw) === 0)) return;
-  sink.name(1, buf, s, e + 1);
+  sink.name(NAME_KIND.structs, buf, s, e + 1);
 }
 
 const STRUCT_WORD = Buffer.from('struct ');
