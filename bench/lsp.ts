@@ -14,17 +14,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { fileUri, LspClient } from '../test/lsp/rpc-client';
 import { generateKernelFile } from './lsp-fixture';
+import type { TimingParams } from '../server/src/lsp/workspace';
 
-interface Timing {
-  uri: string;
-  version: number;
-  latencyMs: number;
-  sinceChangeMs: number;
-  parseMs: number;
-  extractMs: number;
-  checkMs: number;
-  incremental: boolean;
-}
+/** What the server reports after each analysis (slabcheck/timing). */
+type Timing = TimingParams;
 
 const LINUX = '/work/linux/linux-source-6.12';
 

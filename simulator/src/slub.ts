@@ -199,17 +199,39 @@ export class SlubCache {
     c.pending += moved * this.e.costs.slubListPerObjectNs;
   }
 
-  newSlab(c: Cpu, node: number): void {
-    const e = this.e;
+  /** A slab id with all its objects free, on `node` (a recycled id when there is one). */
+  private takeSlab(node: number): number {
     const id = this.freeIds.length ? this.freeIds.pop()! : this.slabFree.length;
     const free: number[] = [];
     for (let i = this.objsPerSlab - 1; i >= 0; i--) free.push(id * this.objsPerSlab + i);
     this.slabFree[id] = free;
     this.slabInuse[id] = 0;
     this.slabNode[id] = node;
-    this.slabState[id] = ST_NEW;
     this.liveSlabs++;
     this.slabsAllocated++;
+    return id;
+  }
+
+  /** Move objects of slab `id` into CPU c's sheaf up to `limit`; the slab goes on its node's partial list if some are left. */
+  private fillSheaf(c: Cpu, id: number, node: number, limit: number): void {
+    const free = this.slabFree[id];
+    const sheaf = this.sheaf[c.id];
+    while (free.length > 0 && this.sheafN[c.id] < limit) {
+      sheaf[this.sheafN[c.id]++] = free.pop()!;
+      this.slabInuse[id]++;
+    }
+    if (free.length > 0) {
+      this.slabState[id] = ST_PARTIAL;
+      this.partial[node].push(id);
+    } else {
+      this.slabState[id] = ST_FULL;
+    }
+  }
+
+  newSlab(c: Cpu, node: number): void {
+    const e = this.e;
+    const id = this.takeSlab(node);
+    this.slabState[id] = ST_NEW;
     c.newSlabs.push(id);
     c.pending += e.costs.slubNewSlabNs;
     if (!e.baseline && this.ctorProg) {
@@ -221,18 +243,7 @@ export class SlubCache {
   newSlabDone(c: Cpu, node: number): void {
     const id = c.newSlabs.pop();
     if (id === undefined) return;
-    const free = this.slabFree[id];
-    const sheaf = this.sheaf[c.id];
-    while (free.length > 0 && this.sheafN[c.id] < this.capacity) {
-      sheaf[this.sheafN[c.id]++] = free.pop()!;
-      this.slabInuse[id]++;
-    }
-    if (free.length > 0) {
-      this.slabState[id] = ST_PARTIAL;
-      this.partial[node].push(id);
-    } else {
-      this.slabState[id] = ST_FULL;
-    }
+    this.fillSheaf(c, id, node, this.capacity);
   }
 
   // --- free -------------------------------------------------------------------
@@ -331,21 +342,10 @@ export class SlubCache {
   prewarm(c: Cpu, count: number): void {
     const node = this.e.topo.socket[c.id] % this.listLocks.length;
     while (this.sheafN[c.id] < count) {
-      const id = this.freeIds.length ? this.freeIds.pop()! : this.slabFree.length;
-      const free: number[] = [];
-      for (let i = this.objsPerSlab - 1; i >= 0; i--) free.push(id * this.objsPerSlab + i);
-      this.slabFree[id] = free;
-      this.slabInuse[id] = 0;
-      this.slabNode[id] = node;
-      this.liveSlabs++;
-      this.slabsAllocated++;
+      const id = this.takeSlab(node);
       this.e.pagesInUse += this.pagesPerSlab;
       this.prewarmedObjects += this.objsPerSlab;
-      while (free.length > 0 && this.sheafN[c.id] < count) {
-        this.sheaf[c.id][this.sheafN[c.id]++] = free.pop()!;
-        this.slabInuse[id]++;
-      }
-      if (free.length > 0) { this.slabState[id] = ST_PARTIAL; this.partial[node].push(id); } else this.slabState[id] = ST_FULL;
+      this.fillSheaf(c, id, node, count);
       if (!this.e.baseline) this.e.percpu.prewarm(this.objsPerSlab * Math.max(0, this.percpuRegions), this.objsPerSlab * this.percpuBytesPerObject);
     }
   }
