@@ -10,7 +10,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind } from 'vscode-languageclient/node';
 import {
-  cancelSimulations, compareCommand, newScenarioCommand, registerScenarioDiagnostics, runScenarioCommand, showLockGraphCommand, simulateCacheCommand,
+  cancelSimulations, compareCommand, newScenarioCommand, quickPickCache, registerScenarioDiagnostics, runScenarioCommand, showLockGraphCommand, simulateCacheCommand,
   simulationsRunning, type Deps,
 } from './simCommands';
 import { pageInfos, type PageInfo } from './webviews';
@@ -81,19 +81,7 @@ function renderStatus(s: StatusParams | undefined): void {
 }
 
 async function pickCache(placeHolder: string): Promise<CacheModelLite | undefined> {
-  const caches = await serverCommand<CacheModelLite[]>('slabcheck.listCaches');
-  if (!caches.length) {
-    void vscode.window.showInformationMessage('slabcheck: no slab caches found in the workspace.');
-    return undefined;
-  }
-  const items = caches.map((c) => ({
-    label: c.name,
-    description: `ctor: ${c.ctor?.name ?? 'none'} · dtor: ${c.dtor?.name ?? 'none'}`,
-    detail: `${vscode.workspace.asRelativePath(c.at.file)}:${c.at.startLine + 1}${c.dtor ? ` — dtor ${c.dtor.summary}` : c.ctor ? ` — ctor ${c.ctor.summary}` : ''}`,
-    cache: c,
-  }));
-  const pick = await vscode.window.showQuickPick(items, { placeHolder, matchOnDescription: true, matchOnDetail: true });
-  return pick?.cache;
+  return quickPickCache(await serverCommand<CacheModelLite[]>('slabcheck.listCaches'), placeHolder);
 }
 
 async function showCaches(): Promise<void> {

@@ -120,8 +120,13 @@ async function resolveCache(d: Deps, name: unknown, uri: unknown, placeHolder: s
     if (!hit) throw new Error(`no cache named ${JSON.stringify(name)} in the workspace`);
     return hit;
   }
-  const here = cacheAtCursor(caches, vscode.window.activeTextEditor);
-  if (here) return here;
+  return cacheAtCursor(caches, vscode.window.activeTextEditor) ?? quickPickCache(caches, placeHolder);
+}
+
+type PickableCache = { name: string; ctor?: { name: string; summary: string }; dtor?: { name: string; summary: string }; at: { file: string; startLine: number } };
+
+/** A quick pick of the caches (the cache list and the simulation commands); a message when there are none. */
+export async function quickPickCache<C extends PickableCache>(caches: C[], placeHolder: string): Promise<C | undefined> {
   if (!caches.length) {
     void vscode.window.showInformationMessage('slabcheck: no slab caches found in the workspace.');
     return undefined;

@@ -7,6 +7,7 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import { suite, suiteSetup, test } from 'mocha';
+import type { SimCommandResult } from '../../../client/src/simCommands';
 
 const EXT_ID = 'slabcheck.slabcheck';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -37,18 +38,8 @@ function hoverText(hovers: vscode.Hover[]): string {
   return hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))).join('\n');
 }
 
-interface SimSummary {
-  cancelled?: boolean;
-  cache?: string;
-  workload?: string;
-  cpus?: number[];
-  converted?: boolean;
-  ok?: boolean;
-  simMs?: number;
-  totalMs?: number;
-  pageId?: number;
-  gains?: { cpus: number; gainPct: number }[];
-}
+/** What the simulation commands return. */
+type SimSummary = SimCommandResult;
 
 interface PageInfo {
   id: number;
