@@ -6,6 +6,7 @@ import { join as pathJoin } from 'path';
 import { extractFacts } from '../facts/extract';
 import { FACTS_VERSION, FileFacts } from '../facts/types';
 import { GENERATED_HEADER_BYTES, Prescan, prescanBuffer } from '../scan/prescan';
+import { WasmScanner } from '../scan/prescan-wasm';
 import { readSource } from './read-source';
 import { GraphFile, toGraphFile } from '../graph/graph-facts';
 import { NAME_KIND, NamePacker, PackedNames } from '../index/name-table';
@@ -128,6 +129,8 @@ export function packPrescan(outs: PrescanOut[]): PrescanBatch {
 }
 
 let scratch = Buffer.allocUnsafe(1 << 20);
+/** This thread's WebAssembly scanner (null: not available, the JS scan is used). */
+let scanner: WasmScanner | null | undefined;
 
 /** `names`: where definition, struct and cache-use names go (packed for the main thread) instead of the results. */
 export function runPrescan(files: string[], maxBytes: number, names?: NamePacker, locks = true): PrescanOut[] {
@@ -151,14 +154,22 @@ export function runPrescan(files: string[], maxBytes: number, names?: NamePacker
         out.push(st.isFile() ? { path, prescan: prescanBuffer(Buffer.alloc(0), st.size, st.mtimeMs, maxBytes, '', undefined, locks) } : { path, problem: 'not a regular file' });
         continue;
       }
-      if (scratch.length < st.size) scratch = Buffer.allocUnsafe(st.size);
+      // With packed names the file is read straight into the WebAssembly scanner's memory.
+      if (names && scanner === undefined) scanner = WasmScanner.create() ?? null;
+      const wasm = names ? scanner ?? undefined : undefined;
+      let into: Buffer;
+      if (wasm) into = wasm.input(st.size);
+      else {
+        if (scratch.length < st.size) scratch = Buffer.allocUnsafe(st.size);
+        into = scratch;
+      }
       let off = 0;
       while (off < st.size) {
-        const n = fs.readSync(fd, scratch, off, st.size - off, off);
+        const n = fs.readSync(fd, into, off, st.size - off, off);
         if (n === 0) break;
         off += n;
       }
-      const prescan = prescanBuffer(scratch.subarray(0, off), st.size, st.mtimeMs, maxBytes, path, names, locks);
+      const prescan = prescanBuffer(into.subarray(0, off), st.size, st.mtimeMs, maxBytes, path, names, locks, wasm);
       if (names) for (const u of prescan.cacheUses) names.string(NAME_KIND.uses, u);
       out.push({ path, prescan });
     } catch (e) {

@@ -7,6 +7,7 @@
 import { LOCK_OPS } from '../kb/locks';
 import { definitionSpan, identEnd, isIdentByte } from '../parse/definition-name';
 import { NAME_KIND } from '../index/name-table';
+import { OPT, REC, WasmScanner } from './prescan-wasm';
 
 export interface Prescan {
   size: number;
@@ -120,16 +121,40 @@ export const GENERATED_HEADER_BYTES = 512 * 1024;
  * `sink`: names go there instead of the result's defs and structs (left empty).
  * `locks`: look for lock primitives (hasLock).
  */
-export function prescanBuffer(buf: Buffer, size: number, mtimeMs: number, maxBytes: number, path = '', sink?: NameSink, locks = true): Prescan {
+export function prescanBuffer(buf: Buffer, size: number, mtimeMs: number, maxBytes: number, path = '', sink?: NameSink, locks = true, scanner?: WasmScanner): Prescan {
   const base = { size, mtimeMs, hasCreate: false, hasCacheAlloc: false, hasLock: false as boolean | undefined, cacheUses: [], defs: [], structs: [] };
   if (size > maxBytes) return { ...base, skipped: `file is ${(size / 1048576).toFixed(1)} MB, above the ${(maxBytes / 1048576).toFixed(1)} MB limit (slabcheck.maxFileSize)` };
   if (looksBinary(buf)) return { ...base, skipped: 'binary file (contains NUL bytes)' };
   const header = path.endsWith('.h');
   if (header && size > GENERATED_HEADER_BYTES) return base;
+  if (scanner && sink) return scanned(buf, base, scanner, sink, header, !path.endsWith('.c'), locks);
   const t = slabTokens(buf);
   const macros = !path.endsWith('.c');
   const names = sink ? (braceScanInto(buf, sink, macros), { defs: [], structs: [] }) : braceScan(buf, macros);
   return { ...base, hasCreate: t.create, hasCacheAlloc: t.alloc, hasLock: locks ? takesLocks(buf) : undefined, hasPercpu: t.alloc && buf.indexOf(PERCPU_WORD) >= 0, cacheUses: t.uses, exports: header ? [] : exportedNames(buf), ...names };
+}
+
+/**
+ * prescanBuffer through the WebAssembly scanner: `buf` is its input buffer.
+ * Same results in the same order as the JS path below (a test compares them).
+ */
+function scanned(input: Buffer, base: Prescan, scanner: WasmScanner, sink: NameSink, header: boolean, macros: boolean, locks: boolean): Prescan {
+  const r = scanner.scan(input.length, (macros && input.length <= MACRO_SCAN_MAX_BYTES ? OPT.macros : 0) | (header ? 0 : OPT.exports));
+  const rec = r.records;
+  const buf = r.data;
+  const uses = new Set<string>();
+  const exports: string[] = [];
+  // Macros first, then bodies and structs in file order: the order braceScanInto sinks them.
+  for (let i = 0; i < rec.length; i += 3) if (rec[i] === REC.macro) sink.name(NAME_KIND.defs, buf, rec[i + 1], rec[i + 2]);
+  for (let i = 0; i < rec.length; i += 3) {
+    const k = rec[i];
+    if (k === REC.def) sink.name(NAME_KIND.defs, buf, rec[i + 1], rec[i + 2]);
+    else if (k === REC.struct) sink.name(NAME_KIND.structs, buf, rec[i + 1], rec[i + 2]);
+    else if (k === REC.use) uses.add(buf.toString('latin1', rec[i + 1], rec[i + 2]));
+    else if (k === REC.export) exports.push(buf.toString('latin1', rec[i + 1], rec[i + 2]));
+  }
+  const alloc = (r.flags & 2) !== 0;
+  return { ...base, hasCreate: (r.flags & 1) !== 0, hasCacheAlloc: alloc, hasLock: locks ? takesLocks(buf) : undefined, hasPercpu: alloc && buf.indexOf(PERCPU_WORD) >= 0, cacheUses: [...uses], exports: header ? [] : exports };
 }
 
 const EXPORT_WORD = Buffer.from('EXPORT_SYMBOL');
