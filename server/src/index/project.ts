@@ -260,8 +260,11 @@ export class Project {
     for (const p of fromOverlay) this.setFactsFromText(p, this.overlays.get(p)!);
     const onDisk = need.filter((p) => !this.overlays.has(p));
     if (!onDisk.length) return;
+    // Small chunks for a small batch: a callee level of 20 files in chunks of 8 kept one worker
+    // busy with most of them while the other idled, and the next level waits on the slowest.
+    const chunkSize = Math.max(1, Math.min(8, Math.floor(onDisk.length / 8)));
     const job = this.pool.map<FactsOut>('facts', onDisk, {
-      maxBytes: this.config.maxFileSize, cacheDir: this.opts.cacheDir, chunkSize: 8, focus, want, workers,
+      maxBytes: this.config.maxFileSize, cacheDir: this.opts.cacheDir, chunkSize, focus, want, workers,
       onChunk: (done, total) => this.opts.onProgress?.('parse', done, total),
     });
     for (const p of onDisk) this.inflight.set(p, job);

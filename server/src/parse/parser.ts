@@ -35,10 +35,14 @@ function toRanges(text: string, ranges: [number, number][]): Parser.Range[] {
   let row = 0;
   let lineStart = 0;
   let pos = 0;
+  // Newlines found with indexOf (native) rather than a JS loop over every character.
   const point = (off: number): Parser.Point => {
-    for (; pos < off; pos++) if (text.charCodeAt(pos) === 10) {
+    for (;;) {
+      const nl = text.indexOf('\n', pos);
+      if (nl < 0 || nl >= off) break;
       row++;
-      lineStart = pos + 1;
+      lineStart = nl + 1;
+      pos = nl + 1;
     }
     return { row, column: off - lineStart };
   };
