@@ -45,7 +45,10 @@ export class Walker {
         this.problems.push({ path: p, message: `cannot access: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
         continue;
       }
-      if (st.isDirectory()) roots.push({ path: p, dir: true, link: true });
+      // Normalised once, so that a child's path is `dir + '/' + name` (what path.join gives, without
+      // normalising 90k paths again on a kernel tree).
+      const root = path.normalize(p).replace(/(?<=.)\/+$/, '');
+      if (st.isDirectory()) roots.push({ path: root, dir: true, link: true });
       else if (st.isFile()) roots.push({ path: p, dir: false, link: false });
       else this.problems.push({ path: p, message: 'not a regular file or directory' });
     }
@@ -94,11 +97,12 @@ export class Walker {
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const found: { path: string; dir: boolean; link: boolean }[] = [];
+    const prefix = dir === '.' ? '' : dir === '/' ? '/' : `${dir}/`;
     for (const e of entries) {
       if (SKIP_DIRS.has(e.name)) continue;
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) found.push({ path: p, dir: true, link: false });
+      if (e.isDirectory()) found.push({ path: prefix + e.name, dir: true, link: false });
       else if (e.isSymbolicLink()) {
+        const p = prefix + e.name;
         let st: fs.Stats;
         try {
           st = fs.statSync(p);
@@ -108,7 +112,10 @@ export class Walker {
         }
         if (st.isDirectory()) found.push({ path: p, dir: true, link: true });
         else if (st.isFile() && isCFile(p) && this.accept(p)) found.push({ path: p, dir: false, link: false });
-      } else if (e.isFile() && isCFile(p) && this.accept(p)) found.push({ path: p, dir: false, link: false });
+      } else if (e.isFile() && isCFile(e.name)) {
+        const p = prefix + e.name;
+        if (this.accept(p)) found.push({ path: p, dir: false, link: false });
+      }
     }
     for (let i = found.length - 1; i >= 0; i--) this.stack.push(found[i]);
   }
