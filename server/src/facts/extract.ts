@@ -4,7 +4,7 @@
  * statement, so calls inside macro-shaped code that tree-sitter turns into
  * ERROR nodes (list_for_each_entry bodies, guard(), attributes) are still seen.
  */
-import { parseC, SyntaxNode, Tree } from '../parse/parser';
+import { parseC, SyntaxNode, Tree, TreeCursor } from '../parse/parser';
 import { lineStarts, maskedSource, positionAt } from '../parse/mask';
 import { FACTS_VERSION, FileFacts, FunctionFacts, GlobalLock, IgnoreDirective, Span, StructFacts } from './types';
 import { LOCK_DEFINERS, LOCK_TYPES } from '../kb/locks';
@@ -170,15 +170,26 @@ function isDeadIf(node: SyntaxNode): boolean {
   return !!cond && /^\(?\s*0\s*\)?$/.test(cond.text);
 }
 
+/**
+ * The file's top level through a tree cursor: a node object is made only for
+ * the children read (node-tree-sitter's nextSibling makes one per child,
+ * comments and #includes too, which cost more than reading the declarations).
+ */
 function walkTop(node: SyntaxNode, src: SourceMap, facts: FileFacts, fnNodes: SyntaxNode[]): void {
-  for (let c = node.firstChild; c; c = c.nextSibling) {
-    switch (c.type) {
+  const cur = node.walk();
+  if (cur.gotoFirstChild()) walkLevel(cur, src, facts, fnNodes);
+}
+
+function walkLevel(cur: TreeCursor, src: SourceMap, facts: FileFacts, fnNodes: SyntaxNode[]): void {
+  do {
+    switch (cur.nodeType) {
       case 'function_definition':
       case 'preproc_function_def':
-        fnNodes.push(c);
+        fnNodes.push(cur.currentNode);
         break;
       case 'declaration':
       case 'type_definition': {
+        const c = cur.currentNode;
         readDeclaration(c, src, facts);
         // Struct definitions are in the type (`struct s {...} x;`): a walk of the whole
         // declaration went through every initializer table of the file.
@@ -188,35 +199,43 @@ function walkTop(node: SyntaxNode, src: SourceMap, facts: FileFacts, fnNodes: Sy
       }
       case 'struct_specifier':
       case 'union_specifier':
-        collectStructs(c, src, facts);
+        collectStructs(cur.currentNode, src, facts);
         break;
-      case 'preproc_if':
+      case 'preproc_if': {
+        const c = cur.currentNode;
         if (isDeadIf(c)) {
           const alt = c.childForFieldName('alternative');
           if (alt) walkTop(alt, src, facts, fnNodes);
           break;
         }
-        walkTop(c, src, facts, fnNodes);
+        if (cur.gotoFirstChild()) {
+          walkLevel(cur, src, facts, fnNodes);
+          cur.gotoParent();
+        }
         break;
+      }
       case 'preproc_ifdef':
       case 'preproc_else':
       case 'preproc_elif':
       case 'preproc_elifdef':
       case 'linkage_specification':
       case 'declaration_list':
-        walkTop(c, src, facts, fnNodes);
+        if (cur.gotoFirstChild()) {
+          walkLevel(cur, src, facts, fnNodes);
+          cur.gotoParent();
+        }
         break;
       case 'ERROR':
-        recoverFromError(c, src, facts, fnNodes);
+        recoverFromError(cur.currentNode, src, facts, fnNodes);
         break;
       case 'expression_statement':
         // `DEFINE_SPINLOCK(x);` at file scope sometimes parses as a call statement.
-        readDefineMacro(c, src, facts);
+        readDefineMacro(cur.currentNode, src, facts);
         break;
       default:
         break;
     }
-  }
+  } while (cur.gotoNextSibling());
 }
 
 /**
@@ -364,13 +383,23 @@ export function declaratorName(d: SyntaxNode): { name?: string; pointer: boolean
 
 /** Struct and union definitions anywhere below `node` (fields of anonymous members flattened). */
 function collectStructs(node: SyntaxNode, src: SourceMap, facts: FileFacts): void {
-  for (const n of node.descendantsOfType(['struct_specifier', 'union_specifier'])) {
-    const body = n.childForFieldName('body');
-    const nameNode = n.childForFieldName('name');
-    if (!body || !nameNode) continue;
-    const s: StructFacts = { name: nameNode.text, fields: {}, at: src.span(n.startIndex, n.endIndex) };
-    readFields(body, s.fields);
-    facts.structs.push(s);
+  // A cursor in document order (node first): descendantsOfType made a node object for every match,
+  // each `struct x *` field type included.
+  const cur = node.walk();
+  for (;;) {
+    const t = cur.nodeType;
+    if (t === 'struct_specifier' || t === 'union_specifier') {
+      const n = cur.currentNode;
+      const body = n.childForFieldName('body');
+      const nameNode = n.childForFieldName('name');
+      if (body && nameNode) {
+        const s: StructFacts = { name: nameNode.text, fields: {}, at: src.span(n.startIndex, n.endIndex) };
+        readFields(body, s.fields);
+        facts.structs.push(s);
+      }
+    }
+    if (cur.gotoFirstChild()) continue;
+    while (!cur.gotoNextSibling()) if (!cur.gotoParent()) return;
   }
 }
 

@@ -6,6 +6,7 @@ const CLanguage = require('tree-sitter-c');
 
 export type Tree = Parser.Tree;
 export type SyntaxNode = Parser.SyntaxNode;
+export type TreeCursor = Parser.TreeCursor;
 
 let parser: Parser | undefined;
 
