@@ -11,7 +11,9 @@
 //
 // Memory (laid out by the caller): zeros before `data`, the file at
 // [data, data+len), at least 64 zero bytes after it, records at `out`.
-// A record is three i32: kind, start, end (offsets in the file).
+// A record is four i32: kind, start, end (offsets in the file), and for names
+// the FNV-1a hash of their bytes (index/name-table.ts nameHash), so the caller
+// copies names without a JS step per byte.
 
 /** Record kinds (the caller maps them to NAME_KIND). */
 const MACRO: i32 = 0; // function-like #define name
@@ -56,10 +58,13 @@ let count: i32 = 0;
 
 function emit(kind: i32, s: i32, e: i32): void {
   if (count < CAP) {
-    const p = OUT + <usize>count * 12;
+    const p = OUT + <usize>count * 16;
     store<i32>(p, kind);
     store<i32>(p, s, 4);
     store<i32>(p, e, 8);
+    let h: u32 = 0x811c9dc5;
+    if (kind <= STRUCT) for (let i = s; i < e; i++) h = (h ^ <u32>at(i)) * 0x01000193;
+    store<u32>(p, h, 12);
   }
   count++;
 }

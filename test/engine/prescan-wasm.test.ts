@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
 import * as path from 'path';
-import { NAME_KIND } from '../../server/src/index/name-table';
+import { NAME_KIND, nameHash } from '../../server/src/index/name-table';
 import { Prescan, prescanBuffer } from '../../server/src/scan/prescan';
 import { WasmScanner } from '../../server/src/scan/prescan-wasm';
 
@@ -91,6 +91,24 @@ const PIECES = [
   'kmem_cache_free (', 'KMEM_CACHE', 'KMEM_CACH', 'EXPORT_SYMBOL', 'EXPORT_SYMBOL_GPL(', 'EXPORT_SYMBO', '#define ', '#define F(', '#defin',
   'percpu', 's->c', 'void f(int a)\n{\n', 'struct s {', 'typedef struct t {', '\nstruct u\n{', 'x, y)', 'lock', 'spin_lock(', 'guard(',
 ];
+
+test('wasm pre-scan: the name hashes it computes are nameHash of the names (what the name table looks up)', () => {
+  const scanner = WasmScanner.create()!;
+  for (const p of ['a.c', 'a.h']) {
+    const into = scanner.input(SAMPLE.length);
+    into.write(SAMPLE, 'latin1');
+    const seen: string[] = [];
+    prescanBuffer(into, SAMPLE.length, 0, 1 << 24, p, {
+      name: () => assert.fail('the scanner passes hashes'),
+      hashed: (_k, b, s, e, h) => {
+        const name = b.toString('latin1', s, e);
+        assert.equal(h, nameHash(name), name);
+        seen.push(name);
+      },
+    }, false, scanner);
+    assert.ok(seen.includes('__sq_remap') && seen.includes('bar'), seen.join());
+  }
+});
 
 test('wasm pre-scan: the same results as the JS reference on 3000 generated files (needles at every edge, truncated anywhere)', () => {
   const scanner = WasmScanner.create()!;

@@ -48,6 +48,13 @@ export class NamePacker {
     this.row(kind, e - s, h >>> 0);
   }
 
+  /** A name whose hash the WebAssembly pre-scan computed: a native copy, no JS step per byte. */
+  hashed(kind: number, buf: Buffer, s: number, e: number, hash: number): void {
+    const out = this.room(e - s);
+    buf.copy(out, this.at, s, e);
+    this.row(kind, e - s, hash);
+  }
+
   /** A name already made a string (identifiers: latin1). */
   string(kind: number, name: string): void {
     const out = this.room(name.length);

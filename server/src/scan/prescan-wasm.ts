@@ -34,11 +34,12 @@ const PAGE = 65536;
 /** Zeros before and after the file: the scanner reads a little past both ends. */
 const GUARD = 64;
 const MIN_RECORDS = 1 << 16;
+const REC_BYTES = 16;
 
 export interface ScanResult {
   /** bit 0: creates caches; bit 1: allocates from a cache. */
   flags: number;
-  /** Records of three i32 (kind, start, end); `count` of them. */
+  /** Records of four i32 (kind, start, end, name hash); `count` of them. */
   records: Int32Array;
   count: number;
   /** The file's bytes: the input buffer again, or a new view of it when the memory grew. */
@@ -75,9 +76,9 @@ export class WasmScanner {
     this.view.fill(0, len, len + GUARD);
     for (;;) {
       const out = this.outAt(len);
-      const cap = Math.floor((this.x.memory.buffer.byteLength - out) / 12);
+      const cap = Math.floor((this.x.memory.buffer.byteLength - out) / REC_BYTES);
       const count = this.x.scan(this.data, len, out, cap, opts);
-      if (count <= cap) return { flags: this.x.flags(), records: new Int32Array(this.x.memory.buffer, out, count * 3), count, data: this.view.subarray(0, len) };
+      if (count <= cap) return { flags: this.x.flags(), records: new Int32Array(this.x.memory.buffer, out, count * 4), count, data: this.view.subarray(0, len) };
       // More names than room: grow and scan again. The file bytes stay where they are, but growing
       // detaches every view of the old memory, the caller's input buffer included.
       this.reserve(len, count);
@@ -89,7 +90,7 @@ export class WasmScanner {
   }
 
   private reserve(size: number, records: number): void {
-    const need = this.outAt(size) + records * 12;
+    const need = this.outAt(size) + records * REC_BYTES;
     const mem = this.x.memory;
     if (need > mem.buffer.byteLength) mem.grow(Math.ceil((need - mem.buffer.byteLength) / PAGE));
     if (this.capacity !== mem.buffer.byteLength) {

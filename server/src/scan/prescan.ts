@@ -145,11 +145,12 @@ function scanned(input: Buffer, base: Prescan, scanner: WasmScanner, sink: NameS
   const uses = new Set<string>();
   const exports: string[] = [];
   // Macros first, then bodies and structs in file order: the order braceScanInto sinks them.
-  for (let i = 0; i < rec.length; i += 3) if (rec[i] === REC.macro) sink.name(NAME_KIND.defs, buf, rec[i + 1], rec[i + 2]);
-  for (let i = 0; i < rec.length; i += 3) {
+  const put = (kind: number, i: number) => (sink.hashed ? sink.hashed(kind, buf, rec[i + 1], rec[i + 2], rec[i + 3] >>> 0) : sink.name(kind, buf, rec[i + 1], rec[i + 2]));
+  for (let i = 0; i < rec.length; i += 4) if (rec[i] === REC.macro) put(NAME_KIND.defs, i);
+  for (let i = 0; i < rec.length; i += 4) {
     const k = rec[i];
-    if (k === REC.def) sink.name(NAME_KIND.defs, buf, rec[i + 1], rec[i + 2]);
-    else if (k === REC.struct) sink.name(NAME_KIND.structs, buf, rec[i + 1], rec[i + 2]);
+    if (k === REC.def) put(NAME_KIND.defs, i);
+    else if (k === REC.struct) put(NAME_KIND.structs, i);
     else if (k === REC.use) uses.add(buf.toString('latin1', rec[i + 1], rec[i + 2]));
     else if (k === REC.export) exports.push(buf.toString('latin1', rec[i + 1], rec[i + 2]));
   }
@@ -189,6 +190,8 @@ export function definitions(buf: Buffer): string[] {
 export interface NameSink {
   /** kind: NAME_KIND.defs or NAME_KIND.structs; the name is buf[s, e). */
   name(kind: number, buf: Buffer, s: number, e: number): void;
+  /** The same, with the name's hash (nameHash) already computed. */
+  hashed?(kind: number, buf: Buffer, s: number, e: number, hash: number): void;
 }
 
 export function braceScan(buf: Buffer, macros = true): { defs: string[]; structs: string[] } {
