@@ -286,10 +286,8 @@ export function runFacts(files: string[], maxBytes: number, cacheDir?: string, f
       noteParses(1);
       const facts = extractFacts(path, r.text, undefined, { focus, want: keep });
       out.push({ path, facts, hash });
-      if (cacheDir) {
-        const p = cachePath(cacheDir, hash, facts.partial ? focus : undefined);
-        writeCache(p, () => JSON.stringify(facts));
-      }
+      // Focused facts are kept by the project in one file (index/focus-pack.ts), not one per source file.
+      if (cacheDir && !focus) writeCache(cachePath(cacheDir, hash), () => JSON.stringify(facts));
     } catch (e) {
       out.push({ path, problem: `could not be analysed: ${(e as Error).message}` });
     }

@@ -18,6 +18,7 @@ import { Prescan, prescanBuffer } from '../scan/prescan';
 import { Pool } from '../engine/pool';
 import { ENGINE_CACHE_KEY, FactsOut, missesWanted, packPrescan, PrescanBatch, PrescanOut, prescanOuts, wantKeepingRead } from '../engine/tasks';
 import { PrescanCache, PrescanIndex } from './prescan-cache';
+import { loadFocusPack, PackEntry, saveFocusPack } from './focus-pack';
 import { NAME_KIND, NameTable } from './name-table';
 import { trace } from '../engine/trace';
 
@@ -135,6 +136,10 @@ export class Project {
     const cacheBase = this.prescanCacheFile();
     const cache = cacheBase ? new PrescanCache(cacheBase) : undefined;
     const cached = cache ? cache.loadMeta() : new Map<string, Prescan>();
+    if (cacheBase) {
+      this.packFile = `${cacheBase}.focus.bin`;
+      this.pack = loadFocusPack(this.packFile);
+    }
     const todo: string[] = [];
     const cachedSkips: Problem[] = [];
     const early: Promise<void>[] = [];
@@ -252,6 +257,20 @@ export class Project {
       await Promise.all(new Set(busy.map((p) => this.inflight.get(p)!)));
       return this.ensureFacts(all, focus, want, workers);
     }
+    // Focused facts kept by an earlier run, for files that have not changed since.
+    if (focus) {
+      for (const p of all) {
+        const e = this.pack.get(p);
+        if (!e || this.facts.has(p) || this.overlays.has(p)) continue;
+        const pre = this.prescan.get(p);
+        if (!pre || pre.size !== e.size || pre.mtimeMs !== e.mtimeMs) continue;
+        e.facts.path = p;
+        this.intern(e.facts);
+        this.facts.set(p, e.facts);
+        this.focused.set(p, e.facts);
+        this.stats.factsCached++;
+      }
+    }
     const stale = (p: string) => !!focus && missesWanted(this.facts.get(p)!, want);
     const need = all.filter((p) => (!this.facts.has(p) || (!focus && this.facts.get(p)!.partial) || stale(p)) && !this.failed.has(p));
     // Focused facts read again for more functions keep the ones they had read.
@@ -278,6 +297,13 @@ export class Project {
       if (r.facts) {
         this.intern(r.facts);
         this.facts.set(r.path, r.facts);
+        if (focus && !r.fromCache) {
+          this.focused.set(r.path, r.facts);
+          // A file read again only to find what it cannot give (an empty macro asked for by name)
+          // yields what the pack has: no reason to write the pack again.
+          const had = this.pack.get(r.path)?.facts;
+          if (!had || JSON.stringify(had) !== JSON.stringify(r.facts)) this.packDirty = true;
+        }
         if (r.fromCache) this.stats.factsCached++;
         else this.stats.parsed++;
       } else {
@@ -388,7 +414,36 @@ export class Project {
 
   async close(): Promise<void> {
     await this.saving;
+    await this.saveFocused();
     await this.pool.close();
+  }
+
+  /** Focused facts from the last run's pack (by path). */
+  private pack = new Map<string, PackEntry>();
+  private packFile?: string;
+  /**
+   * Focused facts loaded in this run: what the pack keeps for the next one, with the size and
+   * mtime the pre-scan saw (early parses finish before the pre-scan has them all).
+   */
+  private focused = new Map<string, FileFacts>();
+  private packDirty = false;
+
+  /** Write the focused facts still in use when this run read or made new ones. */
+  private async saveFocused(): Promise<void> {
+    if (!this.packFile || !this.packDirty) return;
+    this.packDirty = false;
+    const keep = new Map<string, PackEntry>();
+    for (const [p, facts] of this.focused) {
+      const pre = this.prescan.get(p);
+      if (pre && this.facts.get(p) === facts && !this.overlays.has(p)) keep.set(p, { size: pre.size, mtimeMs: pre.mtimeMs, facts });
+    }
+    // What the last run kept and this one did not need stays while its file is unchanged.
+    for (const [p, e] of this.pack) {
+      const pre = this.prescan.get(p);
+      if (!keep.has(p) && !this.focused.has(p) && pre && pre.size === e.size && pre.mtimeMs === e.mtimeMs) keep.set(p, e);
+    }
+    await saveFocusPack(this.packFile, keep);
+    trace(`focused facts saved (${keep.size} files)`);
   }
 }
 
