@@ -221,8 +221,8 @@ export function contentHash(buf: Buffer): string {
  * One flat directory: creating a file or a directory costs ~0.5 ms of system time on this
  * machine's ext4, and the 256 hash-prefix directories of a cold kernel run cost 0.1 s.
  */
-function cachePath(cacheDir: string, hash: string, focus?: string, ext = 'json'): string {
-  return `${cacheDir}/facts/${hash}${focus ? `.${focus}` : ''}.${ext}`;
+function cachePath(cacheDir: string, hash: string, kind?: string, ext = 'json'): string {
+  return `${cacheDir}/facts/${hash}${kind ? `.${kind}` : ''}.${ext}`;
 }
 
 /** Cache directories this thread has made (a recursive mkdir per file cost ~0.2 s on the kernel). */
@@ -244,7 +244,8 @@ export function wantKeepingRead(want: readonly string[] | undefined, had: FileFa
 
 /**
  * Facts of files, from the content-hash cache when there. `focus`: 'creations'
- * reads only what listing caches needs, cached apart from full facts.
+ * reads only what listing caches needs; those facts are kept by the project
+ * (index/focus-pack.ts), not here.
  */
 export function runFacts(files: string[], maxBytes: number, cacheDir?: string, focus?: 'creations', want?: string[]): FactsOut[] {
   const out: FactsOut[] = [];
@@ -259,15 +260,9 @@ export function runFacts(files: string[], maxBytes: number, cacheDir?: string, f
     if (cacheDir) {
       let facts: FileFacts | undefined;
       try {
-        // A focused request reads the focused entry first, so a warm run sees what the cold
-        // run saw (full facts of the same file would make the analysis reach further).
-        const first = focus ? cachePath(cacheDir, hash, focus) : cachePath(cacheDir, hash);
-        try {
-          facts = JSON.parse(fs.readFileSync(first, 'utf8')) as FileFacts;
-        } catch (e) {
-          if (!focus) throw e;
-          facts = JSON.parse(fs.readFileSync(cachePath(cacheDir, hash), 'utf8')) as FileFacts;
-        }
+        // Focused facts come from the project's pack before a worker is asked (so a warm run sees
+        // what the cold run saw); here only full facts are cached, and serve focused requests too.
+        facts = JSON.parse(fs.readFileSync(cachePath(cacheDir, hash), 'utf8')) as FileFacts;
       } catch {
         /* not cached yet */
       }
