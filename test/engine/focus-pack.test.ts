@@ -20,8 +20,9 @@ int obj_init(void)
 `;
 
 /** A run on demand (the kernel's path: focused parses), with a cache. */
-async function run(dir: string, cacheDir: string) {
-  const engine = new Engine({ roots: [dir], jobs: 2, cacheDir, fullThreshold: 1 });
+async function run(dir: string, cacheDir: string, check = false) {
+  const engine = new Engine({ roots: [dir], jobs: 2, cacheDir, fullThreshold: 1, semantics: 'dtor-rfc' });
+  if (check) await engine.check();
   const caches = await engine.caches();
   const stats = { ...engine.project.stats };
   await engine.close();
@@ -54,4 +55,29 @@ test('focused facts pack: a warm run parses nothing, an edited file is read agai
   const edited = await run(dir, cacheDir);
   assert.equal(edited.caches[0].ctor?.fn.name, 'obj_ktor');
   assert.ok(edited.stats.parsed >= 1);
+});
+
+test('focused facts pack: a warm check parses nothing, though the cold one read some files in full', async () => {
+  const dir = tempWorkspace({
+    // obj_use allocates from the cache: check reads obj.c in full for the allocation sites, after
+    // its focused read. The warm run must start from the same focused facts, or it reaches further.
+    'obj.c': `${CREATE('obj_ctor')}
+void obj_use(struct thing *t)
+{
+	struct obj *o;
+	spin_lock(&t->inner.lock);
+	o = kmem_cache_alloc(obj_cachep, GFP_ATOMIC);
+	spin_unlock(&t->inner.lock);
+}
+`,
+    'obj.h': '#include "thing.h"\nstruct obj { int n; };\nvoid obj_prepare(void *p);\n',
+    'thing.h': 'struct inner { spinlock_t lock; };\nstruct thing { struct inner inner; };\n',
+    'prep.c': '#include "obj.h"\nDEFINE_SPINLOCK(obj_lock);\nvoid obj_prepare(void *p)\n{\n\tmemset(p, 0, 4);\n}\n',
+  });
+  const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'slabcheck-pack-'));
+  const cold = await run(dir, cacheDir, true);
+  assert.ok(cold.stats.parsed >= 2);
+  const warm = await run(dir, cacheDir, true);
+  assert.equal(warm.stats.parsed, 0);
+  assert.deepEqual(warm.caches, cold.caches);
 });

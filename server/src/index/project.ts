@@ -340,6 +340,7 @@ export class Project {
     }
     const facts = extractFacts(p, text, tree, { previous: this.facts.get(p) });
     this.facts.set(p, facts);
+    this.dropFocused(p);
     this.failed.delete(p);
     const buf = Buffer.from(text);
     const pre = prescanBuffer(buf, buf.length, Date.now(), Number.MAX_SAFE_INTEGER, p.endsWith('.h') ? '' : p);
@@ -353,7 +354,14 @@ export class Project {
     return facts;
   }
 
+  /** Focused facts of a file whose text changed no longer describe it. */
+  private dropFocused(p: string): void {
+    const had = this.focused.delete(p);
+    if (this.pack.delete(p) || had) this.packDirty = true;
+  }
+
   forget(p: string): void {
+    this.dropFocused(p);
     this.mentionMemo.clear();
     this.facts.delete(p);
     this.prescan.delete(p);
@@ -433,9 +441,11 @@ export class Project {
     if (!this.packFile || !this.packDirty) return;
     this.packDirty = false;
     const keep = new Map<string, PackEntry>();
+    // Kept even when full facts took their place later in the run: a focused request must get
+    // what the cold run's focused request got, or the warm analysis would reach further.
     for (const [p, facts] of this.focused) {
       const pre = this.prescan.get(p);
-      if (pre && this.facts.get(p) === facts && !this.overlays.has(p)) keep.set(p, { size: pre.size, mtimeMs: pre.mtimeMs, facts });
+      if (pre && !this.overlays.has(p)) keep.set(p, { size: pre.size, mtimeMs: pre.mtimeMs, facts });
     }
     // What the last run kept and this one did not need stays while its file is unchanged.
     for (const [p, e] of this.pack) {
