@@ -34,11 +34,24 @@ export interface GraphHost {
   kbFunctions: Record<string, KernelFunctionFact>;
 }
 
-/** A step of evidence: the event, and its note written only when shown. */
+/**
+ * A step of evidence: the event and what kind of note it gets, written only when
+ * shown (noteOf). Plain numbers, no closure: the text listing walks 200k chains.
+ */
 interface StepAt {
   fn: number;
   e: number;
-  note: () => string;
+  k: StepKind;
+  /** The held lock's reference (HOLDS), or the class the chain reaches (the others). */
+  x: number;
+}
+
+const enum StepKind {
+  HOLDS,
+  TAKES,
+  KB_TAKES,
+  ALLOC_RECLAIM,
+  CALLS,
 }
 
 interface EdgeAt {
@@ -347,13 +360,13 @@ export class LockGraph {
       from: this.className(from),
       to: this.className(to),
       get chain(): Step[] {
-        return self.walk(to, at).map((s) => self.step(s.fn, s.e, s.note()));
+        return self.walk(to, at).map((s) => self.step(s.fn, s.e, self.noteOf(s)));
       },
       // The text and dot listings print only this: no note is built for the steps before it.
       get last(): Step {
         const w = self.walk(to, at);
         const s = w[w.length - 1];
-        return self.step(s.fn, s.e, s.note());
+        return self.step(s.fn, s.e, self.noteOf(s));
       },
     };
   }
@@ -373,7 +386,7 @@ export class LockGraph {
     for (let e = at.ev - 1; e >= g.fns[o + 3]; e--) {
       const b = e * EV_FIELDS;
       if (g.events[b] === EV_LOCK && g.events[b + 3] === at.held) {
-        out.push({ fn: at.fn, e, note: () => `${this.fnName(at.fn)}() holds ${this.className(this.classOfRef(at.fn, at.held))} from here` });
+        out.push({ fn: at.fn, e, k: StepKind.HOLDS, x: at.held });
         break;
       }
     }
@@ -386,25 +399,21 @@ export class LockGraph {
     if (out.length >= MAX_CHAIN) return;
     const g = this.files[this.fnFile[fn]];
     const b = e * EV_FIELDS;
-    const name = () => this.fnName(fn);
     const callee = g.names[g.events[b + 1]];
     const kind = g.events[b];
     if (kind === EV_LOCK) {
-      out.push({ fn, e, note: () => `${name()}() takes ${this.className(cls)} (${callee})` });
+      out.push({ fn, e, k: StepKind.TAKES, x: cls });
       return;
     }
-    const kb = this.host.kbFunctions[callee];
-    const l = kb?.locks?.find((x) => x.lock === this.className(cls));
-    if (kb && l) {
-      out.push({ fn, e, note: () => `${name()}() calls ${callee}(), which ${l.maybe ? 'may take' : 'takes'} ${l.lock} (${kb.source})` });
+    if (this.kbLock(callee, cls)) {
+      out.push({ fn, e, k: StepKind.KB_TAKES, x: cls });
       return;
     }
     if (kind === EV_ALLOC && cls === this.fsReclaim) {
-      const gfp = g.events[b + 3] >= 0 ? g.names[g.events[b + 3]] : 'GFP_KERNEL';
-      out.push({ fn, e, note: () => `${name()}() allocates with ${callee}(${gfp}), which may enter reclaim (fs_reclaim)` });
+      out.push({ fn, e, k: StepKind.ALLOC_RECLAIM, x: cls });
       return;
     }
-    out.push({ fn, e, note: () => `${name()}() calls ${callee}()` });
+    out.push({ fn, e, k: StepKind.CALLS, x: cls });
     const target = this.resolve(callee, this.fnFile[fn]);
     if (target < 0 || seen.has(target) || out.length >= MAX_CHAIN) return;
     seen.add(target);
@@ -426,6 +435,38 @@ export class LockGraph {
   }
 
   private firstReach = new Map<number, number>();
+
+  /** The knowledge-base entry by which calling `callee` takes class `cls`, if any. */
+  private kbLock(callee: string, cls: number): { lock: string; maybe?: boolean } | undefined {
+    const kb = this.host.kbFunctions[callee];
+    if (!kb?.locks) return undefined;
+    const want = this.className(cls);
+    return kb.locks.find((x) => x.lock === want);
+  }
+
+  /** A step's note, written when the step is shown. */
+  private noteOf(s: StepAt): string {
+    const g = this.files[this.fnFile[s.fn]];
+    const b = s.e * EV_FIELDS;
+    const name = this.fnName(s.fn);
+    const callee = g.names[g.events[b + 1]];
+    switch (s.k) {
+      case StepKind.HOLDS:
+        return `${name}() holds ${this.className(this.classOfRef(s.fn, s.x))} from here`;
+      case StepKind.TAKES:
+        return `${name}() takes ${this.className(s.x)} (${callee})`;
+      case StepKind.KB_TAKES: {
+        const l = this.kbLock(callee, s.x)!;
+        return `${name}() calls ${callee}(), which ${l.maybe ? 'may take' : 'takes'} ${l.lock} (${this.host.kbFunctions[callee].source})`;
+      }
+      case StepKind.ALLOC_RECLAIM: {
+        const gfp = g.events[b + 3] >= 0 ? g.names[g.events[b + 3]] : 'GFP_KERNEL';
+        return `${name}() allocates with ${callee}(${gfp}), which may enter reclaim (fs_reclaim)`;
+      }
+      default:
+        return `${name}() calls ${callee}()`;
+    }
+  }
 
   /** Whether this event takes `cls` itself or calls something whose closure holds it. */
   private eventReaches(fn: number, g: GraphFile, b: number, cls: number): boolean {

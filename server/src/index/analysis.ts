@@ -92,6 +92,18 @@ export interface AllocSite {
   gfpClass: 'sleep' | 'atomic' | 'unknown';
 }
 
+/** Where a file sits, for ranking definitions of one name (Analysis.candidateFiles). */
+interface Place {
+  dir: string;
+  arch?: string;
+  /** tools/, scripts/, boot code, ACPICA's private copies: never serve kernel code. */
+  outside: boolean;
+  drivers: boolean;
+  c: boolean;
+}
+const ARCH_DIR = /(?:^|\/)arch\/([^/]+)\//;
+const OUTSIDE_KERNEL = /\/(?:tools|scripts|samples|Documentation|usr)\/|\/boot\/|\/acpica\//;
+
 export const FS_RECLAIM = 'fs_reclaim';
 /** Steps kept in an evidence chain. */
 export const MAX_CHAIN = 14;
@@ -173,21 +185,34 @@ export class Analysis {
   candidateFiles(name: string, fromFile: string): string[] {
     const files = (this.project.defIndex.get(name) ?? []).filter((f) => f !== fromFile);
     if (files.length <= 1) return files;
-    const arch = /(?:^|\/)arch\/([^/]+)\//.exec(fromFile)?.[1];
-    const dir = fromFile.slice(0, fromFile.lastIndexOf('/'));
-    const outside = (f: string) => /\/(?:tools|scripts|samples|Documentation|usr)\/|\/boot\/|\/acpica\//.test(f);
-    const fromOutside = outside(fromFile);
+    const from = this.placeOf(fromFile);
     const rank = (f: string) => {
-      if (f.slice(0, f.lastIndexOf('/')) === dir) return 0;
-      const a = /(?:^|\/)arch\/([^/]+)\//.exec(f)?.[1];
-      if (outside(f) && !fromOutside) return 9;
-      if (arch && a === arch) return 1;
+      const p = this.placeOf(f);
+      if (p.dir === from.dir) return 0;
+      if (p.outside && !from.outside) return 9;
+      if (from.arch && p.arch === from.arch) return 1;
       if (this.project.prescan.get(f)?.exports?.includes(name)) return 2;
-      if (a) return 6;
-      if (/\/drivers\//.test(f)) return f.endsWith('.c') ? 4 : 5;
-      return f.endsWith('.c') ? 3 : 3.5;
+      if (p.arch) return 6;
+      if (p.drivers) return p.c ? 4 : 5;
+      return p.c ? 3 : 3.5;
     };
-    return [...files].sort((x, y) => rank(x) - rank(y) || (x < y ? -1 : 1));
+    // Ranked once per file (the whole-tree lock graph asks this for 200k name/file pairs, and a
+    // name like `probe` has hundreds of definitions), then sorted by rank and path.
+    const ranked = files.map((f) => ({ f, r: rank(f) }));
+    ranked.sort((x, y) => x.r - y.r || (x.f < y.f ? -1 : 1));
+    return ranked.map((x) => x.f);
+  }
+
+  /** What ranking a definition needs from a path, read once per path. */
+  private places = new Map<string, Place>();
+
+  private placeOf(f: string): Place {
+    let p = this.places.get(f);
+    if (!p) {
+      p = { dir: f.slice(0, f.lastIndexOf('/')), arch: ARCH_DIR.exec(f)?.[1], outside: OUTSIDE_KERNEL.test(f), drivers: f.includes('/drivers/'), c: f.endsWith('.c') };
+      this.places.set(f, p);
+    }
+    return p;
   }
 
   isKnown(name: string): boolean {

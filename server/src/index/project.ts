@@ -52,9 +52,19 @@ export class NameIndex {
 
   constructor(private m: Map<string, string[]> = new Map(), private inv?: { table: NameTable; kind: number }, private paths?: string[]) {}
 
+  /** Sorted paths per name read from the table (the whole-tree lock graph asks 200k times). */
+  private sorted = new Map<string, string[] | undefined>();
+
   get(name: string): string[] | undefined {
-    // File numbers follow the order the workers finished in: sort, so results do not.
-    let base = this.inv ? this.inv.table.get(name, this.inv.kind)?.map((i) => this.paths![i]).sort() : this.m.get(name);
+    let base: string[] | undefined;
+    if (this.inv) {
+      base = this.sorted.get(name);
+      if (base === undefined && !this.sorted.has(name)) {
+        // File numbers follow the order the workers finished in: sort, so results do not.
+        base = this.inv.table.get(name, this.inv.kind)?.map((i) => this.paths![i]).sort();
+        this.sorted.set(name, base);
+      }
+    } else base = this.m.get(name);
     if (this.overridden.size && base) base = base.filter((f) => !this.overridden.has(f));
     const add = this.extra.get(name);
     if (!add) return base && base.length ? base : undefined;
