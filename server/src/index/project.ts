@@ -149,6 +149,7 @@ export class Project {
     if (cacheBase) {
       this.packFile = `${cacheBase}.focus.bin`;
       this.pack = loadFocusPack(this.packFile);
+      for (const [p, e] of loadFocusPack(this.packMoreFile())) this.pack.set(p, e);
     }
     const todo: string[] = [];
     const cachedSkips: Problem[] = [];
@@ -249,6 +250,9 @@ export class Project {
     this.files = this.files.filter((f) => this.prescan.has(f) && !this.prescan.get(f)!.skipped);
     await Promise.all(early);
     trace('early parses done');
+    // The creation files' focused facts are written while this thread next waits (on the callee
+    // levels' parses), so the end of the run writes only what the levels added.
+    if (this.packDirty) this.savingFocus = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.saveFocused(true));
     if (!this.demandDriven) await this.ensureFacts(this.files);
   }
 
@@ -432,7 +436,8 @@ export class Project {
 
   async close(): Promise<void> {
     await this.saving;
-    await this.saveFocused();
+    await this.savingFocus;
+    await this.saveFocused(false);
     await this.pool.close();
   }
 
@@ -445,11 +450,34 @@ export class Project {
    */
   private focused = new Map<string, FileFacts>();
   private packDirty = false;
+  private savingFocus?: Promise<void>;
+  /** What this run already wrote to the pack file (the early save), by path. */
+  private packWritten?: Map<string, FileFacts>;
 
-  /** Write the focused facts still in use when this run read or made new ones. */
-  private async saveFocused(): Promise<void> {
+  /** Entries added after the pack file was written in the same run (read over it). */
+  private packMoreFile(): string {
+    return this.packFile!.replace(/\.bin$/, '-more.bin');
+  }
+
+  /**
+   * Write the focused facts still in use when this run read or made new ones. `early`, or
+   * when nothing was written yet: the whole pack (and no "more" file); otherwise only what
+   * was added since, to the "more" file.
+   */
+  private async saveFocused(early: boolean): Promise<void> {
     if (!this.packFile || !this.packDirty) return;
     this.packDirty = false;
+    const written = this.packWritten;
+    if (!early && written) {
+      const more = new Map<string, PackEntry>();
+      for (const [p, facts] of this.focused) {
+        const pre = this.prescan.get(p);
+        if (pre && !this.overlays.has(p) && written.get(p) !== facts) more.set(p, { size: pre.size, mtimeMs: pre.mtimeMs, facts });
+      }
+      await saveFocusPack(this.packMoreFile(), more);
+      trace(`focused facts saved (${more.size} more files)`);
+      return;
+    }
     const keep = new Map<string, PackEntry>();
     // Kept even when full facts took their place later in the run: a focused request must get
     // what the cold run's focused request got, or the warm analysis would reach further.
@@ -462,6 +490,8 @@ export class Project {
       const pre = this.prescan.get(p);
       if (!keep.has(p) && !this.focused.has(p) && pre && pre.size === e.size && pre.mtimeMs === e.mtimeMs) keep.set(p, e);
     }
+    this.packWritten = new Map([...keep].map(([p, e]) => [p, e.facts]));
+    await fs.promises.rm(this.packMoreFile(), { force: true }).catch(() => undefined);
     await saveFocusPack(this.packFile, keep);
     trace(`focused facts saved (${keep.size} files)`);
   }
