@@ -3,6 +3,7 @@ import * as assert from 'node:assert/strict';
 import { definitions, prescanBuffer } from '../../server/src/scan/prescan';
 import { planFocus } from '../../server/src/facts/focus-ranges';
 import { maskedSource } from '../../server/src/parse/mask';
+import { extractFacts } from '../../server/src/facts/extract';
 
 const SRC = `static DEFINE_SPINLOCK(map_lock);
 
@@ -68,14 +69,58 @@ static int __init foo_init(void)
   const kept = (name: string) => {
     const at = text.indexOf(`${name}(`);
     const open = text.indexOf('{', at);
-    return !plan.skipped.has(open);
+    return !plan.skipped.has(open) && !plan.cut.some((c) => c.start <= open && open < c.end);
   };
   assert.equal(kept('foo_ctor'), true);
   assert.equal(kept('foo_init'), true);
   assert.equal(kept('unrelated'), false);
-  assert.deepEqual([...plan.skippedByEnd.values()].map((v) => v.name), ['unrelated']);
-  // What is parsed: everything but the skipped body's inside.
+  // A plain header is left out with its body (its stub comes from the text).
+  assert.deepEqual(plan.cut.map((c) => [c.name, text.slice(c.start, c.end).split('\n')[0]]), [['unrelated', 'static void unrelated(void)']]);
   const parsed = plan.ranges.map(([s, e]) => text.slice(s, e)).join('');
-  assert.ok(!parsed.includes('lots_of_work'));
+  assert.ok(!parsed.includes('lots_of_work') && !parsed.includes('unrelated'));
   assert.ok(parsed.includes('kmem_cache_create') && parsed.includes('init(p)'));
+});
+
+test('focused parse plan: a header tree-sitter reads otherwise keeps its header; stubs are the same either way', () => {
+  const text = `struct rt { int n; };
+static struct kmem_cache *c;
+INDIRECT_CALLABLE_SCOPE struct rt *lookup_a(int x)
+{
+	return 0;
+}
+
+SYSCALL_DEFINE2(frob, int, a, int, b)
+{
+	return 0;
+}
+
+static inline unsigned long
+plain_b(const struct rt *r)
+{
+	return r->n;
+}
+
+int __init make(void)
+{
+	c = kmem_cache_create("rt", sizeof(struct rt), 0, 0, NULL);
+	return 0;
+}
+`;
+  const plan = planFocus(maskedSource(text));
+  assert.deepEqual(plan.cut.map((c) => c.name), ['plain_b']);
+  assert.deepEqual([...plan.skippedByEnd.values()].map((v) => v.name), ['lookup_a', 'SYSCALL_DEFINE2']);
+  const facts = extractFacts('rt.c', text, undefined, { focus: 'creations' });
+  const stub = facts.functions.find((f) => f.name === 'plain_b')!;
+  assert.equal(stub.stub, true);
+  assert.equal(stub.isStatic, true);
+  assert.equal(stub.returns, 'unsigned long');
+  assert.deepEqual(stub.at, [12, 0, 16, 1]);
+  // In file order among the functions the parse found.
+  assert.deepEqual(facts.functions.map((f) => f.name), ['lookup_a', 'plain_b', 'make']);
+  // Asked for by name, it is read in full like any kept function.
+  const full = extractFacts('rt.c', text, undefined, { focus: 'creations', want: ['plain_b'] }).functions.find((f) => f.name === 'plain_b')!;
+  assert.equal(full.stub, undefined);
+  assert.deepEqual(full.params, [{ name: 'r', type: 'struct rt *' }]);
+  // The span read from the text is the one tree-sitter gives the parsed function.
+  assert.deepEqual(full.at, stub.at);
 });

@@ -97,7 +97,7 @@ export function extractFacts(path: string, text: string, tree?: Tree, opts: Extr
   const fnNodes: SyntaxNode[] = [];
   walkTop(root, src, facts, fnNodes);
   const extraTrees: Tree[] = [];
-  if (root.hasError) recoverFunctionsByText(src, fnNodes, extraTrees, plan?.skipped);
+  if (root.hasError) recoverFunctionsByText(src, fnNodes, extraTrees, plan?.skipped, plan?.cut);
   facts.errorNodes = countErrors(root);
   const globalScope = (name: string) => {
     const g = facts.globals[name];
@@ -123,6 +123,8 @@ export function extractFacts(path: string, text: string, tree?: Tree, opts: Extr
       const fn = skipped ? textStub(src, n.startIndex, n.endIndex, skipped) : new FunctionReader(n, src, globalScope, facts.functions).read();
       if (fn) facts.functions.push(fn);
     }
+    // Functions the plan left out header and all: stubs from the text, in file order among the others.
+    if (plan?.cut.length) facts.functions = mergeByStart(facts.functions, plan.cut.map((c) => textStub(src, c.start, c.end, c)));
     facts.partial = facts.functions.some((f) => f.stub);
   } else {
     const globalsSig = JSON.stringify(facts.globals);
@@ -158,6 +160,19 @@ function textStub(src: SourceMap, start: number, end: number, d: { name: string;
     returns: head.replace(/\b(?:static|inline|extern)\b/g, ' ').replace(/\s+/g, ' ').trim(),
     params: [], locks: [], events: [], imbalances: [], returnsError: false, stub: true,
   };
+}
+
+/** `extra` (sorted by start) inserted into `fns` before the first function that starts after each. */
+function mergeByStart(fns: FunctionFacts[], extra: FunctionFacts[]): FunctionFacts[] {
+  const out: FunctionFacts[] = [];
+  let j = 0;
+  const before = (a: FunctionFacts, b: FunctionFacts) => a.at[0] < b.at[0] || (a.at[0] === b.at[0] && a.at[1] < b.at[1]);
+  for (const f of fns) {
+    while (j < extra.length && before(extra[j], f)) out.push(extra[j++]);
+    out.push(f);
+  }
+  while (j < extra.length) out.push(extra[j++]);
+  return out;
 }
 
 function countErrors(root: SyntaxNode): number {
@@ -263,9 +278,9 @@ function recoverFromError(node: SyntaxNode, src: SourceMap, facts: FileFacts, fn
  * re-parsed on its own (one parse of just those functions' ranges, so offsets
  * stay true; a body a focused plan left out is parsed as `{}`).
  */
-function recoverFunctionsByText(src: SourceMap, fnNodes: SyntaxNode[], trees: Tree[], skipped?: Set<number>): void {
+function recoverFunctionsByText(src: SourceMap, fnNodes: SyntaxNode[], trees: Tree[], skipped?: Set<number>, cut: { start: number; end: number }[] = []): void {
   const m = src.masked;
-  const covered = fnNodes.map((n) => [n.startIndex, n.endIndex] as const);
+  const covered = [...fnNodes.map((n) => [n.startIndex, n.endIndex] as const), ...cut.map((c) => [c.start, c.end] as const)];
   const inside = (i: number) => covered.some(([s, e]) => s <= i && i < e);
   const ranges: [number, number, number][] = [];
   let i = m.indexOf('\n{');

@@ -8,10 +8,17 @@
  */
 import { asBytes, definitionBefore } from '../parse/definition-name';
 import { matchParen } from '../parse/text-scan';
+import { blankAnnotations } from '../parse/attributes';
 
 export interface FocusPlan {
   /** [start, end) offsets to parse, sorted and disjoint. */
   ranges: [number, number][];
+  /**
+   * Functions left out whole, header included (`start` is where tree-sitter's node would
+   * begin, `end` just past the `}`): their stubs are read from the text. The headers of the
+   * bodies a focused read skips were a third of what it parsed.
+   */
+  cut: { start: number; end: number; name: string; nameStart: number }[];
   /** Offsets of the `{` of bodies left out: their functions are stubs. */
   skipped: Set<number>;
   /** The same bodies by the offset just past their `}` (where their function node ends). */
@@ -61,7 +68,7 @@ export function planFocus(masked: string, want: Iterable<string> = []): FocusPla
       }
     }
   }
-  return skipBodies(masked, bodies, (b) => keep.has(b.open));
+  return skipBodies(masked, bodies, (b) => keep.has(b.open), true);
 }
 
 /**
@@ -97,19 +104,95 @@ function bodiesOf(masked: string): Body[] {
   return bodies;
 }
 
-function skipBodies(masked: string, bodies: Body[], keep: (b: Body) => boolean): FocusPlan {
+function skipBodies(masked: string, bodies: Body[], keep: (b: Body) => boolean, cutHeaders = false): FocusPlan {
   const ranges: [number, number][] = [];
   const skipped = new Set<number>();
   const skippedByEnd = new Map<number, { name: string; nameStart: number }>();
+  const cut: FocusPlan['cut'] = [];
   let start = 0;
   for (const b of bodies) {
     if (keep(b)) continue;
+    const h = cutHeaders ? headerStart(masked, b.nameStart, start) : -1;
+    if (h >= 0) {
+      if (h > start) ranges.push([start, h]);
+      start = b.close + 1;
+      cut.push({ start: h, end: b.close + 1, name: b.name, nameStart: b.nameStart });
+      continue;
+    }
     // Parse `{` and `}` so the function still has an (empty) body.
     ranges.push([start, b.open + 1]);
     start = b.close;
     skipped.add(b.open);
     skippedByEnd.set(b.close + 1, { name: b.name, nameStart: b.nameStart });
   }
-  ranges.push([start, masked.length]);
-  return { ranges, skipped, skippedByEnd };
+  if (masked.length > start || !ranges.length) ranges.push([start, masked.length]);
+  return { ranges, skipped, skippedByEnd, cut };
+}
+
+/**
+ * Where the function whose name starts at `nameStart` begins, as tree-sitter would
+ * start its node: after the last `;`, `{`, `}` or preprocessor line before the name,
+ * past blanks and the annotations the parser never sees (attributes.ts). -1 when the
+ * header holds anything but words and `*` (an `__attribute__((...))`, a macro call, an
+ * initializer...): such a function is parsed as before, its body left out.
+ */
+function headerStart(masked: string, nameStart: number, notBefore: number): number {
+  let i = nameStart - 1;
+  while (i >= 0) {
+    const c = masked.charCodeAt(i);
+    if (c === 59 /* ; */ || c === 123 /* { */ || c === 125 /* } */) break;
+    i--;
+  }
+  // (The `}` of a function cut just before is the one at notBefore - 1.)
+  let s = Math.max(i + 1, notBefore);
+  // A preprocessor line between (an #ifdef around the function): start after it.
+  for (let k = s; k < nameStart; ) {
+    let nl = masked.indexOf('\n', k);
+    if (nl < 0 || nl >= nameStart) break;
+    if (/^[ \t]*#/.test(masked.slice(k, nl))) {
+      while (nl > 0 && masked.charCodeAt(nl - 1) === 92 /* \ */) {
+        const next = masked.indexOf('\n', nl + 1);
+        if (next < 0 || next >= nameStart) return -1;
+        nl = next;
+      }
+      s = nl + 1;
+    }
+    k = nl + 1;
+  }
+  const head = blankAnnotations(masked.slice(s, nameStart));
+  if (!plainReturnType(head)) return -1;
+  return s + head.search(/\S/);
+}
+
+const QUALIFIERS = new Set(['static', 'inline', 'extern', 'const', 'volatile', 'register', '__inline', '__inline__']);
+const PRIMITIVES = new Set(['void', 'char', 'short', 'int', 'long', 'float', 'double', 'signed', 'unsigned', '_Bool', 'bool']);
+
+/**
+ * Whether a header is what tree-sitter reads as a plain function's specifiers: qualifiers
+ * and exactly one type (`struct x`, primitive words, or one typedef name), then `*`s. An
+ * unknown word before the type (INDIRECT_CALLABLE_SCOPE) or no type at all
+ * (SYSCALL_DEFINE3(...)) makes it parse otherwise, so such functions keep their header.
+ */
+function plainReturnType(head: string): boolean {
+  const words = head.replace(/\*/g, ' ').split(/\s+/).filter(Boolean);
+  let types = 0;
+  let primitive = false;
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    if (!/^[A-Za-z_]\w*$/.test(w)) return false;
+    if (QUALIFIERS.has(w)) continue;
+    if (w === 'struct' || w === 'union' || w === 'enum') {
+      if (types || !words[i + 1] || QUALIFIERS.has(words[i + 1])) return false;
+      types++;
+      i++;
+    } else if (PRIMITIVES.has(w)) {
+      if (types && !primitive) return false;
+      if (!types) types++;
+      primitive = true;
+    } else {
+      if (types) return false;
+      types++;
+    }
+  }
+  return types === 1 && !/\*\s*[A-Za-z_]/.test(head.replace(/\b(?:const|volatile)\b/g, ''));
 }
