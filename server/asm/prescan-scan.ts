@@ -94,8 +94,8 @@ function isKeyword(s: i32, e: i32): bool {
   return false;
 }
 
-/** Whether the ')' at `close` ends `__attribute__((...))` (mirrors prescan.ts afterAttribute). */
-function afterAttribute(close: i32, stop: i32): bool {
+/** The '(' matching the ')' at `close`, walking back no further than `stop` (then `stop`). */
+function openBefore(close: i32, stop: i32): i32 {
   let depth = 0;
   let k = close;
   for (; k > stop; k--) {
@@ -106,6 +106,12 @@ function afterAttribute(close: i32, stop: i32): bool {
       if (depth == 0) break;
     }
   }
+  return k;
+}
+
+/** Whether the ')' at `close` ends `__attribute__((...))` (mirrors definition-name.ts afterAttribute). */
+function afterAttribute(close: i32, stop: i32): bool {
+  const k = openBefore(close, stop);
   let e = k - 1;
   while (e > stop && isBlank(at(e))) e--;
   let s = e;
@@ -129,16 +135,7 @@ function definitionSpan(brace: i32): i32 {
   }
   if (j <= stop) return -1;
   for (let attempt = 0; attempt < 3; attempt++) {
-    let depth = 0;
-    let k = j;
-    for (; k > stop; k--) {
-      const c = at(k);
-      if (c == 41) depth++;
-      else if (c == 40) {
-        depth--;
-        if (depth == 0) break;
-      }
-    }
+    const k = openBefore(j, stop);
     if (k <= stop) return -1;
     let e = k - 1;
     while (e > stop && (isBlank(at(e)) || at(e) == 10)) e--;

@@ -52,13 +52,7 @@ export function definitionSpan(src: Buffer, brace: number): number {
   if (j <= stop) return -1;
   // Match parens back to the '(' of the parameter list; annotations after it are re-tried once.
   for (let attempt = 0; attempt < 3; attempt++) {
-    let depth = 0;
-    let k = j;
-    for (; k > stop; k--) {
-      const c = src[k];
-      if (c === 41) depth++;
-      else if (c === 40 && --depth === 0) break;
-    }
+    const k = openBefore(src, j, stop);
     if (k <= stop) return -1;
     let e = k - 1;
     while (e > stop && (src[e] === 32 || src[e] === 9 || src[e] === 10)) e--;
@@ -81,8 +75,8 @@ export function definitionSpan(src: Buffer, brace: number): number {
   return -1;
 }
 
-/** Whether the ')' at `close` ends `__attribute__((...))` (which comes before a name, not after). */
-function afterAttribute(src: Buffer, close: number, stop: number): boolean {
+/** The '(' matching the ')' at `close`, walking back no further than `stop` (then `stop`). */
+function openBefore(src: Buffer, close: number, stop: number): number {
   let depth = 0;
   let k = close;
   for (; k > stop; k--) {
@@ -90,6 +84,12 @@ function afterAttribute(src: Buffer, close: number, stop: number): boolean {
     if (c === 41) depth++;
     else if (c === 40 && --depth === 0) break;
   }
+  return k;
+}
+
+/** Whether the ')' at `close` ends `__attribute__((...))` (which comes before a name, not after). */
+function afterAttribute(src: Buffer, close: number, stop: number): boolean {
+  const k = openBefore(src, close, stop);
   let e = k - 1;
   while (e > stop && (src[e] === 32 || src[e] === 9)) e--;
   let s = e;
