@@ -29,7 +29,7 @@ export type PrescanBatch = { outs: PrescanOut[]; packed: PackedNames };
 export function prescanOuts(results: (PrescanBatch | PrescanOut)[]): PrescanOut[] {
   return results.flatMap((r) => ('outs' in r ? r.outs : [r]));
 }
-export type FactsOut = { path: string; facts?: FileFacts; hash?: string; problem?: string; fromCache?: boolean };
+export type FactsOut = { path: string; facts?: FileFacts; problem?: string; fromCache?: boolean };
 export type GraphOut = { path: string; graph?: GraphFile; problem?: string; fromCache?: boolean };
 
 /**
@@ -228,20 +228,6 @@ function cachePath(cacheDir: string, hash: string, kind?: string, ext = 'json'):
 /** Cache directories this thread has made (a recursive mkdir per file cost ~0.2 s on the kernel). */
 const madeDirs = new Set<string>();
 
-/** Focused facts that left a function asked for by name unread (a stub). */
-export function missesWanted(facts: FileFacts, want: readonly string[] | undefined): boolean {
-  if (!want?.length || !facts.partial) return false;
-  const w = new Set(want);
-  return facts.functions.some((f) => f.stub && w.has(f.name));
-}
-
-/** `want` plus the functions these focused facts had read: what a second focused read keeps. */
-export function wantKeepingRead(want: readonly string[] | undefined, had: FileFacts[]): string[] {
-  const out = new Set(want);
-  for (const f of had) for (const fn of f.functions) if (!fn.stub) out.add(fn.name);
-  return [...out];
-}
-
 /**
  * Facts of files, from the content-hash cache when there. `focus`: 'creations'
  * reads only what listing caches needs; those facts are kept by the project
@@ -255,34 +241,26 @@ export function runFacts(files: string[], maxBytes: number, cacheDir?: string, f
       out.push({ path, problem: r.message });
       continue;
     }
-    const hash = contentHash(r.buf);
-    let keep = want;
-    if (cacheDir) {
-      let facts: FileFacts | undefined;
+    // Focused facts come from the project's pack before a worker is asked (so a warm run sees
+    // what the cold run saw); here only full facts are cached (never partial: nothing to read
+    // again for more functions), and serve focused requests too.
+    const file = cacheDir ? cachePath(cacheDir, contentHash(r.buf)) : undefined;
+    if (file) {
       try {
-        // Focused facts come from the project's pack before a worker is asked (so a warm run sees
-        // what the cold run saw); here only full facts are cached, and serve focused requests too.
-        facts = JSON.parse(fs.readFileSync(cachePath(cacheDir, hash), 'utf8')) as FileFacts;
+        const facts = JSON.parse(fs.readFileSync(file, 'utf8')) as FileFacts;
+        facts.path = path;
+        out.push({ path, facts, fromCache: true });
+        continue;
       } catch {
         /* not cached yet */
-      }
-      // A focused entry read for other functions: parse again, keeping what it had read.
-      if (facts && focus && missesWanted(facts, want)) {
-        keep = wantKeepingRead(want, [facts]);
-        facts = undefined;
-      }
-      if (facts) {
-        facts.path = path;
-        out.push({ path, facts, hash, fromCache: true });
-        continue;
       }
     }
     try {
       noteParses(1);
-      const facts = extractFacts(path, r.text, undefined, { focus, want: keep });
-      out.push({ path, facts, hash });
+      const facts = extractFacts(path, r.text, undefined, { focus, want });
+      out.push({ path, facts });
       // Focused facts are kept by the project in one file (index/focus-pack.ts), not one per source file.
-      if (cacheDir && !focus) writeCache(cachePath(cacheDir, hash), () => JSON.stringify(facts));
+      if (file && !focus) writeCache(file, () => JSON.stringify(facts));
     } catch (e) {
       out.push({ path, problem: `could not be analysed: ${(e as Error).message}` });
     }

@@ -114,7 +114,7 @@ export class FunctionReader {
     };
   }
 
-  read(headerOnly = false): FunctionFacts | undefined {
+  read(): FunctionFacts | undefined {
     const node = this.node;
     let name: string | undefined;
     let nameNode: SyntaxNode | undefined;
@@ -131,7 +131,7 @@ export class FunctionReader {
       nameNode = innermostIdentifier(id);
       name = nameNode?.text;
       const params = fnDecl.childForFieldName('parameters');
-      if (params && !headerOnly) {
+      if (params) {
         if (this.lazyParams) this.paramsNode = params;
         else this.readParams(params);
       }
@@ -157,14 +157,6 @@ export class FunctionReader {
       returns = (/([A-Za-z_][\w\s*]*?)\s*$/.exec(before)?.[1] ?? '').trim();
     }
     if (!name || !body || /^(if|while|for|switch)$/.test(name)) return undefined;
-    if (headerOnly) {
-      const s = nameNode ? nameNode.startIndex : body.startIndex;
-      const e = nameNode ? nameNode.endIndex : body.startIndex;
-      return {
-        name, isStatic, at: this.src.span(node.startIndex, node.endIndex), nameAt: this.src.span(s, e),
-        returns: returns.replace(/\s+/g, ' ').trim(), params: this.params, locks: [], events: [], imbalances: [], returnsError: false, stub: true,
-      };
-    }
     this.body = body;
     const nameStart = nameNode ? nameNode.startIndex : body.startIndex;
     const nameEnd = nameNode ? nameNode.endIndex : body.startIndex;

@@ -10,6 +10,7 @@
 import * as fs from 'fs';
 import * as v8 from 'v8';
 import type { FileFacts } from '../facts/types';
+import { writeCacheFile } from './prescan-cache';
 
 const VERSION = 1;
 
@@ -32,12 +33,6 @@ export function loadFocusPack(file: string): Map<string, PackEntry> {
   return out;
 }
 
-export async function saveFocusPack(file: string, entries: Map<string, PackEntry>): Promise<void> {
-  const data = v8.serialize({ version: VERSION, entries: [...entries].map(([p, e]) => [p, e.size, e.mtimeMs, e.facts]) });
-  try {
-    await fs.promises.mkdir(file.slice(0, file.lastIndexOf('/')), { recursive: true });
-    await fs.promises.writeFile(file, data);
-  } catch {
-    /* a cache that cannot be written only costs time */
-  }
+export function saveFocusPack(file: string, entries: Map<string, PackEntry>): Promise<void> {
+  return writeCacheFile(file, v8.serialize({ version: VERSION, entries: [...entries].map(([p, e]) => [p, e.size, e.mtimeMs, e.facts]) }));
 }

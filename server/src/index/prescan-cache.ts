@@ -35,7 +35,7 @@ function readJson<T>(file: string): T | undefined {
 }
 
 /** Written by the thread pool (30 MB on a kernel tree): the analysis goes on meanwhile. */
-async function writeFile(file: string, data: string | Uint8Array): Promise<void> {
+export async function writeCacheFile(file: string, data: string | Uint8Array): Promise<void> {
   try {
     await fs.promises.mkdir(file.slice(0, file.lastIndexOf('/')), { recursive: true });
     await fs.promises.writeFile(file, data);
@@ -92,8 +92,8 @@ export class PrescanCache {
       return [s.size, s.mtimeMs, flags, s.cacheUses?.length ? s.cacheUses : 0, s.skipped ?? 0, s.exports?.length ? s.exports : 0];
     });
     return Promise.all([
-      writeFile(`${this.base}.meta.json`, JSON.stringify({ version: VERSION, paths, rows })),
-      writeFile(`${this.base}.index.bin`, v8.serialize({ version: VERSION, paths, table: idx.table.toPlain() })),
+      writeCacheFile(`${this.base}.meta.json`, JSON.stringify({ version: VERSION, paths, rows })),
+      writeCacheFile(`${this.base}.index.bin`, v8.serialize({ version: VERSION, paths, table: idx.table.toPlain() })),
     ]).then(() => undefined);
   }
 }

@@ -16,7 +16,7 @@ import type { Tree } from '../parse/parser';
 import { globToRegExp, Walker } from '../scan/files';
 import { Prescan, prescanBuffer } from '../scan/prescan';
 import { Pool } from '../engine/pool';
-import { ENGINE_CACHE_KEY, FactsOut, missesWanted, packPrescan, PrescanBatch, PrescanOut, prescanOuts, wantKeepingRead } from '../engine/tasks';
+import { ENGINE_CACHE_KEY, FactsOut, packPrescan, PrescanBatch, PrescanOut, prescanOuts } from '../engine/tasks';
 import { PrescanCache, PrescanIndex } from './prescan-cache';
 import { loadFocusPack, PackEntry, saveFocusPack } from './focus-pack';
 import { NAME_KIND, NameTable } from './name-table';
@@ -275,9 +275,7 @@ export class Project {
     if (focus) {
       for (const p of all) {
         const e = this.pack.get(p);
-        if (!e || this.facts.has(p) || this.overlays.has(p)) continue;
-        const pre = this.prescan.get(p);
-        if (!pre || pre.size !== e.size || pre.mtimeMs !== e.mtimeMs) continue;
+        if (!e || this.facts.has(p) || this.overlays.has(p) || !this.stillDescribes(p, e)) continue;
         e.facts.path = p;
         this.intern(e.facts);
         this.facts.set(p, e.facts);
@@ -454,6 +452,18 @@ export class Project {
   /** What this run already wrote to the pack file (the early save), by path. */
   private packWritten?: Map<string, FileFacts>;
 
+  /** Whether a pack entry is for the file as the pre-scan saw it (same size and mtime). */
+  private stillDescribes(p: string, e: PackEntry): boolean {
+    const pre = this.prescan.get(p);
+    return !!pre && pre.size === e.size && pre.mtimeMs === e.mtimeMs;
+  }
+
+  /** A pack entry for focused facts of `p` read in this run (none for an editor buffer). */
+  private packEntry(p: string, facts: FileFacts): PackEntry | undefined {
+    const pre = this.prescan.get(p);
+    return pre && !this.overlays.has(p) ? { size: pre.size, mtimeMs: pre.mtimeMs, facts } : undefined;
+  }
+
   /** Entries added after the pack file was written in the same run (read over it). */
   private packMoreFile(): string {
     return this.packFile!.replace(/\.bin$/, '-more.bin');
@@ -471,8 +481,8 @@ export class Project {
     if (!early && written) {
       const more = new Map<string, PackEntry>();
       for (const [p, facts] of this.focused) {
-        const pre = this.prescan.get(p);
-        if (pre && !this.overlays.has(p) && written.get(p) !== facts) more.set(p, { size: pre.size, mtimeMs: pre.mtimeMs, facts });
+        const e = written.get(p) !== facts ? this.packEntry(p, facts) : undefined;
+        if (e) more.set(p, e);
       }
       await saveFocusPack(this.packMoreFile(), more);
       trace(`focused facts saved (${more.size} more files)`);
@@ -482,19 +492,30 @@ export class Project {
     // Kept even when full facts took their place later in the run: a focused request must get
     // what the cold run's focused request got, or the warm analysis would reach further.
     for (const [p, facts] of this.focused) {
-      const pre = this.prescan.get(p);
-      if (pre && !this.overlays.has(p)) keep.set(p, { size: pre.size, mtimeMs: pre.mtimeMs, facts });
+      const e = this.packEntry(p, facts);
+      if (e) keep.set(p, e);
     }
     // What the last run kept and this one did not need stays while its file is unchanged.
-    for (const [p, e] of this.pack) {
-      const pre = this.prescan.get(p);
-      if (!keep.has(p) && !this.focused.has(p) && pre && pre.size === e.size && pre.mtimeMs === e.mtimeMs) keep.set(p, e);
-    }
+    for (const [p, e] of this.pack) if (!keep.has(p) && !this.focused.has(p) && this.stillDescribes(p, e)) keep.set(p, e);
     this.packWritten = new Map([...keep].map(([p, e]) => [p, e.facts]));
     await fs.promises.rm(this.packMoreFile(), { force: true }).catch(() => undefined);
     await saveFocusPack(this.packFile, keep);
     trace(`focused facts saved (${keep.size} files)`);
   }
+}
+
+/** Focused facts that left a function asked for by name unread (a stub). */
+function missesWanted(facts: FileFacts, want: readonly string[] | undefined): boolean {
+  if (!want?.length || !facts.partial) return false;
+  const w = new Set(want);
+  return facts.functions.some((f) => f.stub && w.has(f.name));
+}
+
+/** `want` plus the functions these focused facts had read: what a second focused read keeps. */
+function wantKeepingRead(want: readonly string[] | undefined, had: FileFacts[]): string[] {
+  const out = new Set(want);
+  for (const f of had) for (const fn of f.functions) if (!fn.stub) out.add(fn.name);
+  return [...out];
 }
 
 /** The pre-scan's name table, built a chunk at a time as the workers send them. */

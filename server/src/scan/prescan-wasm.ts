@@ -39,9 +39,8 @@ const REC_BYTES = 16;
 export interface ScanResult {
   /** bit 0: creates caches; bit 1: allocates from a cache. */
   flags: number;
-  /** Records of four i32 (kind, start, end, name hash); `count` of them. */
+  /** Records of four i32 each: kind, start, end, name hash. */
   records: Int32Array;
-  count: number;
   /** The file's bytes: the input buffer again, or a new view of it when the memory grew. */
   data: Buffer;
 }
@@ -78,7 +77,7 @@ export class WasmScanner {
       const out = this.outAt(len);
       const cap = Math.floor((this.x.memory.buffer.byteLength - out) / REC_BYTES);
       const count = this.x.scan(this.data, len, out, cap, opts);
-      if (count <= cap) return { flags: this.x.flags(), records: new Int32Array(this.x.memory.buffer, out, count * 4), count, data: this.view.subarray(0, len) };
+      if (count <= cap) return { flags: this.x.flags(), records: new Int32Array(this.x.memory.buffer, out, count * 4), data: this.view.subarray(0, len) };
       // More names than room: grow and scan again. The file bytes stay where they are, but growing
       // detaches every view of the old memory, the caller's input buffer included.
       this.reserve(len, count);
