@@ -26,7 +26,8 @@ commands:
 
 options:
   --format text|json|sarif|dot   output format (sarif: check only; dot: locks only)
-  --semantics mainline|dtor-rfc  ctor/dtor semantics (default: mainline, or .slabcheck.json)
+  --semantics auto|mainline|dtor-rfc  ctor/dtor semantics (default auto: .slabcheck.json, else dtor-rfc
+                                when the tree's include/linux/slab.h declares kmem_cache_args.dtor, else mainline)
   --jobs N                       worker threads (default: number of CPUs)
   --config FILE                  a .slabcheck.json to use
   --no-cache                     do not read or write the content-hash cache
@@ -66,8 +67,9 @@ function parseArgs(argv: string[]): Args {
       case '--format': a.format = val('--format'); break;
       case '--semantics': {
         const s = val('--semantics');
-        if (s !== 'mainline' && s !== 'dtor-rfc') throw new UsageError(`--semantics must be mainline or dtor-rfc, got '${s}'`);
-        a.semantics = s;
+        if (s !== 'mainline' && s !== 'dtor-rfc' && s !== 'auto') throw new UsageError(`--semantics must be auto, mainline or dtor-rfc, got '${s}'`);
+        // auto: .slabcheck.json, else the tree's include/linux/slab.h (config/detect-semantics.ts)
+        a.semantics = s === 'auto' ? undefined : s;
         break;
       }
       case '--jobs': case '-j': {
@@ -138,10 +140,13 @@ async function cmdCheck(a: Args): Promise<number> {
   try {
     const r = await engine.check();
     reportProblems(r.problems);
+    // The tree chose the destructor RFC: say so, since the same command checks mainline trees differently.
+    const src = engine.config.semanticsSource ?? '';
+    if (src.startsWith('auto:') && engine.config.semantics === 'dtor-rfc') process.stderr.write(`slabcheck: semantics dtor-rfc (${src})\n`);
     if (a.listParsed) fs.writeFileSync(a.listParsed, [...engine.project.facts.keys()].join('\n'));
     benchStats(engine);
     const errors = r.findings.filter((f) => f.severity === 'error').length;
-    if (a.format === 'json') out(a, JSON.stringify({ version: 1, semantics: engine.config.semantics, findings: r.findings, problems: r.problems }, null, 2));
+    if (a.format === 'json') out(a, JSON.stringify({ version: 1, semantics: engine.config.semantics, semanticsSource: engine.config.semanticsSource, findings: r.findings, problems: r.problems }, null, 2));
     else if (a.format === 'sarif') out(a, JSON.stringify(toSarif(r.findings, a.paths[0] ?? '.', VERSION), null, 2));
     else {
       const text = r.findings.map((f) => formatFinding(f, !a.output && process.stdout.isTTY)).join('\n');

@@ -13,6 +13,8 @@ export type SeverityName = 'error' | 'warning' | 'info' | 'hint' | 'off';
 
 export interface Config {
   semantics: Semantics;
+  /** Who chose the semantics: a file, a setting, `--semantics`, or `auto: <evidence>` (set by the engine). */
+  semanticsSource?: string;
   rules: Record<string, SeverityName>;
   functions: Record<string, KernelFunctionFact>;
   locks: Record<string, { kind?: LockKind; leaf?: boolean; why?: string }>;
@@ -48,6 +50,7 @@ export function validateConfig(raw: unknown, file: string, knownRules?: string[]
   if (raw.semantics !== undefined) {
     if (raw.semantics !== 'mainline' && raw.semantics !== 'dtor-rfc') throw new ConfigError(file, 'semantics', `must be "mainline" or "dtor-rfc", got ${JSON.stringify(raw.semantics)}`);
     cfg.semantics = raw.semantics;
+    cfg.semanticsSource = path.basename(file);
   }
   if (raw.rules !== undefined) {
     if (!isObj(raw.rules)) throw new ConfigError(file, 'rules', 'must be an object of rule id -> severity');

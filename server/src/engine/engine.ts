@@ -5,6 +5,7 @@
  */
 import * as path from 'path';
 import { Config, DEFAULT_CONFIG, Semantics } from '../config/config';
+import { detectSemantics } from '../config/detect-semantics';
 import { Analysis, CacheInfo, Edge, FS_RECLAIM } from '../index/analysis';
 import { Project, Problem, ProjectOptions } from '../index/project';
 import { RULES } from '../rules';
@@ -30,6 +31,14 @@ export interface CheckResult {
   problems: Problem[];
 }
 
+/** No file, setting or flag chose the semantics: the tree's slab.h decides (config/detect-semantics.ts). */
+function autoSemantics(config: Config, roots: string[]): void {
+  if (config.semanticsSource) return;
+  const d = detectSemantics(roots);
+  config.semantics = d.semantics;
+  config.semanticsSource = `auto: ${d.evidence}`;
+}
+
 export class Engine {
   readonly project: Project;
   analysis: Analysis;
@@ -44,7 +53,10 @@ export class Engine {
 
   constructor(opts: EngineOptions) {
     const config: Config = { ...(opts.config ?? DEFAULT_CONFIG) };
-    if (opts.semantics) config.semantics = opts.semantics;
+    if (opts.semantics) {
+      config.semantics = opts.semantics;
+      config.semanticsSource = '--semantics';
+    } else autoSemantics(config, opts.roots);
     this.project = new Project({ ...opts, roots: opts.roots, config });
     this.analysis = new Analysis(this.project);
   }
@@ -54,6 +66,8 @@ export class Engine {
   }
 
   setConfig(config: Config): void {
+    config = { ...config };
+    autoSemantics(config, this.project.opts.roots);
     this.project.opts.config = config;
     this.analysis = new Analysis(this.project);
     this.results.clear();

@@ -3,13 +3,15 @@
  *  - dtor-irq-unsafe-lock, lock taken directly in the dtor: spin_lock(&x) ->
  *    spin_lock_irqsave(&x, flags) (and every matching unlock in that
  *    function), plus `unsigned long flags;` at the top of the body;
+ *  - semantics-mismatch: write `"semantics": "dtor-rfc"` into .slabcheck.json;
  *  - "Ignore this finding here": a `/* slabcheck: ignore <rule> *\/` line above;
  *  - "Generate dtor from ctor": a dtor that releases, in reverse order, what
  *    the ctor acquires, wired into the cache's kmem_cache_args (a legacy
  *    5-argument call is converted to the args form).
  */
 import * as fs from 'fs';
-import { CodeAction, CodeActionKind, CodeActionParams, Diagnostic, TextEdit, WorkspaceEdit } from 'vscode-languageserver/node';
+import * as path from 'path';
+import { CodeAction, CodeActionKind, CodeActionParams, CreateFile, Diagnostic, TextDocumentEdit, TextEdit, WorkspaceEdit } from 'vscode-languageserver/node';
 import type { Engine } from '../engine/engine';
 import type { FileFacts, FnEvent, FunctionFacts, Span } from '../facts/types';
 import type { CacheInfo, FnRef } from '../index/analysis';
@@ -172,7 +174,35 @@ export function irqsaveFix(uri: string, t: Text, fn: FunctionFacts, lockEvent: E
   };
 }
 
-// ---- (2) ignore comment ----
+// ---- (2) semantics: write "dtor-rfc" into the root's .slabcheck.json ----
+
+export const SEMANTICS_FIX_TITLE = 'Check destructors: set "semantics": "dtor-rfc" in .slabcheck.json';
+
+export function semanticsFix(ctx: ActionContext, diag?: Diagnostic): CodeAction {
+  const file = path.join(ctx.engine.project.opts.roots[0] ?? '.', '.slabcheck.json');
+  const uri = ctx.uris.uri(file);
+  const text = ctx.textOf(file);
+  let edit: WorkspaceEdit;
+  if (text === undefined) {
+    const create: CreateFile = { kind: 'create', uri, options: { ignoreIfExists: true } };
+    const body: TextDocumentEdit = {
+      textDocument: { uri, version: null },
+      edits: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: '{\n  "semantics": "dtor-rfc"\n}\n' }],
+    };
+    edit = { documentChanges: [create, body] };
+  } else {
+    const t = new Text(text);
+    const m = /"semantics"\s*:\s*"[^"]*"/.exec(text);
+    const brace = text.indexOf('{');
+    const e = m
+      ? { range: { start: t.pos(m.index), end: t.pos(m.index + m[0].length) }, newText: '"semantics": "dtor-rfc"' }
+      : { range: { start: t.pos(brace + 1), end: t.pos(brace + 1) }, newText: `\n  "semantics": "dtor-rfc"${/^\s*\}/.test(text.slice(brace + 1)) ? '' : ','}` };
+    edit = { changes: { [uri]: [e] } };
+  }
+  return { title: SEMANTICS_FIX_TITLE, kind: CodeActionKind.QuickFix, isPreferred: true, diagnostics: diag ? [diag] : undefined, edit };
+}
+
+// ---- (3) ignore comment ----
 
 export function ignoreAction(uri: string, t: Text, line: number, rule: string, title: string, diag?: Diagnostic): CodeAction {
   const prev = line > 0 ? t.line(line - 1) : '';
@@ -192,7 +222,7 @@ export function ignoreAction(uri: string, t: Text, line: number, rule: string, t
   return { title, kind: CodeActionKind.QuickFix, diagnostics: diag ? [diag] : undefined, edit: toWorkspaceEdit([e]) };
 }
 
-// ---- (3) generate a dtor from the ctor ----
+// ---- (4) generate a dtor from the ctor ----
 
 function release(e: Extract<FnEvent, { k: 'alloc' }>, callText: string): string | undefined {
   const fact = ALLOCATORS[e.fn];
@@ -372,6 +402,7 @@ export function codeActions(ctx: ActionContext, params: CodeActionParams, file: 
         if (a) out.push(a);
       }
     }
+    if (wants(params, CodeActionKind.QuickFix) && data.rule === 'semantics-mismatch') out.push(semanticsFix(ctx, d));
     if (wants(params, CodeActionKind.QuickFix) && data.rule === 'ctor-dtor-pairing' && data.cache) {
       const info = ctx.caches.find((c) => c.creation.name === data.cache && c.ctor && !c.dtor);
       if (info && !generated.has(info.creation.name)) {

@@ -79,6 +79,7 @@ export function resolveSettings(raw: unknown, roots: string[]): Resolved {
   const config: Config = {
     ...base,
     semantics: overrides.semantics !== undefined ? settingsCfg.semantics : base.semantics,
+    semanticsSource: overrides.semantics !== undefined ? 'setting slabcheck.semantics' : base.semanticsSource,
     rules: { ...base.rules, ...settingsCfg.rules },
     include: [...base.include, ...settingsCfg.include],
     exclude: [...base.exclude, ...settingsCfg.exclude],

@@ -12,11 +12,12 @@ import { dtorNonLeafLock } from './dtor-non-leaf-lock';
 import { dtorReclaimDeadlock } from './dtor-reclaim-deadlock';
 import { dtorSleepingLock } from './dtor-sleeping-lock';
 import { lockImbalance } from './lock-imbalance';
+import { semanticsMismatch } from './semantics-mismatch';
 import type { Rule } from './types';
 
 export const RULES: Rule[] = [
   dtorNonLeafLock, dtorSleepingLock, dtorMaySleep, dtorAllocates, dtorFreesToSlab, dtorIrqUnsafeLock, dtorReclaimDeadlock,
-  ctorAllocates, ctorMaySleepInAtomic, ctorDtorPairing, ctorLockInversion, lockImbalance, ctorDtorCandidate,
+  ctorAllocates, ctorMaySleepInAtomic, ctorDtorPairing, ctorLockInversion, lockImbalance, ctorDtorCandidate, semanticsMismatch,
 ];
 
 export const RULE_IDS = RULES.map((r) => r.meta.id);
