@@ -55,10 +55,20 @@ export interface FunctionFacts {
   macro?: boolean;
 }
 
+/**
+ * How a ctor/dtor argument was read: `f` (direct), `&f` (address-of), `c ? f : g` (conditional),
+ * a parameter of the creating function, a field of a static table (`info->ctor`), a local
+ * function pointer, `pick_ctor(x)` (selector: a call), the argument of a macro, the
+ * kmem_cache_args given as an expression or a parameter, or any other expression.
+ */
+export type CtorHow =
+  | 'direct' | 'address-of' | 'conditional' | 'parameter' | 'table-field' | 'local' | 'selector'
+  | 'macro-argument' | 'args-expression' | 'args-parameter' | 'expression';
+
 export type CtorRef =
   | { kind: 'none' }
-  | { kind: 'function'; name: string; at: Span }
-  | { kind: 'indirect'; expr: string; why: string; at: Span; candidates?: string[] };
+  | { kind: 'function'; name: string; at: Span; how?: CtorHow; expr?: string }
+  | { kind: 'indirect'; expr: string; why: string; at: Span; how?: CtorHow; candidates?: string[] };
 
 export interface CacheCreation {
   /** API used: kmem_cache_create, kmem_cache_create_usercopy, __kmem_cache_create_args, KMEM_CACHE... */
