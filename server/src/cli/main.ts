@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ConfigError, loadConfigFile, Semantics } from '../config/config';
 import { Engine } from '../engine/engine';
+import { cacheRefsJson, isUnresolved } from '../engine/cache-json';
 import { defaultCacheDir } from '../index/project';
 import { RULES, RULE_IDS } from '../rules';
 import { formatFinding } from './format-text';
@@ -146,12 +147,18 @@ async function cmdCheck(a: Args): Promise<number> {
     if (a.listParsed) fs.writeFileSync(a.listParsed, [...engine.project.facts.keys()].join('\n'));
     benchStats(engine);
     const errors = r.findings.filter((f) => f.severity === 'error').length;
-    if (a.format === 'json') out(a, JSON.stringify({ version: 1, semantics: engine.config.semantics, semanticsSource: engine.config.semanticsSource, findings: r.findings, problems: r.problems }, null, 2));
+    const rfc = engine.config.semantics === 'dtor-rfc';
+    const unresolved = r.caches.filter((c) => isUnresolved(c, rfc)).length;
+    if (a.format === 'json') {
+      const caches = r.caches.map((c) => ({ name: c.creation.name, file: c.file, line: c.creation.at[0] + 1, ...cacheRefsJson(c) }));
+      out(a, JSON.stringify({ version: 1, semantics: engine.config.semantics, semanticsSource: engine.config.semanticsSource, summary: { caches: r.caches.length, withCtorDtor: r.caches.filter((c) => c.creation.ctor.kind !== 'none' || c.creation.dtor.kind !== 'none').length, unresolved, errors, warnings: r.findings.filter((f) => f.severity === 'warning').length }, findings: r.findings, problems: r.problems, caches }, null, 2));
+    }
     else if (a.format === 'sarif') out(a, JSON.stringify(toSarif(r.findings, a.paths[0] ?? '.', VERSION), null, 2));
     else {
       const text = r.findings.map((f) => formatFinding(f, !a.output && process.stdout.isTTY)).join('\n');
       const warnings = r.findings.filter((f) => f.severity === 'warning').length;
-      out(a, `${text ? `${text}\n` : ''}${r.caches.length} caches checked (${r.caches.filter((c) => c.ctor || c.dtor).length} with ctor/dtor), ${errors} errors, ${warnings} warnings`);
+      const withRef = r.caches.filter((c) => c.creation.ctor.kind !== 'none' || c.creation.dtor.kind !== 'none').length;
+      out(a, `${text ? `${text}\n` : ''}${r.caches.length} caches checked (${withRef} with ctor/dtor${unresolved ? `, ${unresolved} not resolved: see unresolved-ctor-dtor` : ''}), ${errors} errors, ${warnings} warnings`);
     }
     return errors > 0 ? 1 : 0;
   } finally {
@@ -164,7 +171,11 @@ function describeFn(kind: string, c: CacheInfo, engine: Engine): string {
   const resolved = kind === 'ctor' ? c.ctor : c.dtor;
   if (ref.kind === 'none') return '';
   const rel = (p: string) => path.relative(process.cwd(), p) || p;
-  if (ref.kind === 'indirect') return `  ${kind}: indirect: ${ref.expr} (${ref.why})${ref.candidates ? `; candidates: ${ref.candidates.join(', ')}` : ''}`;
+  if (ref.kind === 'indirect') {
+    const checked = (kind === 'ctor' ? c.ctorCandidates : c.dtorCandidates) ?? [];
+    const cands = ref.candidates ? `; candidates: ${ref.candidates.map((n) => checked.some((x) => x.fn.name === n) ? n : `${n} (not found)`).join(', ')}` : '';
+    return `  ${kind}: indirect: ${ref.expr} (${ref.why})${cands}${checked.length ? '' : '; not resolved: no rule ran on it'}`;
+  }
   if (!resolved) return `  ${kind}: ${ref.name} (definition not found in the workspace)`;
   const s = engine.analysis.summary(resolved);
   const locks = [...s.acquires.values()].map((l) => `${l.cls}${l.irqOff ? ' (irqs off)' : ''}`);
@@ -186,7 +197,8 @@ async function cmdCaches(a: Args): Promise<number> {
     benchStats(engine);
     if (a.format === 'json') {
       const models = await engine.models();
-      out(a, JSON.stringify({ version: 1, caches: models }, null, 2));
+      // The model is what the simulator runs; the refs say how each ctor/dtor was read and resolved.
+      out(a, JSON.stringify({ version: 1, caches: models.map((m, i) => ({ ...m, refs: cacheRefsJson(caches[i]) })) }, null, 2));
       return 0;
     }
     const lines: string[] = [];

@@ -124,11 +124,11 @@ export class Engine {
       const deps = this.analysis.beginTouch();
       deps.add(cache.file);
       try {
-        for (const rule of RULES) {
+        for (const variant of candidateVariants(cache)) for (const rule of RULES) {
           if (rule.meta.semantics !== 'any' && rule.meta.semantics !== cfg.semantics) continue;
           const sev = severityOf(rule.meta, cfg.rules);
           if (sev === 'off') continue;
-          await this.runRule(rule, cache, sev, mine);
+          await this.runRule(rule, variant, sev, mine);
         }
       } finally {
         this.analysis.endTouch(deps);
@@ -234,6 +234,17 @@ export class Engine {
   async close(): Promise<void> {
     await this.project.close();
   }
+}
+
+/**
+ * The cache, then once per candidate of an indirect ctor/dtor (`info->ctor` over a table,
+ * `c ? f : NULL`): each candidate may be what runs, so each is checked as the ctor/dtor.
+ */
+function candidateVariants(cache: CacheInfo): CacheInfo[] {
+  const out = [cache];
+  for (const ctor of cache.ctorCandidates ?? []) out.push({ ...cache, ctor });
+  for (const dtor of cache.dtorCandidates ?? []) out.push({ ...cache, dtor });
+  return out;
 }
 
 function dedupe(findings: Finding[]): Finding[] {

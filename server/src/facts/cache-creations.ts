@@ -155,10 +155,17 @@ function readArgs(c: CacheCreation, arg: { text: string; start: number; end: num
     const asRe = new RegExp(`\\b${name}\\s*(?:\\.|->)\\s*(ctor|dtor|align)\\s*=\\s*([^;]+);`, 'g');
     asRe.lastIndex = scopeStart;
     let a: RegExpExecArray | null;
+    let assigned = false;
     while ((a = asRe.exec(m)) !== null && a.index < scopeEnd) {
+      assigned = true;
       const valStart = a.index + a[0].indexOf(a[2], a[0].indexOf('='));
       const val = src.text.slice(valStart, valStart + a[2].length).trim();
       setField(c, a[1], val, src.span(valStart, valStart + a[2].length), fn, macro);
+    }
+    // Neither initialised nor assigned here: a macro or a variable from elsewhere, unread.
+    if (!found && !assigned) {
+      c.ctor = { kind: 'indirect', expr: name, why: `kmem_cache_args '${name}' is not defined in this file (a macro or a variable from elsewhere)`, how: 'args-expression', at: src.span(arg.start, arg.end) };
+      return;
     }
   }
   if (!body) return;

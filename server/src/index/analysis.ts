@@ -8,7 +8,7 @@ import { allocGfpClass, ALLOCATORS } from '../kb/allocators';
 import { KERNEL_FUNCTIONS, KernelFunctionFact, InternalLock, knownLockFacts, OPAQUE_PREFIXES } from '../kb/kernel-functions';
 import { IrqMode, LockKind, LOCK_OPS, SLEEPING_KINDS } from '../kb/locks';
 import { structName } from '../facts/lock-ref';
-import type { CacheCreation, FnEvent, FunctionFacts, LockRef, Span } from '../facts/types';
+import type { CacheCreation, CtorRef, FnEvent, FunctionFacts, LockRef, Span } from '../facts/types';
 import type { Project } from './project';
 import { lockClassName } from './lock-class';
 import { trace } from '../engine/trace';
@@ -81,6 +81,12 @@ export interface CacheInfo {
   /** Named function whose definition was not found. */
   ctorMissing?: boolean;
   dtorMissing?: boolean;
+  /**
+   * An indirect ctor/dtor (`info->ctor`, `c ? f : NULL`) with candidate functions: the ones
+   * whose definitions were found. The engine checks the cache once per candidate.
+   */
+  ctorCandidates?: FnRef[];
+  dtorCandidates?: FnRef[];
   allocSites: AllocSite[];
 }
 
@@ -541,9 +547,9 @@ export class Analysis {
     const wanted = new Set<string>();
     for (const file of createFiles) {
       for (const c of p.facts.get(file)?.caches ?? []) {
-        for (const r of [c.ctor, c.dtor]) if (r.kind === 'function' && !this.functionsIn(file).some((f) => f.name === r.name)) {
-          for (const f of this.candidateFiles(r.name, file).slice(0, 3)) needDefs.add(f);
-          wanted.add(r.name);
+        for (const name of refNames(c.ctor).concat(refNames(c.dtor))) if (!this.functionsIn(file).some((f) => f.name === name)) {
+          for (const f of this.candidateFiles(name, file).slice(0, 3)) needDefs.add(f);
+          wanted.add(name);
         }
       }
     }
@@ -553,7 +559,7 @@ export class Analysis {
     // A ctor/dtor defined in another file that was read as a stub: read that file fully.
     const stubbed = new Set<string>();
     for (const file of createFiles) for (const c of p.facts.get(file)?.caches ?? []) {
-      for (const r of [c.ctor, c.dtor]) if (r.kind === 'function') { const d = this.resolve(r.name, file); if (d?.fn.stub) stubbed.add(d.file); }
+      for (const name of refNames(c.ctor).concat(refNames(c.dtor))) { const d = this.resolve(name, file); if (d?.fn.stub) stubbed.add(d.file); }
     }
     await p.ensureFacts([...stubbed]);
     trace(`stubbed ctor files parsed (${stubbed.size})`);
@@ -568,14 +574,19 @@ export class Analysis {
           info.dtor = this.resolve(c.dtor.name, file);
           info.dtorMissing = !info.dtor;
         }
-        if (info.ctor) roots.push(info.ctor);
-        if (info.dtor) roots.push(info.dtor);
+        if (c.ctor.kind === 'indirect' && c.ctor.candidates?.length) info.ctorCandidates = this.resolveAll(c.ctor.candidates, file);
+        if (c.dtor.kind === 'indirect' && c.dtor.candidates?.length) info.dtorCandidates = this.resolveAll(c.dtor.candidates, file);
+        for (const r of [info.ctor, info.dtor, ...(info.ctorCandidates ?? []), ...(info.dtorCandidates ?? [])]) if (r) roots.push(r);
         out.push(info);
       }
     }
     await this.prepare(roots);
     trace('ctor callees read');
     return out;
+  }
+
+  private resolveAll(names: string[], file: string): FnRef[] {
+    return names.map((n) => this.resolve(n, file)).filter((r): r is FnRef => !!r);
   }
 
   /** Where objects of this cache are allocated (kmem_cache_alloc(var, gfp)), with the locks held there. */
@@ -614,6 +625,13 @@ export class Analysis {
     info.allocSites = sites;
     return sites;
   }
+}
+
+/** The function names a ctor/dtor reference may call: its name, or an indirect one's candidates. */
+function refNames(r: CtorRef): string[] {
+  if (r.kind === 'function') return [r.name];
+  if (r.kind === 'indirect') return r.candidates ?? [];
+  return [];
 }
 
 export function keyOf(r: FnRef): string {

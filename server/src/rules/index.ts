@@ -13,11 +13,13 @@ import { dtorReclaimDeadlock } from './dtor-reclaim-deadlock';
 import { dtorSleepingLock } from './dtor-sleeping-lock';
 import { lockImbalance } from './lock-imbalance';
 import { semanticsMismatch } from './semantics-mismatch';
+import { unresolvedCtorDtor } from './unresolved-ctor-dtor';
 import type { Rule } from './types';
 
 export const RULES: Rule[] = [
   dtorNonLeafLock, dtorSleepingLock, dtorMaySleep, dtorAllocates, dtorFreesToSlab, dtorIrqUnsafeLock, dtorReclaimDeadlock,
   ctorAllocates, ctorMaySleepInAtomic, ctorDtorPairing, ctorLockInversion, lockImbalance, ctorDtorCandidate, semanticsMismatch,
+  unresolvedCtorDtor,
 ];
 
 export const RULE_IDS = RULES.map((r) => r.meta.id);
