@@ -22,3 +22,21 @@ void init(void) { w_cachep = kmem_cache_create("w", 64, &(struct kmem_cache_args
   const locks = findings.filter((f) => f.rule === 'dtor-sleeping-lock').map((f) => /sleeping lock (\S+)/.exec(f.message)![1]);
   assert.deepEqual(locks, ['fmt.c:lib_fmt_lock']);
 });
+
+test('tools/ never serves kernel code, even as the only definition; tools/ code still resolves its own', async () => {
+  const dtor = (name: string) => `void coherent_alloc(void);
+static void ${name}_dtor(void *obj)
+{
+	coherent_alloc();
+}
+static struct kmem_cache *${name}_cachep;
+void ${name}_init(void) { ${name}_cachep = kmem_cache_create("${name}", 64, &(struct kmem_cache_args){ .dtor = ${name}_dtor }, 0); }
+`;
+  const { findings } = await checkFiles({
+    'drivers/scsi/d.c': dtor('drv'),
+    'tools/virtio/linux/dma.c': `static DEFINE_MUTEX(tools_lock);\nvoid coherent_alloc(void)\n{\n\tmutex_lock(&tools_lock);\n\tmutex_unlock(&tools_lock);\n}\n`,
+    'tools/virtio/user.c': dtor('usr'),
+  });
+  const sleeping = findings.filter((f) => f.rule === 'dtor-sleeping-lock').map((f) => f.file.replace(/.*\/(tools|drivers)\//, '$1/'));
+  assert.deepEqual(sleeping, ['tools/virtio/user.c']);
+});

@@ -88,19 +88,15 @@ describe('ctor/dtor conversion code lens (protocol)', { timeout: 60000 }, () => 
     assert.ok(plain.length >= 3 && plain.every((l) => l.command), JSON.stringify(plain));
   });
 
-  it('resolves to the predicted gain at 192 CPUs, in well under a second, then from the memo', async () => {
+  // Not timed here: this machine's speed drifts 20-40%, so speed belongs in bench/, not in a test.
+  it('resolves to the predicted gain at 192 CPUs, and again to the same title', async () => {
     const lenses = await client.request<Lens[]>('textDocument/codeLens', { textDocument: { uri: uri('sess.c') } });
     const lens = lenses.find((l) => !l.command)!;
-    const t0 = Date.now();
     const r = await client.request<Lens>('codeLens/resolve', lens);
-    const ms = Date.now() - t0;
     assert.match(r.command!.title, /^Simulate ctor\/dtor conversion \([+-]\d+\.\d% at 192 CPUs predicted\)$/);
     assert.strictEqual(r.command!.command, 'slabcheck.compareCtorDtor');
     assert.deepStrictEqual(r.command!.arguments, ['sess', uri('sess.c')]);
-    assert.ok(ms < 1000, `first resolve took ${ms} ms`);
-    const t1 = Date.now();
     const again = await client.request<Lens>('codeLens/resolve', lens);
-    assert.ok(Date.now() - t1 < 100, `memoised resolve took ${Date.now() - t1} ms`);
     assert.strictEqual(again.command!.title, r.command!.title);
     // The figure is the simulator's: the proposed conversion swept on the 192-CPU server.
     const conv = await client.request<{ available: boolean; converted: boolean; model: { ctor: { steps: { kind: string; allocator: string; at: { startLine: number } }[] }; dtor: { steps: { kind: string; allocator: string }[] } } }>('workspace/executeCommand', { command: 'slabcheck.conversionModel', arguments: ['sess', uri('sess.c')] });

@@ -174,7 +174,7 @@ export class Engine {
     if (p.demandDriven) await p.ensureLockFlags();
     this.timings.loadMs = Date.now() - t0;
     const a = this.analysis;
-    const lg = new LockGraph({ candidateFiles: (n, f) => a.candidateFiles(n, f), kbFunctions: a.kbFunctions });
+    const lg = new LockGraph({ candidateFiles: (n, f) => a.candidateFiles(n, f), kbFunctions: a.kbFunctions, readsBody: (n, k) => a.readsBody(n, k) });
     if (p.demandDriven) {
       await loadGraphFacts(p, lg, a);
       // The parsing is done: give the workers' heaps back before the graph is built.

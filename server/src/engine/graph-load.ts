@@ -15,7 +15,8 @@ const CALL_DEPTH = 4;
 
 export async function loadGraphFacts(p: Project, lg: LockGraph, a: Analysis): Promise<void> {
   const ingest = async (files: Iterable<string>) => {
-    const need = [...new Set(files)].filter((f) => !lg.has(f));
+    // Userspace copies (tools/, scripts/...) are not kernel code: their locks are not kernel classes.
+    const need = [...new Set(files)].filter((f) => !lg.has(f) && !a.outsideKernel(f));
     // An editor buffer is read from its text, not from disk.
     for (const f of need.filter((x) => p.overlays.has(x))) {
       await p.ensureFacts([f]);
@@ -47,7 +48,7 @@ export async function loadGraphFacts(p: Project, lg: LockGraph, a: Analysis): Pr
     const wanted = new Map<string, string>();
     for (const fn of frontier) {
       for (const name of lg.callees(fn, heldOnly)) {
-        if (a.isKnown(name) || /^[A-Z0-9_]+$/.test(name) || wanted.has(name) || lg.resolveCall(fn, name) >= 0) continue;
+        if (!a.readsBody(name, 'call') || wanted.has(name) || lg.resolveCall(fn, name) >= 0) continue;
         wanted.set(name, lg.fnPath(fn));
       }
     }
@@ -68,7 +69,7 @@ export async function loadGraphFacts(p: Project, lg: LockGraph, a: Analysis): Pr
     frontier = next;
   }
   for (let round = 0; round < 3; round++) {
-    const need = lg.structTypesNeeded().flatMap((t) => (p.structIndex.get(t) ?? []).slice(0, 2));
+    const need = lg.structTypesNeeded().flatMap((t) => a.structFiles(t).slice(0, 2));
     const before = lg.size;
     await ingest(need);
     trace(`lock graph: struct round ${round}: ${new Set(need).size} files`);

@@ -23,7 +23,7 @@ import type { LockRef, Span } from '../facts/types';
 import { Edge, FS_RECLAIM, MAX_CHAIN, Step } from '../index/analysis';
 import { lockClassName } from '../index/lock-class';
 import {
-  E_GFP_ATOMIC, E_GFP_SLEEP, E_TRYLOCK, EV_ALLOC, EV_CALL, EV_FIELDS, EV_LOCK, F_STATIC, FN_FIELDS, GraphFile,
+  E_GFP_ATOMIC, E_GFP_SLEEP, E_TRYLOCK, EV_ALLOC, EV_CALL, EV_FIELDS, EV_FREE, EV_LOCK, F_STATIC, FN_FIELDS, GraphFile,
 } from './graph-facts';
 
 const EMPTY = new Int32Array(0);
@@ -32,6 +32,13 @@ export interface GraphHost {
   /** Files that may define `name`, best first (Analysis.candidateFiles). */
   candidateFiles(name: string, fromFile: string): string[];
   kbFunctions: Record<string, KernelFunctionFact>;
+  /** Whether a call or free of `name` is followed into its body (Analysis.readsBody). */
+  readsBody(name: string, kind: 'call' | 'free' | 'alloc'): boolean;
+}
+
+/** The event kinds whose target's body may be read. */
+function bodyKind(kind: number): 'call' | 'free' | 'alloc' | undefined {
+  return kind === EV_CALL ? 'call' : kind === EV_FREE ? 'free' : kind === EV_ALLOC ? 'alloc' : undefined;
 }
 
 /**
@@ -146,8 +153,11 @@ export class LockGraph {
     const out: string[] = [];
     for (let e = g.fns[o + 3], end = e + g.fns[o + 4]; e < end; e++) {
       const b = e * EV_FIELDS;
-      if (g.events[b] !== EV_CALL || (heldOnly && g.events[b + 2] === 0)) continue;
-      out.push(g.names[g.events[b + 1]]);
+      const k = g.events[b];
+      if ((k !== EV_CALL && k !== EV_FREE) || (heldOnly && g.events[b + 2] === 0)) continue;
+      const name = g.names[g.events[b + 1]];
+      if (k === EV_FREE && !this.host.readsBody(name, 'free')) continue;
+      out.push(name);
     }
     return out;
   }
@@ -255,7 +265,9 @@ export class LockGraph {
         if (kind === EV_ALLOC && flags & E_GFP_ATOMIC && l.kind === 'mutex') continue;
         out(this.classId(l.lock), -1);
       }
-    } else if (kind === EV_CALL && !OPAQUE_PREFIXES.test(name) && !LOCK_OPS[name]) {
+    }
+    // Both the knowledge base and the body, as Analysis.edgesOf.
+    if (this.followsBody(kind, name)) {
       const callee = this.resolve(name, this.fnFile[fn]);
       if (callee >= 0) for (const c of this.closure(callee)) out(c, callee);
     }
@@ -478,11 +490,18 @@ export class LockGraph {
     const kb = this.host.kbFunctions[name];
     if (kb) {
       const want = this.className(cls);
-      return (kb.locks ?? []).some((l) => l.lock === want && !(kind === EV_ALLOC && flags & E_GFP_ATOMIC && l.kind === 'mutex'));
+      if ((kb.locks ?? []).some((l) => l.lock === want && !(kind === EV_ALLOC && flags & E_GFP_ATOMIC && l.kind === 'mutex'))) return true;
     }
-    if (kind !== EV_CALL || OPAQUE_PREFIXES.test(name) || LOCK_OPS[name]) return false;
+    if (!this.followsBody(kind, name)) return false;
     const callee = this.resolve(name, this.fnFile[fn]);
     return callee >= 0 && this.inClosure(callee, cls);
+  }
+
+  /** A call (not opaque, not a lock primitive) or a free whose body Analysis reads too. */
+  private followsBody(kind: number, name: string): boolean {
+    const k = bodyKind(kind);
+    if (!k || OPAQUE_PREFIXES.test(name) || LOCK_OPS[name]) return false;
+    return this.host.kbFunctions[name] || k !== 'call' ? this.host.readsBody(name, k) : true;
   }
 
   /** For tests: whether a function's closure holds a class (by name). */

@@ -4,6 +4,7 @@
  * call chain as evidence, may-sleep, allocations, frees) and the lock graph.
  * Known kernel functions come from the knowledge base and are not read.
  */
+import * as path from 'path';
 import { allocGfpClass, ALLOCATORS } from '../kb/allocators';
 import { KERNEL_FUNCTIONS, KernelFunctionFact, InternalLock, knownLockFacts, OPAQUE_PREFIXES } from '../kb/kernel-functions';
 import { IrqMode, LockKind, LOCK_OPS, SLEEPING_KINDS } from '../kb/locks';
@@ -61,6 +62,8 @@ export interface Summary {
   frees: FreeUse[];
   /** Calls that could not be resolved to a body or a known fact. */
   unresolved: Set<string>;
+  /** Some callee, here or below, was not read: what the body says is not all it does. */
+  incomplete?: boolean;
   /** Files this summary was computed from (callees included). */
   files?: Set<string>;
 }
@@ -123,7 +126,8 @@ export class Analysis {
   private structs = new Map<string, Record<string, string>>();
   private structsBuiltFrom = -1;
   readonly kbFunctions: Record<string, KernelFunctionFact>;
-  readonly lockFacts: Map<string, InternalLock & { why?: string }>;
+  /** Knowledge-base locks, and `.slabcheck.json` declarations (`declared`: the user's word wins over code). */
+  readonly lockFacts: Map<string, InternalLock & { why?: string; declared?: boolean }>;
 
   constructor(public project: Project) {
     this.kbFunctions = { ...KERNEL_FUNCTIONS, ...project.config.functions };
@@ -132,7 +136,7 @@ export class Analysis {
       const prev = this.lockFacts.get(name);
       this.lockFacts.set(name, {
         lock: name, kind: l.kind ?? prev?.kind ?? 'spin', irq: prev?.irq ?? 'none',
-        leaf: l.leaf === true ? true : undefined, nonLeafBecause: l.leaf === false ? l.why ?? 'declared not a leaf in .slabcheck.json' : undefined,
+        leaf: l.leaf === true ? true : undefined, nonLeafBecause: l.leaf === false ? l.why ?? 'declared not a leaf in .slabcheck.json' : undefined, declared: true,
       });
     }
   }
@@ -189,13 +193,15 @@ export class Analysis {
    * then core code over drivers, and never tools/ or boot code for kernel code.
    */
   candidateFiles(name: string, fromFile: string): string[] {
-    const files = (this.project.defIndex.get(name) ?? []).filter((f) => f !== fromFile);
-    if (files.length <= 1) return files;
     const from = this.placeOf(fromFile);
+    let files = (this.project.defIndex.get(name) ?? []).filter((f) => f !== fromFile);
+    // tools/ holds userspace copies of kernel headers (tools/virtio's dma_alloc_coherent): never
+    // a definition for kernel code, even when it is the only one.
+    if (!from.outside) files = files.filter((f) => !this.placeOf(f).outside);
+    if (files.length <= 1) return files;
     const rank = (f: string) => {
       const p = this.placeOf(f);
       if (p.dir === from.dir) return 0;
-      if (p.outside && !from.outside) return 9;
       if (from.arch && p.arch === from.arch) return 1;
       if (this.project.prescan.get(f)?.exports?.includes(name)) return 2;
       if (p.arch) return 6;
@@ -212,10 +218,24 @@ export class Analysis {
   /** What ranking a definition needs from a path, read once per path. */
   private places = new Map<string, Place>();
 
+  /** tools/, scripts/, samples/, Documentation/, boot code: userspace or copies, not kernel code. */
+  outsideKernel(f: string): boolean {
+    return this.placeOf(f).outside;
+  }
+
+  /** The files defining struct `type` that may serve `fromFile` (kernel code never gets tools/'s). */
+  structFiles(type: string, fromFile?: string): string[] {
+    const all = this.project.structIndex.get(type) ?? [];
+    return fromFile && this.outsideKernel(fromFile) ? all : all.filter((f) => !this.outsideKernel(f));
+  }
+
   private placeOf(f: string): Place {
     let p = this.places.get(f);
     if (!p) {
-      p = { dir: f.slice(0, f.lastIndexOf('/')), arch: ARCH_DIR.exec(f)?.[1], outside: OUTSIDE_KERNEL.test(f), drivers: f.includes('/drivers/'), c: f.endsWith('.c') };
+      // Judged inside the workspace: a checkout under /home/me/tools/linux is still kernel code.
+      const root = this.project.opts.roots.map((r) => path.resolve(r)).find((r) => f.startsWith(`${r}/`));
+      const rel = root ? f.slice(root.length) : f;
+      p = { dir: f.slice(0, f.lastIndexOf('/')), arch: ARCH_DIR.exec(rel)?.[1], outside: OUTSIDE_KERNEL.test(rel), drivers: rel.includes('/drivers/'), c: f.endsWith('.c') };
       this.places.set(f, p);
     }
     return p;
@@ -223,6 +243,30 @@ export class Analysis {
 
   isKnown(name: string): boolean {
     return !!this.kbFunctions[name] || !!LOCK_OPS[name] || OPAQUE_PREFIXES.test(name);
+  }
+
+  /**
+   * The body the analysis reads for a call, allocation or free of `name`, when it reads one.
+   * A knowledge-base function's body is read when the workspace holds exactly one kernel
+   * definition of it (the code decides); with none, or several (SLAB/SLOB/SLUB, one per
+   * arch), the knowledge base answers.
+   */
+  wantsBody(e: FnEvent): boolean {
+    return (e.k === 'call' || e.k === 'free') && this.readsBody(e.fn, e.k);
+  }
+
+  /**
+   * Allocations are never descended into: the gfp decides whether they sleep and the knowledge
+   * base names the allocator's locks (its body's locks depend on the gfp and the slab state).
+   */
+  readsBody(name: string, kind: 'call' | 'free' | 'alloc'): boolean {
+    if (kind === 'alloc' || LOCK_OPS[name] || OPAQUE_PREFIXES.test(name) || /^[A-Z0-9_]+$/.test(name)) return false;
+    if (this.kbFunctions[name]) return this.kernelDefinitions(name) === 1;
+    return kind === 'call' || this.kernelDefinitions(name) > 0;
+  }
+
+  private kernelDefinitions(name: string): number {
+    return (this.project.defIndex.get(name) ?? []).filter((f) => !this.outsideKernel(f)).length;
   }
 
   /**
@@ -238,7 +282,7 @@ export class Analysis {
       const underLockOnly = firstLevelUnderLockOnly && d === 0;
       for (const r of frontier) {
         for (const e of r.fn.events) {
-          if (e.k !== 'call' || this.isKnown(e.fn) || /^[A-Z0-9_]+$/.test(e.fn)) continue;
+          if (!this.wantsBody(e)) continue;
           if (underLockOnly && e.held.length === 0) continue;
           if (this.functionsIn(r.file).some((f) => f.name === e.fn)) continue;
           if (!wanted.has(e.fn)) wanted.set(e.fn, r.file);
@@ -259,7 +303,7 @@ export class Analysis {
       const names = new Set<string>();
       for (const r of frontier) {
         for (const e of r.fn.events) {
-          if (e.k !== 'call') continue;
+          if (!this.wantsBody(e)) continue;
           const callee = this.resolve(e.fn, r.file);
           if (callee?.fn.stub) {
             upgrade.add(callee.file);
@@ -274,7 +318,7 @@ export class Analysis {
       const next: FnRef[] = [];
       for (const r of frontier) {
         for (const e of r.fn.events) {
-          if (e.k !== 'call' || (underLockOnly && e.held.length === 0)) continue;
+          if (!this.wantsBody(e) || (underLockOnly && e.held.length === 0)) continue;
           const callee = this.resolve(e.fn, r.file);
           if (callee && !seen.has(keyOf(callee))) {
             seen.add(keyOf(callee));
@@ -301,7 +345,7 @@ export class Analysis {
         const fields = this.structs.get(t);
         if (fields) for (const ft of Object.values(fields)) { const s = structName(ft); if (s) types.add(s); }
       }
-      const need = [...types].filter((t) => !this.structs.has(t)).flatMap((t) => (this.project.structIndex.get(t) ?? []).slice(0, 2));
+      const need = [...types].filter((t) => !this.structs.has(t)).flatMap((t) => this.structFiles(t).slice(0, 2));
       const before = this.project.facts.size;
       // Struct definitions are top-level: the headers' function bodies are not parsed.
       await this.project.ensureFacts(need, 'creations', []);
@@ -313,7 +357,10 @@ export class Analysis {
   private buildStructs(): void {
     if (this.structsBuiltFrom === this.project.facts.size) return;
     this.structs.clear();
-    for (const f of this.project.facts.values()) for (const s of f.structs) if (!this.structs.has(s.name)) this.structs.set(s.name, s.fields);
+    // Kernel definitions first: a struct copied into tools/ must not name kernel lock classes.
+    const facts = [...this.project.facts.values()];
+    const ordered = [...facts.filter((f) => !this.outsideKernel(f.path)), ...facts.filter((f) => this.outsideKernel(f.path))];
+    for (const f of ordered) for (const s of f.structs) if (!this.structs.has(s.name)) this.structs.set(s.name, s.fields);
     this.structsBuiltFrom = this.project.facts.size;
   }
 
@@ -376,32 +423,47 @@ export class Analysis {
         const chain = [step(e.at, `${fn.name}() allocates with ${e.fn}(${e.gfp ?? (fact?.gfpArg === -1 ? 'always GFP_KERNEL' : '')})`)];
         s.allocs.push({ fn: e.fn, gfp: e.gfp, gfpClass, cache: e.cache, percpu: !!fact?.percpu, checked: e.checked, assignedTo: e.assignedTo, chain });
         if (gfpClass === 'sleep' && !s.maySleep) s.maySleep = [step(e.at, `${fn.name}() calls ${e.fn}(${e.gfp ?? 'GFP_KERNEL'}), which may sleep`)];
-        this.mergeKnown(s, e.fn, chain[0], e.irqOff, gfpClass === 'atomic');
+        // The gfp decides whether an allocator sleeps; its body says which locks it takes.
+        this.mergeCallee(s, e, chain[0], { atomicGfp: gfpClass === 'atomic', effectsOnly: true, sleepFromBody: false });
       } else if (e.k === 'free') {
         const chain = [step(e.at, `${fn.name}() frees with ${e.fn}()`)];
         s.frees.push({ fn: e.fn, allocator: e.fn, cache: e.cache, arg: e.arg, chain });
-        this.mergeKnown(s, e.fn, chain[0], e.irqOff, false);
+        this.mergeCallee(s, e, chain[0], { atomicGfp: false, effectsOnly: true, sleepFromBody: true });
       } else if (e.k === 'call') {
-        const callStep = step(e.at, `${fn.name}() calls ${e.fn}()`);
-        if (this.kbFunctions[e.fn]) {
-          this.mergeKnown(s, e.fn, callStep, e.irqOff, false);
-          continue;
-        }
-        if (OPAQUE_PREFIXES.test(e.fn)) continue;
-        const callee = this.resolve(e.fn, file);
-        if (!callee) {
-          s.unresolved.add(e.fn);
-          continue;
-        }
-        const cs = this.summary(callee);
-        for (const [cls, a] of cs.acquires) {
-          if (!s.acquires.has(cls)) s.acquires.set(cls, { ...a, irqOff: a.irqOff || e.irqOff, chain: prefix(callStep, a.chain) });
-        }
-        if (cs.maySleep && !s.maySleep) s.maySleep = prefix(callStep, cs.maySleep);
-        for (const a of cs.allocs) if (s.allocs.length < 32) s.allocs.push({ ...a, checked: a.checked, chain: prefix(callStep, a.chain) });
-        for (const f of cs.frees) if (s.frees.length < 32) s.frees.push({ ...f, chain: prefix(callStep, f.chain) });
+        if (OPAQUE_PREFIXES.test(e.fn) && !this.kbFunctions[e.fn]) continue;
+        this.mergeCallee(s, e, step(e.at, `${fn.name}() calls ${e.fn}()`), { atomicGfp: false, effectsOnly: false, sleepFromBody: true });
       }
     }
+  }
+
+  /**
+   * What a call (or an allocator's or free's own body) adds: the body's summary when the
+   * analysis reads it, the knowledge base's facts when it does not, and both when the body
+   * could not be read to the end (a knowledge-base claim is dropped only by a complete body).
+   * `effectsOnly`: an allocation or a free already recorded itself: not its body's allocations and frees.
+   * `sleepFromBody`: an allocation's gfp, not its body, says whether it sleeps.
+   */
+  private mergeCallee(s: Summary, e: FnEvent, site: Step, o: { atomicGfp: boolean; effectsOnly: boolean; sleepFromBody: boolean }): void {
+    const kb = this.kbFunctions[e.fn];
+    const callee = this.wantsBody(e) ? this.resolve(e.fn, site.file) : undefined;
+    if (!callee) {
+      if (kb) this.mergeKnown(s, e.fn, site, e.irqOff, o.atomicGfp);
+      else if (e.k === 'call') s.unresolved.add(e.fn);
+      return;
+    }
+    const cs = this.summary(callee);
+    if (cs.incomplete || cs.unresolved.size) s.incomplete = true;
+    for (const [cls, a] of cs.acquires) {
+      // An atomic gfp skips the allocator's sleeping locks (pcpu_alloc() takes pcpu_alloc_mutex only when it may block).
+      if (o.atomicGfp && SLEEPING_KINDS.has(a.kind)) continue;
+      if (!s.acquires.has(cls)) s.acquires.set(cls, { ...a, irqOff: a.irqOff || e.irqOff, chain: prefix(site, a.chain) });
+    }
+    if (o.sleepFromBody && cs.maySleep && !s.maySleep) s.maySleep = prefix(site, cs.maySleep);
+    if (!o.effectsOnly) {
+      for (const a of cs.allocs) if (s.allocs.length < 32) s.allocs.push({ ...a, checked: a.checked, chain: prefix(site, a.chain) });
+      for (const f of cs.frees) if (s.frees.length < 32) s.frees.push({ ...f, chain: prefix(site, f.chain) });
+    }
+    if (kb && (cs.incomplete || cs.unresolved.size)) this.mergeKnown(s, e.fn, site, e.irqOff, o.atomicGfp);
   }
 
   /** Effects of a knowledge-base function called at `site`. */
@@ -454,7 +516,9 @@ export class Analysis {
             if (atomic && l.kind === 'mutex') continue;
             targets.push({ cls: l.lock, chain: [{ ...here, note: `${fn.name}() calls ${e.fn}(), which ${l.maybe ? 'may take' : 'takes'} ${l.lock} (${kb.source})` }] });
           }
-        } else if (e.k === 'call' && !OPAQUE_PREFIXES.test(e.fn)) {
+        }
+        // Edges take both: what the knowledge base says and what the body shows (the whole-tree graph does the same).
+        if (this.wantsBody(e)) {
           const callee = this.resolve(e.fn, file);
           if (callee) {
             for (const a of this.summary(callee).acquires.values()) {
@@ -500,9 +564,10 @@ export class Analysis {
    * Edges leaving a class: from the knowledge base when it knows, else from
    * the code that holds it (on big trees, found by a text search, then parsed).
    */
-  async edgesFrom(cls: string): Promise<{ edges: Edge[]; known?: InternalLock & { why?: string }; searched?: { files: number; of: number } }> {
+  async edgesFrom(cls: string): Promise<{ edges: Edge[]; known?: InternalLock & { why?: string; declared?: boolean }; searched?: { files: number; of: number } }> {
     const known = this.lockFacts.get(cls);
-    if (known && (known.leaf || known.nonLeafBecause)) return { edges: [], known };
+    // A leaf declared in .slabcheck.json is the user's call; the knowledge base's claims yield to the code.
+    if (known?.declared && (known.leaf || known.nonLeafBecause)) return { edges: [], known };
     let files: string[];
     let searched: { files: number; of: number } | undefined;
     if (this.project.demandDriven) {

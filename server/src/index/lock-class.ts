@@ -8,6 +8,7 @@
 import * as path from 'path';
 import { structName } from '../facts/lock-ref';
 import type { LockRef } from '../facts/types';
+import { kbStaticLockAliases } from '../kb/kernel-functions';
 
 export interface ClassScope {
   file: string;
@@ -20,12 +21,15 @@ export interface ClassScope {
   fields(type: string): Record<string, string> | undefined;
 }
 
+/** File statics the knowledge base knows by their symbol (percpu.c:pcpu_lock is pcpu_lock). */
+const KB_ALIASES = kbStaticLockAliases();
+
 export function lockClassName(ref: LockRef, s: ClassScope): string {
   const base = path.basename(s.file);
   if (ref.fields.length === 0) {
     if (ref.symbol) {
       if (ref.local) return `${base}:${s.fnName}:${ref.symbol}`;
-      if (s.global(ref.symbol)?.isStatic) return `${base}:${ref.symbol}`;
+      if (s.global(ref.symbol)?.isStatic) return KB_ALIASES.get(`${base}:${ref.symbol}`) ?? `${base}:${ref.symbol}`;
       return ref.symbol;
     }
     return `${base}:${s.fnName}:${ref.text}`;

@@ -16,6 +16,9 @@ export const dtorNonLeafLock: Rule = {
       'Mateusz Guzik, first reply to the destructor RFC: "for this to be viable one needs to ensure that in the worst case this only ever',
       'takes leaf-locks (i.e., locks which are last in any dependency chain -- no locks are being taken if you hold one)."',
       'Harry Yoo: `pcpu_lock` "seems to be a leaf spinlock (no code path in the kernel takes any other locks while holding the lock)".',
+      'The 6.12 source disagrees: `free_percpu()` calls `pcpu_memcg_free_hook()` -> `obj_cgroup_uncharge()` -> `refill_obj_stock()`',
+      'under `pcpu_lock`, which takes `memcg_stock.stock_lock` (mm/percpu.c, mm/memcontrol.c). slabcheck reads the code where the',
+      'workspace holds it, and takes no leaf claim from the discussion.',
       '',
       'The evidence shows the dtor\'s path to the lock and one place where the lock nests another.',
       '',
@@ -31,7 +34,8 @@ export const dtorNonLeafLock: Rule = {
       if (known?.leaf) continue;
       // Prefer evidence in the user's code over knowledge-base locks.
       const nonReclaim = edges.filter((e) => e.to !== FS_RECLAIM).sort((x, y) => Number(ctx.analysis.lockFacts.has(x.to)) - Number(ctx.analysis.lockFacts.has(y.to)));
-      if (known?.nonLeafBecause) {
+      // The code's evidence first; the knowledge base's reason when the code holding the lock is not here.
+      if (!nonReclaim.length && known?.nonLeafBecause) {
         const loc = fromChain(a.chain);
         ctx.report({ ...loc, message: `destructor ${cache.dtor.fn.name}() takes ${a.cls}, which is not a leaf lock: ${known.nonLeafBecause}`, cache: cache.creation.name });
         continue;
