@@ -194,7 +194,9 @@ export class LockGraph {
         const ci = this.fileIdx.get(file);
         if (ci === undefined) continue;
         const ids = this.local[ci].get(name) ?? [];
-        const pub = ids.find((id) => !(this.files[ci].fns[this.fnLocal[id] * FN_FIELDS + 1] & F_STATIC));
+        // A header's static inline is visible to every file that includes it (as in Analysis.resolve).
+        const header = file.endsWith('.h');
+        const pub = ids.find((id) => header || !(this.files[ci].fns[this.fnLocal[id] * FN_FIELDS + 1] & F_STATIC));
         if (pub !== undefined) {
           out = pub;
           break;

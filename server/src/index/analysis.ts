@@ -111,6 +111,7 @@ interface Place {
   c: boolean;
 }
 const ARCH_DIR = /(?:^|\/)arch\/([^/]+)\//;
+const PRIMARY_ARCH = 'x86';
 const OUTSIDE_KERNEL = /\/(?:tools|scripts|samples|Documentation|usr)\/|\/boot\/|\/acpica\//;
 
 export const FS_RECLAIM = 'fs_reclaim';
@@ -180,7 +181,9 @@ export class Analysis {
     const cands = this.candidateFiles(name, fromFile);
     const found: FnRef[] = [];
     for (const file of cands) {
-      const f = this.functionsIn(file).find((x) => x.name === name && !x.isStatic);
+      // A header's static inline is visible to every file that includes it.
+      const header = file.endsWith('.h');
+      const f = this.functionsIn(file).find((x) => x.name === name && (!x.isStatic || header));
       if (f) found.push({ file, fn: f });
     }
     return found[0];
@@ -203,8 +206,10 @@ export class Analysis {
       const p = this.placeOf(f);
       if (p.dir === from.dir) return 0;
       if (from.arch && p.arch === from.arch) return 1;
+      // Generic code calling arch code (arch_atomic_xchg) gets x86's, as a checker run for one
+      // config would, not sparc32's exported spinlock-hashed atomics.
+      if (p.arch) return p.arch === PRIMARY_ARCH ? 5.5 : 6;
       if (this.project.prescan.get(f)?.exports?.includes(name)) return 2;
-      if (p.arch) return 6;
       if (p.drivers) return p.c ? 4 : 5;
       return p.c ? 3 : 3.5;
     };
@@ -261,12 +266,17 @@ export class Analysis {
    */
   readsBody(name: string, kind: 'call' | 'free' | 'alloc'): boolean {
     if (kind === 'alloc' || LOCK_OPS[name] || OPAQUE_PREFIXES.test(name) || /^[A-Z0-9_]+$/.test(name)) return false;
-    if (this.kbFunctions[name]) return this.kernelDefinitions(name) === 1;
+    if (this.kbFunctions[name]) return this.kernelDefinitions(name, '.c') === 1;
     return kind === 'call' || this.kernelDefinitions(name) > 0;
   }
 
-  private kernelDefinitions(name: string): number {
-    return (this.project.defIndex.get(name) ?? []).filter((f) => !this.outsideKernel(f)).length;
+  /**
+   * Kernel definitions of a name (`.c` ones only, when asked): a header's static inline stub for
+   * the other config (`percpu_counter_destroy_many()` without CONFIG_SMP) does not make the .c one
+   * ambiguous, while SLAB/SLOB/SLUB or per-arch .c definitions do.
+   */
+  private kernelDefinitions(name: string, ext?: string): number {
+    return (this.project.defIndex.get(name) ?? []).filter((f) => !this.outsideKernel(f) && (!ext || f.endsWith(ext))).length;
   }
 
   /**

@@ -22,7 +22,18 @@ export interface FreeFact {
 }
 
 const SLAB_H = 'include/linux/slab.h';
-export const ALLOCATORS: Readonly<Record<string, AllocatorFact>> = {
+/**
+ * Since 6.10 (memory allocation profiling) the allocators are `alloc_hooks()` macros over
+ * `*_noprof` functions (include/linux/alloc_tag.h; kmalloc_noprof, alloc_percpu_noprof,
+ * __alloc_percpu_gfp_noprof...): the same facts under both names.
+ */
+export function withNoprof<T>(table: Record<string, T>): Readonly<Record<string, T>> {
+  const out: Record<string, T> = { ...table };
+  for (const [name, fact] of Object.entries(table)) if (!name.endsWith('_noprof') && !out[`${name}_noprof`]) out[`${name}_noprof`] = fact;
+  return out;
+}
+
+export const ALLOCATORS: Readonly<Record<string, AllocatorFact>> = withNoprof({
   kmem_cache_alloc: { allocator: 'slab', cacheArg: 0, gfpArg: 1, source: SLAB_H },
   kmem_cache_alloc_noprof: { allocator: 'slab', cacheArg: 0, gfpArg: 1, source: SLAB_H },
   kmem_cache_zalloc: { allocator: 'slab', cacheArg: 0, gfpArg: 1, source: SLAB_H },
@@ -68,7 +79,9 @@ export const ALLOCATORS: Readonly<Record<string, AllocatorFact>> = {
   percpu_counter_init: { allocator: 'percpu_counter', gfpArg: 2, percpu: true, source: 'include/linux/percpu_counter.h' },
   percpu_counter_init_many: { allocator: 'percpu_counter', gfpArg: 2, percpu: true, source: 'include/linux/percpu_counter.h' },
   mempool_alloc: { allocator: 'mempool', gfpArg: 1, source: 'include/linux/mempool.h' },
-};
+  // mm/percpu.c (6.12): what every percpu allocation ends in.
+  pcpu_alloc: { allocator: 'percpu', gfpArg: 3, percpu: true, source: 'mm/percpu.c: pcpu_alloc_noprof(size, align, reserved, gfp)' },
+});
 
 export const FREES: Readonly<Record<string, FreeFact>> = {
   kmem_cache_free: { allocator: 'slab', cacheArg: 0, source: SLAB_H },

@@ -5,6 +5,7 @@
  * driven and does not need mm/ or kernel/ parsed. Each fact cites its source.
  */
 import type { LockKind } from './locks';
+import { withNoprof } from './allocators';
 
 export interface InternalLock {
   lock: string;
@@ -47,7 +48,7 @@ const PERCPU_COUNTERS_LOCK: InternalLock = {
   nonLeafBecause: 'percpu_counter_cpu_dead() takes percpu_counter.lock (raw_spin_lock(&fbc->lock)) while holding it (lib/percpu_counter.c, 6.12)',
 };
 
-export const KERNEL_FUNCTIONS: Readonly<Record<string, KernelFunctionFact>> = {
+export const KERNEL_FUNCTIONS: Readonly<Record<string, KernelFunctionFact>> = withNoprof({
   // mm/slub.c: freeing may move a slab between lists under n->list_lock.
   kmem_cache_free: { locks: [LIST_LOCK], source: 'mm/slub.c: __slab_free() takes n->list_lock when a slab changes state' },
   kmem_cache_free_bulk: { locks: [LIST_LOCK], source: 'mm/slub.c: __slab_free()' },
@@ -94,7 +95,8 @@ export const KERNEL_FUNCTIONS: Readonly<Record<string, KernelFunctionFact>> = {
   vunmap: { maySleep: true, source: 'mm/vmalloc.c' },
   kmem_cache_destroy: { maySleep: true, source: 'mm/slab_common.c: takes slab_mutex' },
   kmem_cache_create: { maySleep: true, source: 'mm/slab_common.c: takes slab_mutex' },
-};
+  pcpu_alloc: { locks: [PCPU_ALLOC_MUTEX, PCPU_LOCK], source: 'mm/percpu.c: pcpu_alloc_noprof(); the mutex only for sleeping gfp' },
+});
 
 /**
  * Infrastructure the analysis does not descend into: logging, tracing,
