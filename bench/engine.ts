@@ -69,6 +69,13 @@ export async function benchEngine(opts: { locks?: boolean } = {}): Promise<void>
   const all = fs.readFileSync(`${cache}/check.json`, 'utf8');
   const findings = JSON.parse(all).findings.length;
   process.stdout.write(`check findings on the tree: ${findings}\n`);
+  // The knowledge base's claims against this tree's code (slabcheck kb verify).
+  const kb = runCli(['kb', 'verify', '.', '--cache-dir', `${cache}/check`, '--format', 'json', '-o', `${cache}/kb.json`], tree);
+  if (fs.existsSync(`${cache}/kb.json`)) {
+    const r = JSON.parse(fs.readFileSync(`${cache}/kb.json`, 'utf8')) as { disagreements: number; functions: { status: string }[] };
+    const n = (st: string) => r.functions.filter((f) => f.status === st).length;
+    process.stdout.write(`kb verify: ${r.disagreements} disagreements (${n('disagrees')} functions; ${n('unconfirmed')} unconfirmed, ${n('ambiguous')} ambiguous, ${n('header-only')} header-only, ${n('not-in-tree')} not in the tree), ${fmt(kb)}\n`);
+  }
   fs.rmSync(cache, { recursive: true, force: true });
 }
 

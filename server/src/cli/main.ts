@@ -7,11 +7,12 @@ import * as path from 'path';
 import { ConfigError, loadConfigFile, Semantics } from '../config/config';
 import { Engine } from '../engine/engine';
 import { cacheRefsJson, isUnresolved } from '../engine/cache-json';
+import { verifyKb } from '../engine/kb-verify';
 import { defaultCacheDir } from '../index/project';
 import { RULES, RULE_IDS } from '../rules';
 import { formatFinding } from './format-text';
 import { toSarif } from './format-sarif';
-import type { CacheInfo } from '../index/analysis';
+import type { CacheInfo, Step } from '../index/analysis';
 
 const VERSION = '0.1.0';
 
@@ -22,6 +23,7 @@ commands:
   caches [paths...]    list slab caches with their constructor/destructor and what they do
   locks [paths...]     the lock graph of the workspace (leaves marked)
   simulate [options]   run the allocator simulator (slabcheck simulate --help)
+  kb verify [tree]     check the knowledge base's claims against the tree's code
   lsp --stdio          run the language server on stdin/stdout
   rules                list the rules with their explanations
 
@@ -221,6 +223,40 @@ async function cmdCaches(a: Args): Promise<number> {
   }
 }
 
+async function cmdKbVerify(a: Args): Promise<number> {
+  if (!['text', 'json'].includes(a.format)) throw new UsageError(`kb verify: --format must be text or json, got '${a.format}'`);
+  const engine = await openEngine(a);
+  try {
+    const r = await verifyKb(engine);
+    reportProblems(engine.project.problems);
+    if (a.format === 'json') {
+      out(a, JSON.stringify({ version: 1, ...r }, null, 2));
+      return 0;
+    }
+    const rel = (p: string) => path.relative(process.cwd(), p) || p;
+    const lines: string[] = [];
+    const chain = (steps: Step[] | undefined) => (steps ?? []).map((st) => `      ${rel(st.file)}:${st.span[0] + 1}:${st.span[1] + 1}: ${st.note}`);
+    for (const f of r.functions) {
+      if (f.status === 'not-in-tree' || f.status === 'header-only') continue;
+      const where = f.definition ? ` (${rel(f.definition.file)}:${f.definition.line})` : f.definitions ? ` (${f.definitions} .c definitions: the knowledge base answers)` : '';
+      lines.push(`${f.name}${where}: ${f.status}`);
+      for (const n of f.notes) lines.push(`    ${n.text}`, ...chain(n.evidence));
+    }
+    for (const l of r.locks) {
+      if (l.status === 'not-in-tree') continue;
+      lines.push(`lock ${l.lock}: knowledge base: ${l.kbSays}; ${l.nests.length ? `the code takes ${l.nests.map((x) => x.cls).join(', ')} while holding it` : l.heldInCode ? 'nothing found taken under it' : 'not found in the code'}: ${l.status}`);
+      for (const x of l.nests) lines.push(`    ${x.cls}:`, ...chain(x.evidence));
+    }
+    const count = (xs: { status: string }[], st: string) => xs.filter((x) => x.status === st).length;
+    const fs_ = r.functions;
+    lines.push(`${fs_.length} knowledge-base functions: ${count(fs_, 'agrees')} agree, ${count(fs_, 'disagrees')} disagree, ${count(fs_, 'unconfirmed')} unconfirmed, ${count(fs_, 'ambiguous')} ambiguous, ${count(fs_, 'header-only')} only macros or inlines in headers, ${count(fs_, 'not-in-tree')} not in the tree; ${r.locks.length} locks: ${count(r.locks, 'disagrees')} disagree; ${r.disagreements} disagreements`);
+    out(a, lines.join('\n'));
+    return 0;
+  } finally {
+    await engine.close();
+  }
+}
+
 async function cmdLocks(a: Args): Promise<number> {
   if (!['text', 'json', 'dot'].includes(a.format)) throw new UsageError(`locks: --format must be text, json or dot, got '${a.format}'`);
   const engine = await openEngine(a);
@@ -344,6 +380,10 @@ export async function main(argv: string[]): Promise<number> {
       return -1; // keeps running
     }
     if (cmd === 'rules') return cmdRules();
+    if (cmd === 'kb') {
+      if (argv[1] !== 'verify') throw new UsageError(`kb: the subcommand is 'verify', got '${argv[1] ?? ''}'`);
+      return await cmdKbVerify(parseArgs(argv.slice(1)));
+    }
     const a = parseArgs(argv);
     if (argv.includes('-h') || argv.includes('--help')) {
       process.stdout.write(`${USAGE}\n`);
