@@ -292,9 +292,9 @@ describe('slabcheck language server (stdio)', { timeout: 60000 }, () => {
 
   it('settings apply without restart; a bad setting is reported by name and the previous config kept', async () => {
     const u = uri('registry.c');
-    client.settings = { maxFileSize: 200000, debounceMs: 30, rules: { 'dtor-non-leaf-lock': 'warning' } };
+    client.settings = { maxFileSize: 200000, debounceMs: 30, rules: { 'dtor-non-leaf-lock': 'info' } };
     client.notify('workspace/didChangeConfiguration', { settings: null });
-    const p = await client.waitFor('textDocument/publishDiagnostics', (x: { uri: string; diagnostics: Diag[] }) => x.uri === uri('session.c') && x.diagnostics.some((d) => d.code === 'dtor-non-leaf-lock' && d.severity === 2));
+    const p = await client.waitFor('textDocument/publishDiagnostics', (x: { uri: string; diagnostics: Diag[] }) => x.uri === uri('session.c') && x.diagnostics.some((d) => d.code === 'dtor-non-leaf-lock' && d.severity === 3));
     assert.ok(p);
     client.settings = { maxFileSize: 200000, rules: { 'no-such-rule': 'error' } };
     client.notify('workspace/didChangeConfiguration', { settings: null });
@@ -303,7 +303,7 @@ describe('slabcheck language server (stdio)', { timeout: 60000 }, () => {
     const stats = await client.request('slabcheck/stats');
     assert.strictEqual(stats.semantics, 'dtor-rfc');
     const d = client.lastDiagnostics(uri('session.c'))!;
-    assert.ok(d.some((x) => x.code === 'dtor-non-leaf-lock' && x.severity === 2), 'previous config kept');
+    assert.ok(d.some((x) => x.code === 'dtor-non-leaf-lock' && x.severity === 3), 'previous config kept');
     assert.ok(u);
   });
 

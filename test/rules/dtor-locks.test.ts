@@ -1,5 +1,6 @@
 import { test } from 'node:test';
-import { runRuleCases } from '../helpers';
+import * as assert from 'node:assert/strict';
+import { checkFiles, runRuleCases } from '../helpers';
 import { cacheWith, HDR } from './common';
 
 test('dtor-non-leaf-lock', async () => {
@@ -275,4 +276,48 @@ ${cacheWith(null, 'item_dtor')}`,
       expect: [],
     },
   ]);
+});
+
+test('dtor-non-leaf-lock: an error when the nesting leads back to the destructor through reclaim, else a warning', async () => {
+  const base = (underOther: string) => ({
+    'a.c': `${HDR}
+static DEFINE_SPINLOCK(other_lock);
+static void item_dtor(void *obj)
+{
+	struct item *it = obj;
+	unsigned long flags;
+
+	spin_lock_irqsave(&it->owner->lock, flags);
+	spin_unlock_irqrestore(&it->owner->lock, flags);
+}
+void pool_drain(struct pool *p)
+{
+	spin_lock(&p->lock);
+	spin_lock(&other_lock);
+	spin_unlock(&other_lock);
+	spin_unlock(&p->lock);
+}
+void other_work(struct item *it)
+{
+	mutex_lock(&it->owner->mlock);
+	spin_lock(&other_lock);
+	${underOther}
+	spin_unlock(&other_lock);
+	mutex_unlock(&it->owner->mlock);
+}
+${cacheWith(null, 'item_dtor')}`,
+  });
+  const sev = async (underOther: string) => {
+    const { findings } = await checkFiles(base(underOther));
+    return findings.filter((f) => f.rule === 'dtor-non-leaf-lock').map((f) => `${f.severity}: ${f.message}`);
+  };
+  const plain = await sev('it->buf = NULL;');
+  assert.equal(plain.length, 1);
+  assert.match(plain[0], /^warning: .*takes pool\.lock, which is not a leaf lock \(a\.c:other_lock is taken while it is held; no path back to the destructor through reclaim found\)/);
+  const reclaim = await sev('it->buf = kmalloc(64, GFP_KERNEL);');
+  assert.equal(reclaim.length, 1);
+  assert.match(reclaim[0], /^error: .*pool\.lock -> a\.c:other_lock -> fs_reclaim -> item_dtor\(\) -> pool\.lock/);
+  // Freeing into a kmalloc cache runs no destructor of this cache.
+  const free = await sev('kfree(it->buf);');
+  assert.match(free[0], /^warning: /);
 });

@@ -1,6 +1,6 @@
 import type { Rule } from './types';
 import { fromChain } from './types';
-import { FS_RECLAIM } from '../index/analysis';
+import { Analysis, Edge, FS_RECLAIM, Step } from '../index/analysis';
 
 export const dtorNonLeafLock: Rule = {
   meta: {
@@ -22,6 +22,11 @@ export const dtorNonLeafLock: Rule = {
       '',
       'The evidence shows the dtor\'s path to the lock and one place where the lock nests another.',
       '',
+      'It is an **error** when the chain leads back to the destructor, as lockdep would report a cycle: a class nested under',
+      'the lock is held while allocating with a gfp that may enter reclaim (reclaim frees slabs and runs destructors:',
+      '`fs_reclaim`). Without such a path it is a **warning** with the nesting evidence;',
+      '`"rules": { "dtor-non-leaf-lock": "error" }` in `.slabcheck.json` makes every non-leaf lock an error.',
+      '',
       '**Fix:** use a lock that protects only this state and take nothing under it, or defer the work out of the destructor.',
     ].join('\n'),
   },
@@ -29,7 +34,7 @@ export const dtorNonLeafLock: Rule = {
     if (!cache.dtor) return;
     for (const a of ctx.analysis.summary(cache.dtor).acquires.values()) {
       // Slab frees and allocations are reported by dtor-frees-to-slab / dtor-allocates, with the reason.
-      if (a.cls === 'kmem_cache_node.list_lock') continue;
+      if (a.cls === SLAB_LIST_LOCK) continue;
       const { edges, known } = await ctx.analysis.edgesFrom(a.cls);
       if (known?.leaf) continue;
       // Prefer evidence in the user's code over knowledge-base locks.
@@ -37,18 +42,43 @@ export const dtorNonLeafLock: Rule = {
       // The code's evidence first; the knowledge base's reason when the code holding the lock is not here.
       if (!nonReclaim.length && known?.nonLeafBecause) {
         const loc = fromChain(a.chain);
-        ctx.report({ ...loc, message: `destructor ${cache.dtor.fn.name}() takes ${a.cls}, which is not a leaf lock: ${known.nonLeafBecause}`, cache: cache.creation.name });
+        ctx.report({ ...loc, severity: 'warning', message: `destructor ${cache.dtor.fn.name}() takes ${a.cls}, which is not a leaf lock: ${known.nonLeafBecause}`, cache: cache.creation.name });
         continue;
       }
       if (!nonReclaim.length) continue;
-      const e = nonReclaim[0];
       const loc = fromChain(a.chain);
+      const cycle = await cycleBack(ctx.analysis, nonReclaim);
+      const nested = [...new Set(nonReclaim.map((e) => e.to))];
+      const e = cycle?.first ?? nonReclaim[0];
+      const evidence = [...e.chain.map((s, i) => (i === 0 ? { ...s, note: `${a.cls} is not a leaf: ${s.note}` } : s)), ...(cycle?.then ?? [])];
+      const list = `${nested.slice(0, 3).join(', ')}${nested.length > 3 ? ` and ${nested.length - 3} more` : ''}`;
       ctx.report({
         ...loc,
-        related: [...loc.related, ...e.chain.map((s, i) => (i === 0 ? { ...s, note: `${a.cls} is not a leaf: ${s.note}` } : s))],
-        message: `destructor ${cache.dtor.fn.name}() takes ${a.cls}, which is not a leaf lock (${e.to} is taken while it is held${nonReclaim.length > 1 ? `, and ${nonReclaim.length - 1} more` : ''})`,
+        severity: cycle ? 'error' : 'warning',
+        related: [...loc.related, ...evidence],
+        message: cycle
+          ? `destructor ${cache.dtor.fn.name}() takes ${a.cls}, which is not a leaf lock, and the chain leads back to the destructor: ${a.cls} -> ${e.to} -> ${cycle.via} -> ${cache.dtor.fn.name}() -> ${a.cls} (${cycle.why})`
+          : `destructor ${cache.dtor.fn.name}() takes ${a.cls}, which is not a leaf lock (${list} ${nested.length > 1 ? 'are' : 'is'} taken while it is held; no path back to the destructor through reclaim found)`,
         cache: cache.creation.name,
       });
     }
   },
 };
+
+const SLAB_LIST_LOCK = 'kmem_cache_node.list_lock';
+
+/**
+ * Whether a class nested under the dtor's lock leads back to the destructor, as lockdep closes
+ * the cycle through `fs_reclaim`: the nested class is held while allocating with a gfp that may
+ * enter reclaim, and a destructor may run in reclaim. Looked for one level down, where the
+ * evidence stays readable. (Freeing into this very cache under the nested class would close it
+ * too; that needs the cache's identity at the free, which is not matched here.)
+ */
+async function cycleBack(a: Analysis, nested: Edge[]): Promise<{ first: Edge; via: string; why: string; then: Step[] } | undefined> {
+  for (const e of nested.slice(0, 8)) {
+    const { edges } = await a.edgesFrom(e.to);
+    const back = edges.find((x) => x.to === FS_RECLAIM);
+    if (back) return { first: e, via: 'fs_reclaim', why: `${e.to} is held while allocating with a gfp that may enter reclaim, and a destructor may run in reclaim`, then: back.chain };
+  }
+  return undefined;
+}
