@@ -197,8 +197,8 @@ class CreationReader {
   private argsOf(list: SyntaxNode): Arg[] {
     const groups: SyntaxNode[][] = [[]];
     let skip = false;
-    for (let i = 0; i < list.childCount; i++) {
-      const c = list.child(i)!;
+    // One `children` call: node-tree-sitter marshals each child(i) separately.
+    for (const c of list.children) {
       const t = c.type;
       if (t === '(' || t === ')' || t === 'comment') continue;
       const directive = t === 'ERROR' || t.startsWith('preproc_') ? /^#\s*(\w+)/.exec(this.src.text.slice(c.startIndex, c.endIndex)) : null;
@@ -491,8 +491,10 @@ class CreationReader {
    */
   private readInitializer(c: CacheCreation, list: SyntaxNode, ctx: Ctx): void {
     let skip = false;
-    for (let i = 0; i < list.childCount; i++) {
-      const e = list.child(i)!;
+    let prev: SyntaxNode | undefined;
+    for (const e of list.children) {
+      const before = prev;
+      prev = e;
       if (e.type === 'ERROR') {
         const d = /^#\s*(\w+)/.exec(this.src.text.slice(e.startIndex, e.endIndex));
         if (d && (d[1] === 'else' || d[1].startsWith('elif'))) skip = true;
@@ -506,7 +508,7 @@ class CreationReader {
         const designators = e.childrenForFieldName('designator');
         if (designators.length === 1 && designators[0].type === 'field_designator') field = designators[0].namedChild(0)?.text;
         value = e.childForFieldName('value');
-      } else if (e.type === 'assignment_expression' && e.previousSibling?.type === 'ERROR') {
+      } else if (e.type === 'assignment_expression' && before?.type === 'ERROR') {
         const left = e.childForFieldName('left');
         if (left?.type === 'field_expression' && left.childForFieldName('operator')?.text === '.') field = left.childForFieldName('field')?.text;
         value = e.childForFieldName('right');
