@@ -46,7 +46,7 @@ test('every creation form is recognised, comments/strings/#if 0 are not', () => 
   const byName = new Map(f.caches.map((c) => [c.name, c]));
   assert.deepEqual([...byName.keys()].sort(), ['"args_assigned"', '"args_literal"', '"args_var"', '"legacy"', '"param"', '"usercopy"', 'foo'].sort());
   assert.equal(byName.get('"legacy"')!.form, 'legacy5');
-  assert.deepEqual(byName.get('"legacy"')!.ctor, { kind: 'function', name: 'foo_ctor', at: byName.get('"legacy"')!.ctor.kind === 'function' ? (byName.get('"legacy"')!.ctor as { at: [number, number, number, number] }).at : [0, 0, 0, 0] });
+  assert.deepEqual(byName.get('"legacy"')!.ctor, { kind: 'function', name: 'foo_ctor', how: 'direct', at: byName.get('"legacy"')!.ctor.kind === 'function' ? (byName.get('"legacy"')!.ctor as { at: [number, number, number, number] }).at : [0, 0, 0, 0] });
   assert.equal(byName.get('"legacy"')!.flags, 'SLAB_HWCACHE_ALIGN | SLAB_PANIC');
   assert.equal(byName.get('"legacy"')!.assignedTo, 'a_cachep');
   // offsetof(struct foo, name) must not shift the 7 arguments.

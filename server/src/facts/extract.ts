@@ -42,7 +42,7 @@ export interface ExtractOptions {
   /**
    * Leave bodies with no lock primitive out of the parse (the lock graph):
    * their events come from their text alone, as they would with a tree.
-   * Cache creations inside such bodies are not found.
+   * Cache creations inside such bodies are read from a parse of their statement alone.
    */
   quietBodies?: boolean;
   /**
@@ -147,7 +147,8 @@ export function extractFacts(path: string, text: string, tree?: Tree, opts: Extr
     }
     reuseKeys.set(facts, { globals: globalsSig, byKey });
   }
-  facts.caches = findCacheCreations(root, src, facts);
+  // Creations are read from the tree, and from the functions re-parsed alone where they cover it.
+  facts.caches = findCacheCreations(root, src, facts, extraTrees.map((t) => t.rootNode));
   facts.ignores = findIgnores(root, src);
   return facts;
 }
