@@ -79,6 +79,8 @@ test('unresolved-ctor-dtor: warning under the RFC, info under mainline; configur
   assert.deepEqual(rfc.map((f) => f.severity), ['warning']);
   assert.deepEqual(main.map((f) => f.severity), ['info']);
   assert.match(rfc[0].message, /asm_clear\(\) of cache "item": definition not found in the workspace; no constructor rule ran on it/);
+  const args = (await checkFiles({ 'a.c': ARGS_MACRO }, 'dtor-rfc')).findings.find((f) => f.rule === 'unresolved-ctor-dtor')!;
+  assert.match(args.message, /^kmem_cache_args \(constructor and destructor\) of cache "x" is `ITEM_CACHE_ARGS`.*no constructor or destructor rule ran on it$/);
 });
 
 test('a candidate of a conditional dtor is checked as the dtor', async () => {

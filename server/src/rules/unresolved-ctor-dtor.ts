@@ -38,8 +38,10 @@ export const unresolvedCtorDtor: Rule = {
     for (const kind of ['ctor', 'dtor'] as const) {
       // Under mainline a .dtor is reported by semantics-mismatch instead.
       if (kind === 'dtor' && ctx.semantics !== 'dtor-rfc') continue;
-      const what = kind === 'ctor' ? 'constructor' : 'destructor';
       const ref: CtorRef = cache.creation[kind];
+      // Unreadable kmem_cache_args hide both fields; the reader records it on .ctor.
+      const wholeArgs = ref.kind === 'indirect' && (ref.how === 'args-expression' || ref.how === 'args-parameter' || ref.how === 'macro-argument');
+      const what = wholeArgs ? 'kmem_cache_args (constructor and destructor)' : kind === 'ctor' ? 'constructor' : 'destructor';
       const base = { file: cache.file, related: [], cache: cache.creation.name };
       // The name is usually a string literal; otherwise show the expression that names it.
       const label = cache.creation.name.startsWith('"') ? cache.creation.name : `named by \`${cache.creation.name}\``;
@@ -56,7 +58,7 @@ export const unresolvedCtorDtor: Rule = {
           const rest = ref.how === 'conditional' || /\?/.test(ref.expr) ? '' : '; another function may be stored there at run time';
           ctx.report({ ...base, span: ref.at, severity: 'info', message: `${head}: checked as each candidate, ${[...names].map((n) => `${n}()`).join(', ')}${tail}${rest}` });
         } else {
-          ctx.report({ ...base, span: ref.at, severity: unread, message: `${head}: not resolved to a function${tail}; no ${what} rule ran on it` });
+          ctx.report({ ...base, span: ref.at, severity: unread, message: `${head}: not resolved to a function${tail}; no ${wholeArgs ? 'constructor or destructor' : what} rule ran on it` });
         }
       }
     }
