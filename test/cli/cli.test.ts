@@ -75,7 +75,9 @@ test('caches lists ctor/dtor with what they do; locks draws the graph with leave
   const dot = cli(['locks', EXAMPLE, '--no-cache', '--format', 'dot']);
   assert.match(dot.out, /^digraph locks \{/);
   assert.match(dot.out, /"widget_registry\.reg_lock" -> "registry\.c:widget_stats_lock"|"widget_registry\.reg_lock" -> "widget_stats_lock"/);
-  assert.match(dot.out, /"pcpu_lock" \[style=filled, fillcolor="#d8f5d0", tooltip="leaf"\]/);
+  assert.match(dot.out, /"widget_stats_lock" \[style=filled, fillcolor="#d8f5d0", tooltip="leaf"\]/);
+  // pcpu_lock is taken only inside mm/percpu.c, which is not here: not shown as a leaf.
+  assert.match(dot.out, /"pcpu_lock";/);
   const txt = cli(['locks', EXAMPLE, '--no-cache']);
   assert.match(txt.out, /lock classes, \d+ edges, \d+ leaves/);
 });
@@ -86,4 +88,25 @@ test('the content-hash cache gives the same answer warm', () => {
   const b = cli(['check', EXAMPLE, '--cache-dir', cacheDir, '--format', 'json']);
   assert.ok(fs.readdirSync(path.join(cacheDir, 'facts')).length > 0);
   assert.deepEqual(JSON.parse(b.out).findings, JSON.parse(a.out).findings);
+});
+
+test('locks --class: kind, sites, what nests under it and what it nests under, leaf with the reason', () => {
+  const r = cli(['locks', EXAMPLE, '--no-cache', '--class', 'widget_registry.reg_lock', '--format', 'json']);
+  assert.equal(r.code, 0, r.err);
+  const q = JSON.parse(r.out);
+  assert.equal(q.found, true);
+  assert.deepEqual(q.kinds, ['spin']);
+  assert.equal(q.sites.count, 2);
+  assert.equal(q.leaf, 'no');
+  assert.deepEqual(q.nests.map((n: { cls: string }) => n.cls).sort(), ['fs_reclaim', 'kmem_cache_node.list_lock', 'widget_stats_lock']);
+  assert.ok(q.nests.every((n: { evidence: unknown[] }) => n.evidence.length > 0));
+  const under = JSON.parse(cli(['locks', EXAMPLE, '--no-cache', '--class', 'widget_stats_lock', '--format', 'json']).out);
+  assert.equal(under.leaf, 'yes');
+  assert.deepEqual(under.under.map((n: { cls: string }) => n.cls), ['widget_registry.reg_lock']);
+  // A knowledge-base lock whose code is not in the workspace is not called a leaf.
+  const kb = JSON.parse(cli(['locks', EXAMPLE, '--no-cache', '--class', 'pcpu_lock', '--format', 'json']).out);
+  assert.equal(kb.leaf, 'unknown');
+  const missing = cli(['locks', EXAMPLE, '--no-cache', '--class', 'reg_lock']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.out, /reg_lock: no acquisition of this class in the tree; similar: widget_registry\.reg_lock/);
 });

@@ -8,6 +8,7 @@ import { ConfigError, loadConfigFile, Semantics } from '../config/config';
 import { Engine } from '../engine/engine';
 import { cacheRefsJson, isUnresolved } from '../engine/cache-json';
 import { verifyKb } from '../engine/kb-verify';
+import { queryLockClass } from '../engine/lock-query';
 import { defaultCacheDir } from '../index/project';
 import { RULES, RULE_IDS } from '../rules';
 import { formatFinding } from './format-text';
@@ -21,7 +22,7 @@ const USAGE = `usage: slabcheck <command> [options] [paths...]
 commands:
   check [paths...]     run the rules; findings with evidence (exit 1 when errors are found)
   caches [paths...]    list slab caches with their constructor/destructor and what they do
-  locks [paths...]     the lock graph of the workspace (leaves marked)
+  locks [paths...]     the lock graph of the workspace (leaves marked); --class NAME: one class
   simulate [options]   run the allocator simulator (slabcheck simulate --help)
   kb verify [tree]     check the knowledge base's claims against the tree's code
   lsp --stdio          run the language server on stdin/stdout
@@ -50,6 +51,8 @@ interface Args {
   cacheDir?: string;
   output?: string;
   listParsed?: string;
+  /** locks --class NAME */
+  lockClass?: string;
   rest: string[];
 }
 
@@ -86,6 +89,7 @@ function parseArgs(argv: string[]): Args {
       case '--cache-dir': a.cacheDir = val('--cache-dir'); break;
       case '-o': case '--output': a.output = val('--output'); break;
       case '--list-parsed': a.listParsed = val('--list-parsed'); break;
+      case '--class': a.lockClass = val('--class'); break;
       case '--stdio': case '--all': break;
       default:
         if (x.startsWith('-')) throw new UsageError(`unknown option ${x}`);
@@ -257,7 +261,43 @@ async function cmdKbVerify(a: Args): Promise<number> {
   }
 }
 
+async function cmdLockClass(a: Args, cls: string): Promise<number> {
+  if (!['text', 'json'].includes(a.format)) throw new UsageError(`locks --class: --format must be text or json, got '${a.format}'`);
+  const engine = await openEngine(a);
+  try {
+    const q = await queryLockClass(engine, cls);
+    reportProblems(engine.project.problems);
+    benchStats(engine);
+    if (a.format === 'json') {
+      out(a, JSON.stringify({ version: 1, ...q }, null, 2));
+      return q.found ? 0 : 1;
+    }
+    const rel = (p: string) => path.relative(process.cwd(), p) || p;
+    const chain = (steps: Step[]) => steps.map((st) => `      ${rel(st.file)}:${st.span[0] + 1}:${st.span[1] + 1}: ${st.note}`);
+    if (!q.found) {
+      out(a, `${cls}: no acquisition of this class in the tree${q.suggestions?.length ? `; similar: ${q.suggestions.join(', ')}` : ''}`);
+      return 1;
+    }
+    const lines = [
+      `${cls}: ${q.kinds.join('/') || 'taken only through the knowledge base'}, ${q.sites.count} acquisition site${q.sites.count === 1 ? '' : 's'}${q.sites.trylocks ? ` (${q.sites.trylocks} trylocks)` : ''}`,
+      `leaf: ${q.leaf}: ${q.why}`,
+    ];
+    if (q.knowledgeBase) lines.push(`knowledge base: ${q.knowledgeBase.nonLeafBecause ? `not a leaf: ${q.knowledgeBase.nonLeafBecause}` : q.knowledgeBase.leaf ? 'a leaf' : 'no leaf claim'}${q.knowledgeBase.definedIn ? ` (defined in ${q.knowledgeBase.definedIn})` : ''}`);
+    lines.push(`taken while it is held (${q.nests.length}):`);
+    for (const n of q.nests) lines.push(`    ${n.cls}`, ...chain(n.evidence));
+    lines.push(`taken under (${q.under.length}):`);
+    for (const n of q.under) lines.push(`    ${n.cls}`, ...chain(n.evidence));
+    lines.push('acquisition sites (first 10):');
+    for (const st of q.sites.first) lines.push(`    ${rel(st.file)}:${st.line}: ${st.fn}() ${st.op}`);
+    out(a, lines.join('\n'));
+    return 0;
+  } finally {
+    await engine.close();
+  }
+}
+
 async function cmdLocks(a: Args): Promise<number> {
+  if (a.lockClass !== undefined) return cmdLockClass(a, a.lockClass);
   if (!['text', 'json', 'dot'].includes(a.format)) throw new UsageError(`locks: --format must be text, json or dot, got '${a.format}'`);
   const engine = await openEngine(a);
   try {

@@ -165,7 +165,7 @@ export class Engine {
   }
 
   /** The lock graph of the workspace (every file parsed: this is the expensive one). */
-  async lockGraph(): Promise<{ graph: Map<string, Map<string, Edge>>; classes: Set<string>; leaves: Set<string> }> {
+  async lockGraph(): Promise<{ graph: Map<string, Map<string, Edge>>; classes: Set<string>; leaves: Set<string>; lg?: LockGraph }> {
     const t0 = Date.now();
     // The pre-scan looks for lock primitives too (the files the graph starts from);
     // a project loaded without them (by `check`) looks now.
@@ -199,11 +199,14 @@ export class Engine {
       if (c === FS_RECLAIM) continue;
       const known = a.lockFacts.get(c);
       if (known?.nonLeafBecause) continue;
+      // A knowledge-base lock whose code is not here (taken only inside mm/ functions we do not
+      // read) is not seen nesting anything: unknown, never a leaf, unless .slabcheck.json says so.
+      if (known && !known.declared && lg.acquisitions(c).length === 0) continue;
       const out = graph.get(c);
       if (!out || out.size === 0 || known?.leaf) leaves.add(c);
     }
     this.timings.graphMs = Date.now() - t1;
-    return { graph, classes, leaves };
+    return { graph, classes, leaves, lg };
   }
 
   async models(): Promise<CacheModel[]> {

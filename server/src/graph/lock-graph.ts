@@ -506,6 +506,22 @@ export class LockGraph {
     return this.host.kbFunctions[name] || k !== 'call' ? this.host.readsBody(name, k) : true;
   }
 
+  /** Where a class is taken by a lock primitive (not through a knowledge-base function), for `locks --class`. */
+  acquisitions(cls: string): { fn: string; file: string; span: Span; op: string; trylock: boolean }[] {
+    const id = this.classIds.get(cls);
+    const out: { fn: string; file: string; span: Span; op: string; trylock: boolean }[] = [];
+    if (id === undefined) return out;
+    for (let fn = 0; fn < this.fnFile.length; fn++) {
+      const { g, o } = this.f(fn);
+      for (let e = g.fns[o + 3], end = e + g.fns[o + 4]; e < end; e++) {
+        const b = e * EV_FIELDS;
+        if (g.events[b] !== EV_LOCK || this.classOfRef(fn, g.events[b + 3]) !== id) continue;
+        out.push({ fn: this.fnName(fn), file: g.path, span: [g.events[b + 5], g.events[b + 6], g.events[b + 7], g.events[b + 8]] as Span, op: g.names[g.events[b + 1]], trylock: !!(g.events[b + 4] & E_TRYLOCK) });
+      }
+    }
+    return out;
+  }
+
   /** For tests: whether a function's closure holds a class (by name). */
   reaches(fn: number, cls: string): boolean {
     const id = this.classIds.get(cls);
