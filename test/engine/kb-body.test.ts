@@ -107,3 +107,23 @@ test('several definitions of a knowledge-base function (one per allocator or arc
   assert.deepEqual(nonLeaf(findings), []);
   assert.ok(!findings.some((f) => /a_lock|b_lock/.test(f.message)));
 });
+
+test('the lock hover shows what the discussion said beside what the code shows', async () => {
+  const { tempWorkspace } = await import('../helpers');
+  const { Engine } = await import('../../server/src/engine/engine');
+  const { lockCard } = await import('../../server/src/lsp/hover');
+  const { UriMap } = await import('../../server/src/lsp/paths');
+  const dir = tempWorkspace({ 'drivers/x/obj.c': DTOR_CALLING('free_percpu', 'o->stats'), 'mm/percpu.c': PERCPU_C });
+  const engine = new Engine({ roots: [dir], semantics: 'dtor-rfc', jobs: 1 });
+  try {
+    const caches = await engine.caches();
+    const file = `${dir}/mm/percpu.c`;
+    const fn = engine.analysis.functionsIn(file).find((f) => f.name === 'free_percpu')!;
+    const e = fn.events.find((x) => x.k === 'lock')! as Parameters<typeof lockCard>[3];
+    const card = await lockCard({ engine, caches, findings: [], uris: new UriMap() }, file, fn, e, 'spin_lock_irqsave(&pcpu_lock, flags)');
+    assert.match(card, /said in the discussion\*\*: Harry Yoo.*seems to be a leaf spinlock/);
+    assert.match(card, /\*\*leaf\*\*: no — `memcg_stock.stock_lock` is taken while it is held/);
+  } finally {
+    await engine.close();
+  }
+});

@@ -283,6 +283,7 @@ async function cmdLockClass(a: Args, cls: string): Promise<number> {
       `leaf: ${q.leaf}: ${q.why}`,
     ];
     if (q.knowledgeBase) lines.push(`knowledge base: ${q.knowledgeBase.nonLeafBecause ? `not a leaf: ${q.knowledgeBase.nonLeafBecause}` : q.knowledgeBase.leaf ? 'a leaf' : 'no leaf claim'}${q.knowledgeBase.definedIn ? ` (defined in ${q.knowledgeBase.definedIn})` : ''}`);
+    if (q.knowledgeBase?.saidInDiscussion) lines.push(`said in the discussion: ${q.knowledgeBase.saidInDiscussion}; the code: leaf ${q.leaf}`);
     lines.push(`taken while it is held (${q.nests.length}):`);
     for (const n of q.nests) lines.push(`    ${n.cls}`, ...chain(n.evidence));
     lines.push(`taken under (${q.under.length}):`);

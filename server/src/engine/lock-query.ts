@@ -20,7 +20,7 @@ export interface LockQuery {
   nests: { cls: string; evidence: Step[] }[];
   /** Classes it is taken under. */
   under: { cls: string; evidence: Step[] }[];
-  knowledgeBase?: { leaf?: boolean; nonLeafBecause?: string; definedIn?: string };
+  knowledgeBase?: { leaf?: boolean; nonLeafBecause?: string; definedIn?: string; saidInDiscussion?: string };
 }
 
 const MAX_LISTED = 50;
@@ -29,7 +29,7 @@ export async function queryLockClass(engine: Engine, cls: string): Promise<LockQ
   const { graph, classes, leaves, lg } = await engine.lockGraph();
   const known = engine.analysis.lockFacts.get(cls);
   const base: LockQuery = { cls, found: classes.has(cls), kinds: [], sites: { count: 0, trylocks: 0, first: [] }, leaf: 'unknown', why: '', nests: [], under: [] };
-  if (known) base.knowledgeBase = { leaf: known.leaf, nonLeafBecause: known.nonLeafBecause, definedIn: known.definedIn };
+  if (known) base.knowledgeBase = { leaf: known.leaf, nonLeafBecause: known.nonLeafBecause, definedIn: known.definedIn, saidInDiscussion: known.saidInDiscussion };
   if (!base.found) {
     const low = cls.toLowerCase();
     base.suggestions = [...classes].filter((c) => c.toLowerCase().includes(low) || low.includes(c.toLowerCase().split(/[.:]/).pop() ?? '\0')).sort((a, b) => a.length - b.length).slice(0, 10);

@@ -22,6 +22,8 @@ export interface InternalLock {
    * (`percpu.c:pcpu_lock`) is then the knowledge base's (`pcpu_lock`), one class, as lockdep names it.
    */
   definedIn?: string;
+  /** What the linux-mm discussion said about it, shown beside what the code shows. */
+  saidInDiscussion?: string;
 }
 
 export interface KernelFunctionFact {
@@ -39,7 +41,10 @@ const LIST_LOCK: InternalLock = {
 // obj_cgroup_uncharge() -> refill_obj_stock(), which takes memcg_stock.stock_lock
 // (local_lock_irqsave, mm/memcontrol.c) while pcpu_lock is held. No leaf claim is made here: where
 // mm/percpu.c is in the workspace its code decides; `slabcheck kb verify` shows the evidence.
-const PCPU_LOCK: InternalLock = { lock: 'pcpu_lock', kind: 'spin', irq: 'irqsave', definedIn: 'mm/percpu.c' };
+const PCPU_LOCK: InternalLock = {
+  lock: 'pcpu_lock', kind: 'spin', irq: 'irqsave', definedIn: 'mm/percpu.c',
+  saidInDiscussion: 'Harry Yoo, destructor RFC thread (seeds/000): "it seems to be a leaf spinlock"',
+};
 const PCPU_ALLOC_MUTEX: InternalLock = { lock: 'pcpu_alloc_mutex', kind: 'mutex', irq: 'none', definedIn: 'mm/percpu.c' };
 // lib/percpu_counter.c (6.12): a file static; percpu_counter_cpu_dead() (lines 273-283) takes every
 // counter's raw fbc->lock while holding it, so it is not a leaf.

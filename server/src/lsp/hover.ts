@@ -117,9 +117,13 @@ export async function lockCard(ctx: HoverContext, file: string, fn: FunctionFact
   const lines = [`### lock ${code(cls)}`, `${code(callText)}: kind **${e.kind}**, irq mode **${e.irq}**${e.trylock ? ', trylock' : ''}${e.read ? ', shared (reader)' : ''}`, ''];
   // Leaf or not, and why.
   const { edges, known, searched } = await a.edgesFrom(cls);
-  if (searched) lines.push(`_(searched the ${searched.files} most likely of ${searched.of} files that mention it)_`, '');
-  if (known?.leaf) lines.push(`- **leaf**: yes (knowledge base: ${md(known.lock)}${known.why ? `, ${md(known.why)}` : ''})`);
-  else if (known?.nonLeafBecause) lines.push(`- **leaf**: no — ${md(known.nonLeafBecause)}`);
+  if (searched) lines.push(`_(provisional: searched the ${searched.files} most likely of ${searched.of} files that mention it)_`, '');
+  if (known?.saidInDiscussion) lines.push(`- **said in the discussion**: ${md(known.saidInDiscussion)}; what the code shows follows`);
+  // The code decides; the knowledge base speaks only where the code holding the lock is not here.
+  const codeEdges = edges.filter((ed) => ed.to !== cls);
+  if (known?.declared && known.leaf) lines.push(`- **leaf**: yes (declared in .slabcheck.json${known.why ? `: ${md(known.why)}` : ''})`);
+  else if (!codeEdges.length && known?.nonLeafBecause) lines.push(`- **leaf**: no — ${md(known.nonLeafBecause)} (knowledge base)`);
+  else if (!codeEdges.length && known && !known.declared) lines.push('- **leaf**: unknown — taken inside kernel functions whose code is not in the workspace (knowledge base)');
   else {
     const byTo = new Map<string, typeof edges[number]>();
     for (const ed of edges) if (!byTo.has(ed.to)) byTo.set(ed.to, ed);
