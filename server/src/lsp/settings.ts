@@ -9,6 +9,8 @@ import { RULE_IDS } from '../rules';
 
 export interface LspOptions {
   debounceMs: number;
+  /** When diagnostics are published: as you type (debounced), on save only, or never. */
+  diagnostics: DiagnosticsMode;
 }
 
 export interface Resolved {
@@ -33,7 +35,10 @@ function isObj(v: unknown): v is Record<string, unknown> {
 }
 
 /** `slabcheck.*` settings as sent by the client -> the raw config fields they override. */
-function settingsOverrides(raw: unknown): { overrides: Record<string, unknown>; debounceMs: number } {
+export type DiagnosticsMode = 'onType' | 'onSave' | 'off';
+const DIAGNOSTICS_MODES: DiagnosticsMode[] = ['onType', 'onSave', 'off'];
+
+function settingsOverrides(raw: unknown): { overrides: Record<string, unknown>; debounceMs: number; diagnostics: DiagnosticsMode } {
   const s = isObj(raw) ? raw : {};
   const o: Record<string, unknown> = {};
   const sem = s.semantics;
@@ -62,12 +67,19 @@ function settingsOverrides(raw: unknown): { overrides: Record<string, unknown>; 
     }
     throw e;
   }
-  return { overrides: o, debounceMs };
+  let diagnostics: DiagnosticsMode = 'onType';
+  if (s.diagnostics !== undefined && s.diagnostics !== null) {
+    if (!DIAGNOSTICS_MODES.includes(s.diagnostics as DiagnosticsMode)) {
+      throw new SettingsError('slabcheck.diagnostics', `Invalid setting slabcheck.diagnostics: must be one of ${DIAGNOSTICS_MODES.map((m) => `"${m}"`).join(', ')}, got ${JSON.stringify(s.diagnostics)}`);
+    }
+    diagnostics = s.diagnostics as DiagnosticsMode;
+  }
+  return { overrides: o, debounceMs, diagnostics };
 }
 
 /** Merge settings over the first root's `.slabcheck.json`. Throws SettingsError or ConfigError. */
 export function resolveSettings(raw: unknown, roots: string[]): Resolved {
-  const { overrides, debounceMs } = settingsOverrides(raw);
+  const { overrides, debounceMs, diagnostics } = settingsOverrides(raw);
   const settingsCfg = validateConfig(overrides, SETTINGS_SOURCE, RULE_IDS);
   let base: Config;
   let configFile: string | undefined;
@@ -85,7 +97,7 @@ export function resolveSettings(raw: unknown, roots: string[]): Resolved {
     exclude: [...base.exclude, ...settingsCfg.exclude],
     maxFileSize: overrides.maxFileSize !== undefined ? settingsCfg.maxFileSize : base.maxFileSize,
   };
-  return { config, options: { debounceMs }, configFile };
+  return { config, options: { debounceMs, diagnostics }, configFile };
 }
 
 /** The message part of a ConfigError, without its "file: field: " prefix. */

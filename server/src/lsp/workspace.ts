@@ -81,7 +81,8 @@ export class Workspace {
   private published = new Map<string, string>();
   private loggedProblems = new Set<string>();
   private problemsSeen = 0;
-  private timers = new Map<string, { timer: NodeJS.Timeout; firedAt?: number }>();
+  /** A pending change per buffer: a debounce timer (onType), or none until the save (onSave). */
+  private timers = new Map<string, { timer?: NodeJS.Timeout; firedAt?: number }>();
   /** The version of each open buffer the engine has seen (diagnostics are labelled with it). */
   private appliedVersion = new Map<string, number>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -164,7 +165,9 @@ export class Workspace {
 
   /** Settings or `.slabcheck.json` changed: apply without a restart. */
   async configChanged(pushed?: unknown): Promise<void> {
+    const before = this.resolved.options.diagnostics;
     const { changed, reindex } = await this.loadConfig(pushed);
+    if (this.resolved.options.diagnostics !== before) this.publish();
     if (!changed) return;
     if (reindex || !this.engine) {
       void this.index('configuration changed');
@@ -333,8 +336,9 @@ export class Workspace {
   changed(doc: TextDocument): void {
     const uri = doc.uri;
     const prev = this.timers.get(uri);
-    if (prev) clearTimeout(prev.timer);
-    const timer = setTimeout(() => void this.flush(uri), this.debounceMs);
+    if (prev?.timer) clearTimeout(prev.timer);
+    // onSave: the change waits for didSave (or a hover or code action, which flush first).
+    const timer = this.resolved.options.diagnostics === 'onType' ? setTimeout(() => void this.flush(uri), this.debounceMs) : undefined;
     this.timers.set(uri, { timer });
   }
 
@@ -342,7 +346,7 @@ export class Workspace {
   flush(uri: string): Promise<unknown> {
     const t = this.timers.get(uri);
     if (!t) return Promise.resolve();
-    clearTimeout(t.timer);
+    if (t.timer) clearTimeout(t.timer);
     this.timers.delete(uri);
     const firedAt = performance.now();
     return this.run('didChange', async () => {
@@ -356,7 +360,7 @@ export class Workspace {
   closed(doc: TextDocument): void {
     const uri = doc.uri;
     const t = this.timers.get(uri);
-    if (t) clearTimeout(t.timer);
+    if (t?.timer) clearTimeout(t.timer);
     this.timers.delete(uri);
     this.docs.closed(uri);
     this.appliedVersion.delete(uri);
@@ -498,8 +502,10 @@ export class Workspace {
   /** Publish diagnostics for every file whose diagnostics changed (and always for `force`). */
   private publish(force?: string): void {
     const next = new Map<string, Diagnostic[]>();
-    for (const [file, fs_] of this.byFile) next.set(file, fs_.map((f) => findingToDiagnostic(f, this.uris)));
-    for (const [file, reason] of this.skipped) {
+    // slabcheck.diagnostics "off": the analysis still serves hovers, lenses and commands; nothing is published.
+    const off = this.resolved.options.diagnostics === 'off';
+    if (!off) for (const [file, fs_] of this.byFile) next.set(file, fs_.map((f) => findingToDiagnostic(f, this.uris)));
+    for (const [file, reason] of off ? [] : this.skipped) {
       const list = next.get(file) ?? [];
       list.unshift(skippedDiagnostic(file, reason));
       next.set(file, list);
@@ -535,7 +541,7 @@ export class Workspace {
   }
 
   async close(): Promise<void> {
-    for (const t of this.timers.values()) clearTimeout(t.timer);
+    for (const t of this.timers.values()) if (t.timer) clearTimeout(t.timer);
     this.timers.clear();
     this.generation++;
     const e = this.engine;
