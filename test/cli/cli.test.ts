@@ -110,3 +110,23 @@ test('locks --class: kind, sites, what nests under it and what it nests under, l
   assert.equal(missing.code, 1);
   assert.match(missing.out, /reg_lock: no acquisition of this class in the tree; similar: widget_registry\.reg_lock/);
 });
+
+test('the problemMatcher contributed for tasks reads every finding line of check, and no note line', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  const pm = pkg.contributes.problemMatchers.find((m: { name: string }) => m.name === 'slabcheck');
+  const re = new RegExp(pm.pattern.regexp);
+  const r = cli(['check', EXAMPLE, '--no-cache']);
+  const lines = r.out.trim().split('\n');
+  const heads = lines.filter((l) => /\[[a-z-]+\]$/.test(l) && !l.startsWith(' '));
+  assert.ok(heads.length >= 3);
+  for (const h of heads) {
+    const m = re.exec(h);
+    assert.ok(m, h);
+    assert.ok(fs.existsSync(path.resolve(ROOT, m[pm.pattern.file])), m[pm.pattern.file]);
+    assert.match(m[pm.pattern.code], /^[a-z-]+$/);
+    assert.ok(!m[pm.pattern.message].endsWith(']'));
+  }
+  for (const n of lines.filter((l) => l.startsWith(' '))) assert.equal(re.exec(n), null, n);
+  // Every command in one palette category.
+  assert.deepEqual([...new Set(pkg.contributes.commands.map((c: { category: string }) => c.category))], ['slabcheck']);
+});

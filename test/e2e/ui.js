@@ -3,9 +3,9 @@
 //   1. a finding shows in the Problems panel with its evidence (related information),
 //   2. a hover on the dtor's lock explains it,
 //   3. the quick fix (spin_lock -> spin_lock_irqsave) applies and the finding goes away,
-//   4. "Slab: Simulate Cache..." from the command palette (workload and CPU pickers): the results
+//   4. "slabcheck: Simulate Cache..." from the command palette (workload and CPU pickers): the results
 //      webview draws its charts, and a source link in it opens the editor at the ctor,
-//   5. "Slab: Show Lock Graph": the SVG graph, an edge's evidence chain, a link that opens the source.
+//   5. "slabcheck: Show Lock Graph": the SVG graph, an edge's evidence chain, a link that opens the source.
 // Screenshots go to test/e2e/artifacts/. Results: one PASS/FAIL line per check and
 // a JSON file ($UI_RESULTS) with {passed, failed}.
 //   CS_URL=http://127.0.0.1:18093 WS=/tmp/slabcheck-e2e/run/ws-ui node test/e2e/ui.js
@@ -188,7 +188,7 @@ async function check(name, fn) {
     };
     const cursorAt = async () => norm(await page.locator('.statusbar-item#status\\.editor\\.selection').first().innerText());
 
-    await check('command palette: Slab: Simulate Cache... -> workload, CPUs -> results webview with charts; a link opens the source', async () => {
+    await check('command palette: slabcheck: Simulate Cache... -> workload, CPUs -> results webview with charts; a link opens the source', async () => {
       if (!opened) throw new Error('editor not open');
       // The cursor is inside foo_dtor (the quick fix left it there): the cache at the cursor is foo_obj.
       await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
@@ -196,7 +196,7 @@ async function check(name, fn) {
       await page.locator('.quick-input-widget input').waitFor();
       await page.locator('.quick-input-widget input').fill(`:${lockLineNo}:2`);
       await page.keyboard.press('Enter');
-      await runFromPalette('Slab: Simulate Cache...');
+      await runFromPalette('slabcheck: Simulate Cache...');
       const workload = page.locator('.quick-input-list .monaco-list-row', { hasText: 'one process per CPU' }).first();
       const cacheRow = page.locator('.quick-input-list .monaco-list-row', { hasText: 'foo_obj' }).first();
       await Promise.race([workload.waitFor({ timeout: 30000 }), cacheRow.waitFor({ timeout: 30000 })]);
@@ -251,10 +251,10 @@ async function check(name, fn) {
       return `charts drawn ${ms} ms after the CPU pick; link -> foo_cache.c ${want}; exported ${path.basename(exported)} (${j.runs.length} runs)`;
     });
 
-    await check('command palette: Slab: Show Lock Graph -> SVG graph; an edge shows its evidence; a link opens the source', async () => {
+    await check('command palette: slabcheck: Show Lock Graph -> SVG graph; an edge shows its evidence; a link opens the source', async () => {
       if (!opened) throw new Error('editor not open');
       const t1 = Date.now();
-      await runFromPalette('Slab: Show Lock Graph');
+      await runFromPalette('slabcheck: Show Lock Graph');
       const f = await webviewFrame('#graph g.node');
       const ms = Date.now() - t1;
       const nodes = await f.locator('#graph g.node').count();

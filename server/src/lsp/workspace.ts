@@ -505,7 +505,10 @@ export class Workspace {
     // slabcheck.diagnostics "off": the analysis still serves hovers, lenses and commands; nothing is published.
     const off = this.resolved.options.diagnostics === 'off';
     if (!off) for (const [file, fs_] of this.byFile) next.set(file, fs_.map((f) => findingToDiagnostic(f, this.uris)));
+    // A skipped file is said once in the output and counted in the status item; the Problems
+    // panel hears of it only while the file is open (35 kernel headers over 4 MB buried the findings).
     for (const [file, reason] of off ? [] : this.skipped) {
+      if (!this.docs.get(this.uris.uri(file))) continue;
       const list = next.get(file) ?? [];
       list.unshift(skippedDiagnostic(file, reason));
       next.set(file, list);

@@ -180,7 +180,7 @@ suite('slabcheck extension (extension host)', () => {
     assert.ok(sim.available, sim.message);
   });
 
-  test('Slab: Simulate Cache (the code lens command, arguments skip the pickers) shows the results webview', async () => {
+  test('slabcheck: Simulate Cache (the code lens command, arguments skip the pickers) shows the results webview', async () => {
     const r = await vscode.commands.executeCommand<SimSummary>('slabcheck.simulateCache', 'foo_obj', cacheUri.toString(), { workload: 'exec', cpus: [1, 4], durationNs: 5_000_000 });
     assert.ok(r && !r.cancelled && r.pageId, JSON.stringify(r));
     assert.strictEqual(r.cache, 'foo_obj');
@@ -228,7 +228,7 @@ suite('slabcheck extension (extension host)', () => {
     await until('irq finding gone', () => !vscode.languages.getDiagnostics(cacheUri).some((d) => /interrupts enabled/.test(d.message)) || undefined);
     await vscode.commands.executeCommand('workbench.action.files.revert');
   });
-  test('Slab: Simulate Cache picks the cache at the cursor (burst workload)', async () => {
+  test('slabcheck: Simulate Cache picks the cache at the cursor (burst workload)', async () => {
     const ed = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
     const line = doc.getText().split('\n').findIndex((l) => l.includes('INIT_LIST_HEAD'));
     ed.selection = new vscode.Selection(line, 2, line, 2);
@@ -239,7 +239,7 @@ suite('slabcheck extension (extension host)', () => {
     assert.strictEqual(page.rendered!.charts, 3);
   });
 
-  test('Slab: Compare ctor/dtor with per-object allocation sweeps CPU counts into the webview', async () => {
+  test('slabcheck: Compare ctor/dtor with per-object allocation sweeps CPU counts into the webview', async () => {
     const r = await vscode.commands.executeCommand<SimSummary>('slabcheck.compareCtorDtor', 'foo_obj', cacheUri.toString(), { cpus: [1, 24], durationNs: 5_000_000 });
     assert.ok(r && r.pageId, JSON.stringify(r));
     assert.strictEqual(r.converted, false, 'foo_obj has its own ctor/dtor');
@@ -263,7 +263,7 @@ suite('slabcheck extension (extension host)', () => {
     console.log(`slabcheck e2e figure: cancellation took ${ms} ms`);
   });
 
-  test('Slab: Show Lock Graph shows the interactive graph webview', async () => {
+  test('slabcheck: Show Lock Graph shows the interactive graph webview', async () => {
     const r = await vscode.commands.executeCommand<{ pageId: number; classes: number; edges: number; leaves: number }>('slabcheck.showLockGraph');
     assert.ok(r && r.pageId && r.classes >= 3 && r.edges >= 1, JSON.stringify(r));
     const page = await rendered(r.pageId);
@@ -273,7 +273,7 @@ suite('slabcheck extension (extension host)', () => {
     assert.ok(webviewTabs().some((t) => t.label === 'Lock graph'));
   });
 
-  test('Slab: New Simulation Scenario writes a schema-validated *.slabscenario.json; Run Simulation Scenario runs it', async () => {
+  test('slabcheck: New Simulation Scenario writes a schema-validated *.slabscenario.json; Run Simulation Scenario runs it', async () => {
     const target = ws('e2e-new.slabscenario.json');
     const uri = await vscode.commands.executeCommand<vscode.Uri>('slabcheck.newScenario', target.fsPath);
     assert.strictEqual(uri?.toString(), target.toString());
