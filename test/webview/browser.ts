@@ -5,7 +5,9 @@
  * extension uses (cspSource = the local origin), with a stub of
  * acquireVsCodeApi that records what the page posts. Any request outside
  * that origin is aborted and recorded, as are CSP violations.
- * Nothing is installed here: without /usr/bin/chromium the tests fail.
+ * The browser comes from the npm registry: @sparticuz/chromium ships a headless Chromium inside
+ * its package (unpacked to /tmp on first use), so a fresh `npm ci && npm test` needs nothing from
+ * apt. $CHROMIUM, when set, names another one.
  */
 import * as fs from 'fs';
 import * as http from 'http';
@@ -22,13 +24,20 @@ declare const window: any;
 declare const document: any;
 
 export const REPO = path.resolve(__dirname, '../../..');
-export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 export const ARTIFACTS = path.join(REPO, 'test', 'webview', 'artifacts');
 
-export function requireChromium(): void {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM}: the webview tests render the pages in headless Chromium and install nothing. Install it (Debian: apt-get install -y chromium; CI: .ci/run does) or set CHROMIUM=/path/to/chromium.`);
+let resolved: string | undefined;
+
+/** $CHROMIUM, else the Chromium inside the @sparticuz/chromium package (a devDependency). */
+export async function chromiumPath(): Promise<string> {
+  if (resolved) return resolved;
+  if (process.env.CHROMIUM) {
+    if (!fs.existsSync(process.env.CHROMIUM)) throw new Error(`CHROMIUM=${process.env.CHROMIUM} does not exist`);
+    return (resolved = process.env.CHROMIUM);
   }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pkg = require('@sparticuz/chromium') as { executablePath(): Promise<string>; default?: { executablePath(): Promise<string> } };
+  return (resolved = await (pkg.default ?? pkg).executablePath());
 }
 
 export interface Harness {
@@ -41,7 +50,7 @@ export interface Harness {
 }
 
 export async function startHarness(): Promise<Harness> {
-  requireChromium();
+  const executablePath = await chromiumPath();
   const media = fs.mkdtempSync(path.join(os.tmpdir(), 'slabcheck-media-'));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const build = require(path.join(REPO, 'client', 'build.js')) as { buildWebviews(outdir: string): Promise<void> };
@@ -71,7 +80,7 @@ export async function startHarness(): Promise<Harness> {
   const { chromium } = await import('playwright-core');
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'slabcheck-chromium-'));
   const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath,
     headless: true,
     viewport: { width: 1280, height: 900 },
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
