@@ -166,6 +166,8 @@ async function cmdCheck(a: Args): Promise<number> {
       const withRef = r.caches.filter((c) => c.creation.ctor.kind !== 'none' || c.creation.dtor.kind !== 'none').length;
       out(a, `${text ? `${text}\n` : ''}${r.caches.length} caches checked (${withRef} with ctor/dtor${unresolved ? `, ${unresolved} not resolved: see unresolved-ctor-dtor` : ''}), ${errors} errors, ${warnings} warnings`);
     }
+    // 3: a rule failed on some cache (internal-error findings): the run is incomplete.
+    if (r.findings.some((f) => f.rule === 'internal-error')) return 3;
     return errors > 0 ? 1 : 0;
   } finally {
     await engine.close();

@@ -9,6 +9,7 @@ import { detectSemantics } from '../config/detect-semantics';
 import { Analysis, CacheInfo, Edge, FS_RECLAIM } from '../index/analysis';
 import { Project, Problem, ProjectOptions } from '../index/project';
 import { RULES } from '../rules';
+import { internalError } from '../rules/internal-error';
 import type { Finding, Rule, RuleContext, Severity } from '../rules/types';
 import { severityOf } from '../rules/types';
 import { applyIgnores } from './ignores';
@@ -160,7 +161,12 @@ export class Engine {
     try {
       await rule.check(ctx, cache);
     } catch (e) {
-      this.project.problems.push({ path: cache.file, message: `rule ${rule.meta.id} failed on cache ${cache.creation.name}: ${(e as Error).message}` });
+      // A finding on the cache, not a line on stderr: the run is incomplete and says where.
+      const message = `rule ${rule.meta.id} failed on cache ${cache.creation.name}: ${(e as Error).message}`;
+      this.project.problems.push({ path: cache.file, message });
+      if (severityOf(internalError.meta, this.config.rules) !== 'off') {
+        out.push({ rule: internalError.meta.id, severity: this.config.rules[internalError.meta.id] as Severity ?? 'error', message, file: cache.file, span: cache.creation.at, related: [], cache: cache.creation.name });
+      }
     }
   }
 

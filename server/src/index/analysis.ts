@@ -64,6 +64,8 @@ export interface Summary {
   unresolved: Set<string>;
   /** Some callee, here or below, was not read: what the body says is not all it does. */
   incomplete?: boolean;
+  /** An analysis bound was hit here or below (which, and in which function): the answer is partial. */
+  limit?: { what: string; fn: string; file: string; span: Span };
   /** Files this summary was computed from (callees included). */
   files?: Set<string>;
 }
@@ -117,6 +119,11 @@ const OUTSIDE_KERNEL = /\/(?:tools|scripts|samples|Documentation|usr)\/|\/boot\/
 export const FS_RECLAIM = 'fs_reclaim';
 /** Steps kept in an evidence chain. */
 export const MAX_CHAIN = 14;
+/**
+ * Summaries recurse through calls; a call chain deeper than this (a generated cycle of thousands
+ * of functions) stops there with a stated limit instead of overflowing the JS stack.
+ */
+export const MAX_SUMMARY_DEPTH = 400;
 const MAX_DEPTH = 10;
 /** Files parsed at most to decide whether one lock class nests another (demand-driven mode). */
 const MAX_HOLDER_FILES = 300;
@@ -401,6 +408,12 @@ export class Analysis {
     }
     const s: Summary = { ref, acquires: new Map(), allocs: [], frees: [], unresolved: new Set() };
     if (this.inProgress.has(key)) return s; // recursion: the partial summary is enough for locks
+    if (this.inProgress.size >= MAX_SUMMARY_DEPTH) {
+      // Not memoised: from a shallower start the same function is read in full.
+      s.limit = { what: `call chain deeper than ${MAX_SUMMARY_DEPTH} functions`, fn: ref.fn.name, file: ref.file, span: ref.fn.nameAt };
+      s.incomplete = true;
+      return s;
+    }
     this.inProgress.add(key);
     const files = this.beginTouch();
     files.add(ref.file);
@@ -463,6 +476,7 @@ export class Analysis {
     }
     const cs = this.summary(callee);
     if (cs.incomplete || cs.unresolved.size) s.incomplete = true;
+    if (cs.limit && !s.limit) s.limit = cs.limit;
     for (const [cls, a] of cs.acquires) {
       // An atomic gfp skips the allocator's sleeping locks (pcpu_alloc() takes pcpu_alloc_mutex only when it may block).
       if (o.atomicGfp && SLEEPING_KINDS.has(a.kind)) continue;

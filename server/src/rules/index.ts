@@ -14,12 +14,14 @@ import { dtorSleepingLock } from './dtor-sleeping-lock';
 import { lockImbalance } from './lock-imbalance';
 import { semanticsMismatch } from './semantics-mismatch';
 import { unresolvedCtorDtor } from './unresolved-ctor-dtor';
+import { analysisLimit } from './analysis-limit';
+import { internalError } from './internal-error';
 import type { Rule } from './types';
 
 export const RULES: Rule[] = [
   dtorNonLeafLock, dtorSleepingLock, dtorMaySleep, dtorAllocates, dtorFreesToSlab, dtorIrqUnsafeLock, dtorReclaimDeadlock,
   ctorAllocates, ctorMaySleepInAtomic, ctorDtorPairing, ctorLockInversion, lockImbalance, ctorDtorCandidate, semanticsMismatch,
-  unresolvedCtorDtor,
+  unresolvedCtorDtor, analysisLimit, internalError,
 ];
 
 export const RULE_IDS = RULES.map((r) => r.meta.id);
