@@ -1,5 +1,5 @@
 import { test } from 'node:test';
-import { runRuleCases } from '../helpers';
+import { RuleCase, runRuleCases } from '../helpers';
 import { cacheWith, HDR } from './common';
 
 test('ctor-allocates', async () => {
@@ -196,6 +196,40 @@ void other_path(void)
       expect: ['ctor-lock-inversion@a.c:20'],
     },
     {
+      name: 'a ctor honouring the caller\'s gfp takes pcpu_alloc_mutex only when that gfp may sleep',
+      files: {
+        'a.c': `${HDR}
+static int item_ctor(void *obj, gfp_t gfp)
+{
+	struct item *it = obj;
+
+	it->counts = alloc_percpu_gfp(int, gfp);
+	return it->counts ? 0 : -ENOMEM;
+}
+${cacheWith('item_ctor', null)}
+extern struct mutex pcpu_alloc_mutex;
+struct item *item_get_atomic(void)
+{
+	struct item *it;
+
+	mutex_lock(&pcpu_alloc_mutex);
+	it = kmem_cache_alloc(item_cachep, GFP_ATOMIC);
+	mutex_unlock(&pcpu_alloc_mutex);
+	return it;
+}
+struct item *item_get_kernel(void)
+{
+	struct item *it;
+
+	mutex_lock(&pcpu_alloc_mutex);
+	it = kmem_cache_alloc(item_cachep, GFP_KERNEL);
+	mutex_unlock(&pcpu_alloc_mutex);
+	return it;
+}`,
+      },
+      expect: ['ctor-lock-inversion@a.c:20'],
+    },
+    {
       name: 'allocation before taking the lock',
       files: {
         'a.c': `${HDR}
@@ -301,4 +335,93 @@ ${cacheWith('item_ctor', 'item_dtor')}`,
       expect: [],
     },
   ]);
+});
+
+/** Shared by the gfp cases: a header with the helper's prototype and a netdev-style stats macro pair. */
+const GFP_HDR = `${HDR}
+struct item_stats { u64 packets; };
+int item_init_stats(struct item *it, gfp_t flags);
+#define __item_alloc_pcpu_stats(type, gfp)				\\
+({									\\
+	typeof(type) __percpu *pcpu_stats = alloc_percpu_gfp(type, gfp);\\
+	pcpu_stats;							\\
+})
+#define item_alloc_pcpu_stats(type) __item_alloc_pcpu_stats(type, GFP_KERNEL)
+`;
+
+/** A cache whose ctor `ctor` is allocated from with GFP_ATOMIC (an atomic caller). */
+function atomicCacheWith(ctor: string): string {
+  return `${cacheWith(ctor, null)}
+struct item *item_get_atomic(void)
+{
+	return kmem_cache_alloc(item_cachep, GFP_ATOMIC);
+}`;
+}
+
+/** Each case as written (every file parsed) and demand-driven (as on a kernel tree). */
+function bothModes(cases: RuleCase[]): RuleCase[] {
+  return cases.flatMap((c) => [c, { ...c, name: `${c.name} (demand-driven)`, fullThreshold: 0 }]);
+}
+
+test('ctor-may-sleep-in-atomic: the ctor\'s gfp flows through parameters', async () => {
+  await runRuleCases('ctor-may-sleep-in-atomic', bothModes([
+    {
+      name: 'the ctor passes its gfp to a helper in another file, which passes it to one that allocates with it: honours the caller',
+      files: {
+        'item.h': GFP_HDR,
+        'a.c': `#include "item.h"
+static int item_ctor(void *o, gfp_t gfp)
+{
+	return item_init_stats(o, gfp);
+}
+${atomicCacheWith('item_ctor')}`,
+        'b.c': `#include "item.h"
+static int item_stats_alloc(struct item *it, gfp_t g)
+{
+	it->counts = alloc_percpu_gfp(int, g);
+	return it->counts ? 0 : -ENOMEM;
+}
+int item_init_stats(struct item *it, gfp_t flags)
+{
+	return item_stats_alloc(it, flags | __GFP_ZERO);
+}`,
+      },
+      expect: [],
+    },
+    {
+      name: 'the ctor passes its gfp through a function-like macro (netdev_alloc_pcpu_stats style)',
+      files: {
+        'item.h': GFP_HDR,
+        'a.c': `#include "item.h"
+static int item_ctor(void *o, gfp_t gfp)
+{
+	struct item *it = o;
+
+	it->counts = __item_alloc_pcpu_stats(int, gfp);
+	return it->counts ? 0 : -ENOMEM;
+}
+${atomicCacheWith('item_ctor')}`,
+      },
+      expect: [],
+    },
+    {
+      name: 'the ctor passes a hard-coded GFP_KERNEL to the same helpers: the helper\'s allocation may sleep',
+      files: {
+        'item.h': GFP_HDR,
+        'a.c': `#include "item.h"
+static int item_ctor(void *o, gfp_t gfp)
+{
+	return item_init_stats(o, GFP_KERNEL);
+}
+${atomicCacheWith('item_ctor')}`,
+        'b.c': `#include "item.h"
+int item_init_stats(struct item *it, gfp_t flags)
+{
+	it->counts = alloc_percpu_gfp(int, flags);
+	return it->counts ? 0 : -ENOMEM;
+}`,
+      },
+      expect: ['ctor-may-sleep-in-atomic@a.c:4'],
+    },
+  ]));
 });

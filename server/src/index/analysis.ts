@@ -4,7 +4,7 @@
  * call chain as evidence, may-sleep, allocations, frees) and the lock graph.
  * Known kernel functions come from the knowledge base and are not read.
  */
-import { allocGfpClass, ALLOCATORS } from '../kb/allocators';
+import { allocGfpClass, ALLOCATORS, classifyGfp } from '../kb/allocators';
 import { KERNEL_FUNCTIONS, KernelFunctionFact, InternalLock, knownLockFacts, OPAQUE_PREFIXES } from '../kb/kernel-functions';
 import { IrqMode, LockKind, LOCK_OPS, SLEEPING_KINDS } from '../kb/locks';
 import { structName } from '../facts/lock-ref';
@@ -31,13 +31,34 @@ export interface LockAcq {
   /** Interrupts are disabled while it is held (by the lock op or an outer irqsave). */
   irqOff: boolean;
   trylock: boolean;
+  /** Taken only when the gfp the summarised function was given allows sleeping (pcpu_alloc_mutex under alloc_percpu_gfp(type, gfp)). */
+  ifCallerGfpSleeps?: boolean;
   chain: Step[];
 }
+
+/**
+ * What an allocation's gfp is in a summary: a reclaim-capable mask ('sleep'), an atomic one,
+ * the gfp the summarised function was given ('caller': it honours its caller's context), or
+ * not known (a local variable, a parameter nothing was bound to).
+ */
+export type GfpClass = 'sleep' | 'atomic' | 'unknown' | 'caller';
+
+/**
+ * A gfp value bound to a parameter while summarising: the gfp the root of the summary was
+ * given (its gfp_t parameter), or a constant written at a call site on the way down.
+ */
+export type GfpVal = { k: 'root' } | { k: 'const'; text: string; cls: 'sleep' | 'atomic'; from: Step };
+/** Parameter index -> bound gfp value. */
+export type GfpEnv = readonly (GfpVal | undefined)[];
 
 export interface AllocUse {
   fn: string;
   gfp?: string;
-  gfpClass: 'sleep' | 'atomic' | 'unknown';
+  gfpClass: GfpClass;
+  /** Where the constant gfp this allocation uses through a parameter was written (a caller's call). */
+  gfpFrom?: Step;
+  /** That constant (`GFP_KERNEL`), when `gfp` is a parameter bound to one. */
+  gfpBound?: string;
   cache?: string;
   percpu: boolean;
   checked: boolean;
@@ -57,6 +78,8 @@ export interface Summary {
   ref: FnRef;
   acquires: Map<string, LockAcq>;
   maySleep?: Step[];
+  /** The first allocation made with the gfp the function was given (it honours its caller), with the chain to it. */
+  honoursGfp?: Step[];
   allocs: AllocUse[];
   frees: FreeUse[];
   /** Calls that could not be resolved to a body or a known fact. */
@@ -108,6 +131,9 @@ export const FS_RECLAIM = 'fs_reclaim';
 /** Steps kept in an evidence chain. */
 export const MAX_CHAIN = 14;
 const MAX_DEPTH = 10;
+/** Calls through which a gfp value is bound to the callee's parameter (deeper callees see an unknown gfp). */
+export const MAX_GFP_DEPTH = 4;
+const ROOT: GfpVal = { k: 'root' };
 /** Files parsed at most to decide whether one lock class nests another (demand-driven mode). */
 const MAX_HOLDER_FILES = 300;
 
@@ -329,8 +355,18 @@ export class Analysis {
 
   // ---- summaries ----
 
+  /**
+   * What `ref` does, through its callees. Its own gfp_t parameters are bound to "the gfp it
+   * was given": an allocation with that gfp (directly, or in a callee it is passed to)
+   * honours the caller and counts as neither sleeping nor atomic (`honoursGfp` records it).
+   */
   summary(ref: FnRef): Summary {
-    const key = keyOf(ref);
+    return this.summaryIn(ref, rootEnv(ref.fn), 0);
+  }
+
+  /** The summary of `ref` with its parameters bound to `env`, `depth` calls below the root. */
+  private summaryIn(ref: FnRef, env: GfpEnv, depth: number): Summary {
+    const key = `${keyOf(ref)}|${envKey(env)}`;
     const m = this.memo.get(key);
     if (m) {
       for (const f of m.files ?? []) this.touch(f);
@@ -342,7 +378,7 @@ export class Analysis {
     const files = this.beginTouch();
     files.add(ref.file);
     try {
-      this.computeSummary(ref, s);
+      this.computeSummary(ref, s, env, depth);
     } finally {
       this.endTouch(files);
     }
@@ -353,7 +389,7 @@ export class Analysis {
     return s;
   }
 
-  private computeSummary(ref: FnRef, s: Summary): void {
+  private computeSummary(ref: FnRef, s: Summary, env: GfpEnv, depth: number): void {
     const { file, fn } = ref;
     const step = (at: Span, note: string): Step => ({ file, span: at, note });
     for (const e of fn.events) {
@@ -366,19 +402,26 @@ export class Analysis {
         if (SLEEPING_KINDS.has(e.kind) && !e.trylock && !s.maySleep) s.maySleep = [step(e.at, `${fn.name}() takes sleeping lock ${cls} (${e.fn})`)];
       } else if (e.k === 'alloc') {
         const fact = ALLOCATORS[e.fn];
-        const gfpClass = allocGfpClass(e.fn, e.gfp);
-        const chain = [step(e.at, `${fn.name}() allocates with ${e.fn}(${e.gfp ?? (fact?.gfpArg === -1 ? 'always GFP_KERNEL' : '')})`)];
-        s.allocs.push({ fn: e.fn, gfp: e.gfp, gfpClass, cache: e.cache, percpu: !!fact?.percpu, checked: e.checked, assignedTo: e.assignedTo, chain });
-        if (gfpClass === 'sleep' && !s.maySleep) s.maySleep = [step(e.at, `${fn.name}() calls ${e.fn}(${e.gfp ?? 'GFP_KERNEL'}), which may sleep`)];
-        this.mergeKnown(s, e.fn, chain[0], e.irqOff, gfpClass === 'atomic');
+        const g = fact?.gfpArg === -1 ? { cls: 'sleep' as const } : gfpValue(e.gfp ?? 'GFP_KERNEL', fn, env);
+        const shown = e.gfp === undefined ? (fact?.gfpArg === -1 ? 'always GFP_KERNEL' : '') : g.from ? `${e.gfp} = ${g.text}` : e.gfp;
+        const chain = [step(e.at, `${fn.name}() allocates with ${e.fn}(${shown})${g.cls === 'caller' ? ', the gfp its caller gave' : ''}`)];
+        s.allocs.push({
+          fn: e.fn, gfp: e.gfp, gfpClass: g.cls, gfpFrom: g.from, gfpBound: g.from ? g.text : undefined, cache: e.cache,
+          percpu: !!fact?.percpu, checked: e.checked, assignedTo: e.assignedTo, chain,
+        });
+        if (g.cls === 'sleep' && !s.maySleep) {
+          s.maySleep = [step(e.at, `${fn.name}() calls ${e.fn}(${e.gfp === undefined ? 'GFP_KERNEL' : shown}), which may sleep`)];
+        }
+        if (g.cls === 'caller' && !s.honoursGfp) s.honoursGfp = chain;
+        this.mergeKnown(s, e.fn, chain[0], e.irqOff, g.cls);
       } else if (e.k === 'free') {
         const chain = [step(e.at, `${fn.name}() frees with ${e.fn}()`)];
         s.frees.push({ fn: e.fn, allocator: e.fn, cache: e.cache, arg: e.arg, chain });
-        this.mergeKnown(s, e.fn, chain[0], e.irqOff, false);
+        this.mergeKnown(s, e.fn, chain[0], e.irqOff, 'unknown');
       } else if (e.k === 'call') {
         const callStep = step(e.at, `${fn.name}() calls ${e.fn}()`);
         if (this.kbFunctions[e.fn]) {
-          this.mergeKnown(s, e.fn, callStep, e.irqOff, false);
+          this.mergeKnown(s, e.fn, callStep, e.irqOff, 'unknown');
           continue;
         }
         if (OPAQUE_PREFIXES.test(e.fn)) continue;
@@ -387,32 +430,36 @@ export class Analysis {
           s.unresolved.add(e.fn);
           continue;
         }
-        const cs = this.summary(callee);
+        const cs = this.summaryIn(callee, depth < MAX_GFP_DEPTH ? argsEnv(e, fn, env, callStep) : [], depth + 1);
         for (const [cls, a] of cs.acquires) {
           if (!s.acquires.has(cls)) s.acquires.set(cls, { ...a, irqOff: a.irqOff || e.irqOff, chain: prefix(callStep, a.chain) });
         }
         if (cs.maySleep && !s.maySleep) s.maySleep = prefix(callStep, cs.maySleep);
+        if (cs.honoursGfp && !s.honoursGfp) s.honoursGfp = prefix(callStep, cs.honoursGfp);
         for (const a of cs.allocs) if (s.allocs.length < 32) s.allocs.push({ ...a, checked: a.checked, chain: prefix(callStep, a.chain) });
         for (const f of cs.frees) if (s.frees.length < 32) s.frees.push({ ...f, chain: prefix(callStep, f.chain) });
       }
     }
   }
 
-  /** Effects of a knowledge-base function called at `site`. */
-  private mergeKnown(s: Summary, name: string, site: Step, irqOff: boolean, atomicGfp: boolean): void {
+  /** Effects of a knowledge-base function called at `site`, with the gfp it was called with. */
+  private mergeKnown(s: Summary, name: string, site: Step, irqOff: boolean, gfp: GfpClass): void {
     const kb = this.kbFunctions[name];
     if (!kb) return;
     for (const l of kb.locks ?? []) {
       // An atomic percpu allocation does not take pcpu_alloc_mutex.
-      if (atomicGfp && l.kind === 'mutex') continue;
+      if (gfp === 'atomic' && l.kind === 'mutex') continue;
       if (s.acquires.has(l.lock)) continue;
       s.acquires.set(l.lock, {
         cls: l.lock, kind: l.kind, irq: l.irq, irqOff: irqOff || l.irq === 'irq' || l.irq === 'irqsave', trylock: false,
+        ...(gfp === 'caller' && l.kind === 'mutex' ? { ifCallerGfpSleeps: true } : {}),
         chain: [site, { file: site.file, span: site.span, note: `${name}() ${l.maybe ? 'may take' : 'takes'} ${l.lock} (${kb.source})` }],
       });
     }
     if (kb.maySleep && !s.maySleep) s.maySleep = [site, { file: site.file, span: site.span, note: `${name}() may sleep (${kb.source})` }];
-    if (!kb.maySleep && !atomicGfp && (kb.locks ?? []).some((l) => SLEEPING_KINDS.has(l.kind)) && !s.maySleep) {
+    // With the caller's gfp the sleeping lock is taken only when that gfp allows blocking
+    // (mm/percpu.c, 6.12: pcpu_alloc() takes pcpu_alloc_mutex when gfpflags_allow_blocking(gfp)).
+    if (!kb.maySleep && gfp !== 'atomic' && gfp !== 'caller' && (kb.locks ?? []).some((l) => SLEEPING_KINDS.has(l.kind)) && !s.maySleep) {
       s.maySleep = [site, { file: site.file, span: site.span, note: `${name}() takes a sleeping lock (${kb.source})` }];
     }
   }
@@ -614,6 +661,86 @@ export class Analysis {
     info.allocSites = sites;
     return sites;
   }
+}
+
+
+/** A function's own gfp_t parameters bound to the gfp it is given. */
+export function rootEnv(fn: FunctionFacts): GfpEnv {
+  let env: (GfpVal | undefined)[] | undefined;
+  fn.params.forEach((p, i) => {
+    if (/\bgfp_t\b/.test(p.type)) (env ??= [])[i] = ROOT;
+  });
+  return env ?? [];
+}
+
+/** The function's gfp_t parameter (the gfp a dtor-rfc ctor is given), if it has one. */
+export function gfpParam(fn: FunctionFacts): { name: string; index: number } | undefined {
+  const index = fn.params.findIndex((p) => /\bgfp_t\b/.test(p.type));
+  return index >= 0 ? { name: fn.params[index].name, index } : undefined;
+}
+
+function envKey(env: GfpEnv): string {
+  let k = '';
+  for (let i = 0; i < env.length; i++) {
+    const v = env[i];
+    if (v) k += `${i}${v.k === 'root' ? 'R' : `=${v.text}@${v.from.file}:${v.from.span[0]}:${v.from.span[1]}`};`;
+  }
+  return k;
+}
+
+const IDENT = /[A-Za-z_]\w*/g;
+
+/**
+ * A gfp expression in `fn` with its parameters bound by `env`: hard-coded masks classify as
+ * written (GFP_KERNEL may sleep, GFP_ATOMIC does not, `gfp & ~__GFP_DIRECT_RECLAIM` does not);
+ * otherwise a parameter bound to a constant takes the constant's class, one bound to the root's
+ * gfp makes it 'caller' (`gfp`, `gfp | __GFP_ZERO`); anything else is unknown.
+ */
+export function gfpValue(text: string, fn: FunctionFacts, env: GfpEnv): { cls: GfpClass; text?: string; from?: Step } {
+  const direct = classifyGfp(text);
+  if (direct !== 'unknown' || !env.length) return { cls: direct };
+  let root = false;
+  let konst: Extract<GfpVal, { k: 'const' }> | undefined;
+  const bound = new Map<string, GfpVal>();
+  for (const id of text.match(IDENT) ?? []) {
+    const i = fn.params.findIndex((p) => p.name === id);
+    const v = i >= 0 ? env[i] : undefined;
+    if (!v) continue;
+    bound.set(id, v);
+    if (v.k === 'root') root = true;
+    else konst ??= v;
+  }
+  if (konst) {
+    const substituted = text.replace(IDENT, (id) => {
+      const v = bound.get(id);
+      return v && v.k === 'const' ? `(${v.text})` : id;
+    });
+    const c = classifyGfp(substituted);
+    if (c !== 'unknown') return { cls: c, text: konst.text, from: konst.from };
+  }
+  return { cls: root ? 'caller' : 'unknown' };
+}
+
+/**
+ * The callee's parameters bound from a call's arguments: a parameter of the caller passed on
+ * keeps its binding, a gfp expression over bound parameters or constants gets its value (a
+ * constant remembers the call that wrote it). Other arguments stay unbound.
+ */
+export function argsEnv(e: Extract<FnEvent, { k: 'call' }>, fn: FunctionFacts, env: GfpEnv, site: Step): GfpEnv {
+  if (!e.args) return [];
+  let out: (GfpVal | undefined)[] | undefined;
+  e.args.forEach((a, j) => {
+    let v: GfpVal | undefined;
+    if (a.p !== undefined) v = env[a.p];
+    else {
+      const g = gfpValue(a.t, fn, env);
+      if (g.cls === 'caller') v = ROOT;
+      else if (g.from && (g.cls === 'sleep' || g.cls === 'atomic')) v = { k: 'const', text: g.text!, cls: g.cls, from: g.from };
+      else if ((g.cls === 'sleep' || g.cls === 'atomic') && /GFP_/.test(a.t)) v = { k: 'const', text: a.t, cls: g.cls, from: { ...site, note: `${fn.name}() passes ${a.t} to ${e.fn}()` } };
+    }
+    if (v) (out ??= [])[j] = v;
+  });
+  return out ?? [];
 }
 
 export function keyOf(r: FnRef): string {

@@ -24,6 +24,8 @@ export const ctorLockInversion: Rule = {
     for (const site of await ctx.analysis.allocSites(cache)) {
       for (const h of site.held) {
         for (const a of acquires) {
+          // Honouring an atomic caller's gfp, the ctor does not take it (pcpu_alloc_mutex).
+          if (a.ifCallerGfpSleeps && site.gfpClass === 'atomic') continue;
           const siteStep = { file: site.ref.file, span: site.event.at, note: `${site.ref.fn.name}() allocates from ${cache.creation.assignedTo} while holding ${h.cls}` };
           const loc = fromChain(a.chain);
           if (a.cls === h.cls) {
