@@ -425,3 +425,136 @@ int item_init_stats(struct item *it, gfp_t flags)
     },
   ]));
 });
+
+test('cache identity: by what the pointer is, not by its name', async () => {
+  const ACT_H = `${HDR}
+struct act {
+	struct kmem_cache *cachep;
+	spinlock_t lock;
+};
+struct bucket { int n; };
+struct hinfo {
+	struct kmem_cache *bucket_cachep;
+};
+struct bucket *bucket_create(struct kmem_cache *cachep, int n);
+`;
+  const ACT_C = `#include "act.h"
+static void act_ctor(void *obj)
+{
+	struct act *a = obj;
+
+	spin_lock_init(&a->lock);
+	msleep(1);
+}
+int act_init(struct act *act)
+{
+	act->cachep = kmem_cache_create("act", 64, 0, 0, act_ctor);
+	return act->cachep ? 0 : -ENOMEM;
+}`;
+  const BUCKET_C = `#include "act.h"
+struct bucket *bucket_create(struct kmem_cache *cachep, int n)
+{
+	struct bucket *b = kmem_cache_alloc(cachep, GFP_ATOMIC);
+
+	if (b)
+		b->n = n;
+	return b;
+}
+void bucket_use(struct hinfo *h)
+{
+	bucket_create(h->bucket_cachep, 1);
+}`;
+  await runRuleCases('ctor-may-sleep-in-atomic', bothModes([
+    {
+      name: 'a field struct act.cachep vs a parameter named cachep of another function (GFP_ATOMIC): no finding',
+      semantics: 'mainline',
+      files: { 'act.h': ACT_H, 'a.c': ACT_C, 'b.c': BUCKET_C },
+      expect: [],
+    },
+    {
+      name: 'the cache passed as a parameter to a helper that allocates with GFP_ATOMIC: found through the binding',
+      semantics: 'mainline',
+      files: {
+        'act.h': ACT_H, 'a.c': ACT_C, 'b.c': BUCKET_C,
+        'c.c': `#include "act.h"
+void act_fill(struct act *x)
+{
+	bucket_create(x->cachep, 2);
+}`,
+      },
+      expect: ['ctor-may-sleep-in-atomic@a.c:7'],
+    },
+    {
+      name: 'the helper allocates with its gfp parameter, and the caller passes GFP_NOWAIT; another caller holds a spinlock',
+      semantics: 'mainline',
+      files: {
+        'act.h': ACT_H, 'a.c': ACT_C,
+        'b.c': `#include "act.h"
+static struct bucket *bucket_alloc(struct kmem_cache *c, gfp_t gfp)
+{
+	return kmem_cache_alloc(c, gfp);
+}
+struct bucket *bucket_nowait(struct act *a)
+{
+	return bucket_alloc(a->cachep, GFP_NOWAIT);
+}
+struct bucket *bucket_locked(struct act *a)
+{
+	struct bucket *b;
+
+	spin_lock(&a->lock);
+	b = bucket_alloc(a->cachep, GFP_KERNEL);
+	spin_unlock(&a->lock);
+	return b;
+}`,
+      },
+      expect: ['ctor-may-sleep-in-atomic@a.c:7', 'ctor-may-sleep-in-atomic@a.c:7'],
+    },
+    {
+      name: 'a struct field class: struct pool.cache allocated under a spinlock in another function, through another variable',
+      semantics: 'mainline',
+      files: {
+        'pool.h': `${HDR}
+struct pool2 {
+	spinlock_t lock;
+	struct kmem_cache *cache;
+};
+struct other {
+	spinlock_t lock;
+	struct kmem_cache *cache;
+};
+`,
+        'a.c': `#include "pool.h"
+static void obj_ctor(void *obj)
+{
+	msleep(1);
+}
+int pool2_init(struct pool2 *p)
+{
+	p->cache = kmem_cache_create("pool2", 64, 0, 0, obj_ctor);
+	return p->cache ? 0 : -ENOMEM;
+}`,
+        'b.c': `#include "pool.h"
+void *pool2_get(struct pool2 *pl)
+{
+	void *x;
+
+	spin_lock(&pl->lock);
+	x = kmem_cache_alloc(pl->cache, GFP_KERNEL);
+	spin_unlock(&pl->lock);
+	return x;
+}
+void *other_get(struct other *o)
+{
+	void *x;
+
+	spin_lock(&o->lock);
+	x = kmem_cache_alloc(o->cache, GFP_KERNEL);
+	spin_unlock(&o->lock);
+	return x;
+}`,
+      },
+      expect: ['ctor-may-sleep-in-atomic@a.c:4'],
+    },
+  ]));
+});

@@ -4,11 +4,13 @@
  * call chain as evidence, may-sleep, allocations, frees) and the lock graph.
  * Known kernel functions come from the knowledge base and are not read.
  */
+import * as path from 'path';
 import { allocGfpClass, ALLOCATORS, classifyGfp } from '../kb/allocators';
 import { KERNEL_FUNCTIONS, KernelFunctionFact, InternalLock, knownLockFacts, OPAQUE_PREFIXES } from '../kb/kernel-functions';
 import { IrqMode, LockKind, LOCK_OPS, SLEEPING_KINDS } from '../kb/locks';
 import { structName } from '../facts/lock-ref';
-import type { CacheCreation, FnEvent, FunctionFacts, LockRef, Span } from '../facts/types';
+import { argRef, unparen, VAR_PATH } from '../facts/arg-ref';
+import type { ArgRef, CacheCreation, FnEvent, FunctionFacts, LockRef, Span } from '../facts/types';
 import type { Project } from './project';
 import { lockClassName } from './lock-class';
 import { trace } from '../engine/trace';
@@ -60,6 +62,8 @@ export interface AllocUse {
   /** That constant (`GFP_KERNEL`), when `gfp` is a parameter bound to one. */
   gfpBound?: string;
   cache?: string;
+  /** The cache's identity (Analysis.cacheIdOf), when it is a global or a struct field class. */
+  cacheId?: string;
   percpu: boolean;
   checked: boolean;
   assignedTo?: string;
@@ -110,9 +114,21 @@ export interface CacheInfo {
 export interface AllocSite {
   ref: FnRef;
   event: Extract<FnEvent, { k: 'alloc' }>;
+  /** Held at the allocation, and for a helper given the cache, held by its callers at the calls. */
   held: { cls: string; kind: LockKind; takenAt?: Step }[];
   irqOff: boolean;
   gfpClass: 'sleep' | 'atomic' | 'unknown';
+  /** The gfp as it reaches the allocation: a constant a caller passed to the helper's parameter. */
+  gfp?: string;
+  /** The allocation is in a helper given the cache as a parameter: the calls that pass it, outermost first. */
+  via?: Step[];
+}
+
+/** Where objects are given back to a cache (kmem_cache_free(var, obj)), found like AllocSite. */
+export interface FreeSite {
+  ref: FnRef;
+  event: Extract<FnEvent, { k: 'free' }>;
+  via?: Step[];
 }
 
 /** Where a file sits, for ranking definitions of one name (Analysis.candidateFiles). */
@@ -133,6 +149,8 @@ export const MAX_CHAIN = 14;
 const MAX_DEPTH = 10;
 /** Calls through which a gfp value is bound to the callee's parameter (deeper callees see an unknown gfp). */
 export const MAX_GFP_DEPTH = 4;
+/** Calls through which a cache passed as an argument is followed to the helper that allocates from it. */
+export const MAX_CACHE_BIND_DEPTH = 2;
 const ROOT: GfpVal = { k: 'root' };
 /** Files parsed at most to decide whether one lock class nests another (demand-driven mode). */
 const MAX_HOLDER_FILES = 300;
@@ -159,6 +177,7 @@ export class Analysis {
 
   invalidate(): void {
     this.memo.clear();
+    this.siteMemo = new WeakMap();
     this.structsBuiltFrom = -1;
   }
 
@@ -405,8 +424,9 @@ export class Analysis {
         const g = fact?.gfpArg === -1 ? { cls: 'sleep' as const } : gfpValue(e.gfp ?? 'GFP_KERNEL', fn, env);
         const shown = e.gfp === undefined ? (fact?.gfpArg === -1 ? 'always GFP_KERNEL' : '') : g.from ? `${e.gfp} = ${g.text}` : e.gfp;
         const chain = [step(e.at, `${fn.name}() allocates with ${e.fn}(${shown})${g.cls === 'caller' ? ', the gfp its caller gave' : ''}`)];
+        const cacheId = this.cacheIdOf(file, fn, e.cacheRef);
         s.allocs.push({
-          fn: e.fn, gfp: e.gfp, gfpClass: g.cls, gfpFrom: g.from, gfpBound: g.from ? g.text : undefined, cache: e.cache,
+          fn: e.fn, gfp: e.gfp, gfpClass: g.cls, gfpFrom: g.from, gfpBound: g.from ? g.text : undefined, cache: e.cache, cacheId: typeof cacheId === 'string' ? cacheId : undefined,
           percpu: !!fact?.percpu, checked: e.checked, assignedTo: e.assignedTo, chain,
         });
         if (g.cls === 'sleep' && !s.maySleep) {
@@ -625,41 +645,176 @@ export class Analysis {
     return out;
   }
 
+  // ---- cache identity ----
+
+  /**
+   * What a cache expression in `fn` of `file` is: a global (`foo_cachep`; a file static as
+   * `path:foo_cachep`), a struct field class named like a lock class (`pool.cache` whichever
+   * variable reaches it), or the function's parameter (bound by its callers). A local
+   * variable, a call, or a field of something of unknown type: undefined (never matched).
+   */
+  cacheIdOf(file: string, fn: FunctionFacts | undefined, a: ArgRef | undefined): string | { param: number } | undefined {
+    if (!a) return undefined;
+    if (a.p !== undefined) return { param: a.p };
+    if (a.t.endsWith('...')) return undefined;
+    const m = VAR_PATH.exec(unparen(a.t));
+    if (!m) return undefined;
+    const sym = m[1];
+    const array = m[2] ? '[]' : '';
+    const fields = [...m[3].matchAll(/(?:->|\.)\s*([A-Za-z_]\w*)/g)].map((x) => x[1]);
+    this.touch(file);
+    const g = a.local ? undefined : this.project.facts.get(file)?.globals[sym];
+    if (!fields.length) {
+      if (a.local) return undefined;
+      return `${g?.isStatic ? `${file}:` : ''}${sym}${array}`;
+    }
+    const type = a.local ? a.type : g ? structName(g.type) : undefined;
+    if (!type) return a.local ? undefined : `${sym}.${fields.join('.')}`;
+    return lockClassName({ text: a.t, baseType: type, fields }, {
+      file, fnName: fn?.name ?? '', global: () => undefined, returnsOf: () => undefined,
+      fields: (t) => {
+        this.buildStructs();
+        return this.structs.get(t);
+      },
+    });
+  }
+
+  /** The identity of the cache a creation stores into (`assignedTo`), or undefined when it cannot be named. */
+  cacheIdOfCreation(info: CacheInfo): string | undefined {
+    const c = info.creation;
+    if (!c.assignedTo) return undefined;
+    const fn = c.inFunction ? this.functionsIn(info.file).find((f) => f.name === c.inFunction) : undefined;
+    const id = this.cacheIdOf(info.file, fn, c.assignedRef ?? argRef(c.assignedTo, fn?.params ?? []));
+    return typeof id === 'string' ? id : undefined;
+  }
+
+  /**
+   * Files where a cache may be used: its own file, the files whose pre-scan saw it as the
+   * first argument of kmem_cache_alloc/free (by last name: a filter, not an identity), and
+   * the files of its directory that mention it (callers passing it to a helper). Full facts.
+   */
+  private async cacheFiles(info: CacheInfo, id: string): Promise<string[]> {
+    const p = this.project;
+    if (!p.demandDriven) return [info.file, ...[...p.facts.keys()].filter((f) => f !== info.file)];
+    const last = info.creation.assignedTo!.split(/->|\./).pop()!.replace(/\[.*$/, '').trim();
+    const dir = path.dirname(info.file);
+    // A caller passing `x->cache` for the class foo.cache names struct foo somewhere (a field
+    // named `cache` is in half the files of a directory); a global is named by itself.
+    const words = [...new Set([last, ...classWords(id.slice(id.lastIndexOf(':') + 1).replace(/\[\]$/, ''))])];
+    const near = await p.filesMentioning(words, p.files.filter((f) => path.dirname(f) === dir));
+    const files = [...new Set([info.file, ...(p.cacheUseIndex.get(last) ?? []), ...near])];
+    await p.ensureFacts(files);
+    return files;
+  }
+
+  private siteMemo = new WeakMap<CacheInfo, Promise<{ allocs: AllocSite[]; frees: FreeSite[] }>>();
+
   /** Where objects of this cache are allocated (kmem_cache_alloc(var, gfp)), with the locks held there. */
   async allocSites(info: CacheInfo): Promise<AllocSite[]> {
-    const v = info.creation.assignedTo;
-    if (!v) return [];
-    const last = v.split(/->|\./).pop()!;
-    const p = this.project;
-    let files: string[];
-    if (p.demandDriven) {
-      files = p.cacheUseIndex.get(last) ?? [];
-      await p.ensureFacts(files);
-    } else files = [...p.facts.keys()];
-    const sites: AllocSite[] = [];
-    const roots: FnRef[] = [];
+    const sites = (await this.cacheSites(info)).allocs;
+    info.allocSites = sites;
+    return sites;
+  }
+
+  /** Where objects of this cache are freed (kmem_cache_free(var, obj)). */
+  async freeSites(info: CacheInfo): Promise<FreeSite[]> {
+    return (await this.cacheSites(info)).frees;
+  }
+
+  private cacheSites(info: CacheInfo): Promise<{ allocs: AllocSite[]; frees: FreeSite[] }> {
+    let r = this.siteMemo.get(info);
+    if (!r) {
+      r = this.findCacheSites(info);
+      this.siteMemo.set(info, r);
+    }
+    return r;
+  }
+
+  /**
+   * Allocations and frees whose cache expression is this cache (same identity, not the same
+   * name), and those in helpers given the cache as an argument: a call passing the cache binds
+   * the callee's parameter, followed MAX_CACHE_BIND_DEPTH calls deep.
+   */
+  private async findCacheSites(info: CacheInfo): Promise<{ allocs: AllocSite[]; frees: FreeSite[] }> {
+    const out = { allocs: [] as AllocSite[], frees: [] as FreeSite[] };
+    const id = this.cacheIdOfCreation(info);
+    if (!id) return out;
+    const files = await this.cacheFiles(info, id);
+    const passes: { ref: FnRef; idx: number; arg: number }[] = [];
     for (const file of files) {
       for (const fn of this.functionsIn(file)) {
+        const ref = { file, fn };
         fn.events.forEach((e, i) => {
-          if (e.k !== 'alloc' || !e.cache) return;
-          const c = e.cache.replace(/\s+/g, '');
-          if (c !== v.replace(/\s+/g, '') && c.split(/->|\./).pop() !== last) return;
-          // A static cache variable in another file is another cache.
-          const g = p.facts.get(info.file)?.globals[v];
-          if (g?.isStatic && file !== info.file) return;
-          const ref = { file, fn };
-          const held = [...new Set(e.held)].map((h) => ({
-            cls: this.classOf(file, fn, fn.locks[h]),
-            kind: (fn.events.find((x) => x.k === 'lock' && x.lock === h) as { kind: LockKind } | undefined)?.kind ?? 'spin',
-            takenAt: this.takenStep(ref, h, i),
-          }));
-          sites.push({ ref, event: e, held, irqOff: e.irqOff, gfpClass: allocGfpClass(e.fn, e.gfp) });
-          roots.push(ref);
+          if (e.k === 'alloc' || e.k === 'free') {
+            if (this.cacheIdOf(file, fn, e.cacheRef) === id) this.addSite(out, ref, i, [], [], []);
+          } else if (e.k === 'call' && e.args && !this.isKnown(e.fn)) {
+            e.args.forEach((a, j) => {
+              if (this.cacheIdOf(file, fn, a) === id) passes.push({ ref, idx: i, arg: j });
+            });
+          }
         });
       }
     }
-    info.allocSites = sites;
-    return sites;
+    for (const p of passes) await this.followCacheParam(out, p.ref, p.idx, p.arg, 1, [], [], []);
+    return out;
+  }
+
+  /** The call at `idx` of `ref` passes the cache as argument `arg`: the callee's uses of that parameter. */
+  private async followCacheParam(
+    out: { allocs: AllocSite[]; frees: FreeSite[] }, ref: FnRef, idx: number, arg: number, depth: number,
+    via: Step[], outerHeld: AllocSite['held'], outerEnv: GfpEnv, outerIrqOff = false,
+  ): Promise<void> {
+    const e = ref.fn.events[idx];
+    if (e.k !== 'call') return;
+    let callee = this.resolve(e.fn, ref.file);
+    if ((!callee || callee.fn.stub) && this.project.demandDriven) {
+      await this.project.ensureFacts(this.candidateFiles(e.fn, ref.file).slice(0, 2));
+      callee = this.resolve(e.fn, ref.file);
+    }
+    if (!callee || callee.fn.stub) return;
+    const step: Step = { file: ref.file, span: e.at, note: `${ref.fn.name}() passes ${e.args![arg].t} to ${e.fn}()${e.held.length ? ` holding ${[...new Set(e.held)].map((h) => this.classOf(ref.file, ref.fn, ref.fn.locks[h])).join(', ')}` : ''}` };
+    const held = [...outerHeld, ...this.heldAt(ref, idx)];
+    const env = argsEnv(e, ref.fn, outerEnv, step);
+    const irqOff = outerIrqOff || e.irqOff;
+    const c = callee;
+    for (let i = 0; i < c.fn.events.length; i++) {
+      const x = c.fn.events[i];
+      if ((x.k === 'alloc' || x.k === 'free') && x.cacheRef?.p === arg) this.addSite(out, c, i, [...via, step], held, env, irqOff);
+      else if (x.k === 'call' && depth < MAX_CACHE_BIND_DEPTH && x.args) {
+        for (let k = 0; k < x.args.length; k++) if (x.args[k].p === arg) await this.followCacheParam(out, c, i, k, depth + 1, [...via, step], held, env, irqOff);
+      }
+    }
+  }
+
+  /** Locks held at event `idx` of `ref`, with where each was taken. */
+  private heldAt(ref: FnRef, idx: number): AllocSite['held'] {
+    const { file, fn } = ref;
+    return [...new Set(fn.events[idx].held)].map((h) => ({
+      cls: this.classOf(file, fn, fn.locks[h]),
+      kind: (fn.events.find((x) => x.k === 'lock' && x.lock === h) as { kind: LockKind } | undefined)?.kind ?? 'spin',
+      takenAt: this.takenStep(ref, h, idx),
+    }));
+  }
+
+  private addSite(out: { allocs: AllocSite[]; frees: FreeSite[] }, ref: FnRef, idx: number, via: Step[], outerHeld: AllocSite['held'], env: GfpEnv, outerIrqOff = false): void {
+    const e = ref.fn.events[idx];
+    if (e.k === 'free') {
+      out.frees.push({ ref, event: e, via: via.length ? via : undefined });
+      return;
+    }
+    if (e.k !== 'alloc') return;
+    const own = this.heldAt(ref, idx);
+    const held = [...outerHeld.filter((h) => !own.some((o) => o.cls === h.cls)), ...own];
+    let gfpClass = allocGfpClass(e.fn, e.gfp);
+    let gfp: string | undefined;
+    if (gfpClass === 'unknown' && e.gfp !== undefined && env.length) {
+      const g = gfpValue(e.gfp, ref.fn, env);
+      if (g.cls === 'sleep' || g.cls === 'atomic') {
+        gfpClass = g.cls;
+        gfp = g.text;
+      }
+    }
+    out.allocs.push({ ref, event: e, held, irqOff: e.irqOff || outerIrqOff, gfpClass, gfp, via: via.length ? via : undefined });
   }
 }
 

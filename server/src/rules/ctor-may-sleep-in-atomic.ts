@@ -27,10 +27,11 @@ export const ctorMaySleepInAtomic: Rule = {
     if (!s.maySleep) return;
     for (const site of await ctx.analysis.allocSites(cache)) {
       const spin = site.held.find((h) => SPINNING_KINDS.has(h.kind));
-      const why = site.gfpClass === 'atomic' ? `with ${site.event.gfp}` : spin ? `while holding spinlock ${spin.cls}` : site.irqOff ? 'with interrupts disabled' : undefined;
+      const why = site.gfpClass === 'atomic' ? `with ${site.gfp ?? site.event.gfp}` : spin ? `while holding spinlock ${spin.cls}` : site.irqOff ? 'with interrupts disabled' : undefined;
       if (!why) continue;
       const related = [
-        { file: site.ref.file, span: site.event.at, note: `${site.ref.fn.name}() allocates from ${cache.creation.assignedTo} ${why}` },
+        ...(site.via ?? []),
+        { file: site.ref.file, span: site.event.at, note: `${site.ref.fn.name}() allocates from ${site.via ? `its parameter ${site.event.cache}, which is ${cache.creation.assignedTo},` : cache.creation.assignedTo} ${why}` },
         ...(spin?.takenAt ? [spin.takenAt] : []),
         ...s.maySleep,
       ];
