@@ -426,6 +426,171 @@ int item_init_stats(struct item *it, gfp_t flags)
   ]));
 });
 
+test('ctor-ignores-gfp', async () => {
+  const cache = (ctor: string) => cacheWith(ctor, null);
+  await runRuleCases('ctor-ignores-gfp', bothModes([
+    {
+      name: 'valid: passes gfp directly',
+      files: {
+        'a.c': `${HDR}
+static int item_ctor(void *obj, gfp_t gfp)
+{
+	struct item *it = obj;
+
+	it->buf = kmalloc(64, gfp);
+	if (!it->buf)
+		return -ENOMEM;
+	it->counts = alloc_percpu_gfp(int, gfp);
+	return it->counts ? 0 : -ENOMEM;
+}
+${cache('item_ctor')}`,
+      },
+      expect: [],
+    },
+    {
+      name: 'valid: through one helper, and through two helpers in another file',
+      files: {
+        'item.h': GFP_HDR,
+        'a.c': `#include "item.h"
+static int item_buf_alloc(struct item *it, gfp_t flags)
+{
+	it->buf = kzalloc(64, flags);
+	return it->buf ? 0 : -ENOMEM;
+}
+static int item_ctor(void *obj, gfp_t gfp)
+{
+	if (item_buf_alloc(obj, gfp))
+		return -ENOMEM;
+	return item_init_stats(obj, gfp);
+}
+${cache('item_ctor')}`,
+        'b.c': `#include "item.h"
+static int item_stats_alloc(struct item *it, gfp_t g)
+{
+	it->counts = alloc_percpu_gfp(int, g);
+	return it->counts ? 0 : -ENOMEM;
+}
+int item_init_stats(struct item *it, gfp_t flags)
+{
+	return item_stats_alloc(it, flags);
+}`,
+      },
+      expect: [],
+    },
+    {
+      name: 'valid: through a function-like macro',
+      files: {
+        'item.h': GFP_HDR,
+        'a.c': `#include "item.h"
+static int item_ctor(void *obj, gfp_t gfp)
+{
+	struct item *it = obj;
+
+	it->counts = __item_alloc_pcpu_stats(int, gfp);
+	return it->counts ? 0 : -ENOMEM;
+}
+${cache('item_ctor')}`,
+      },
+      expect: [],
+    },
+    {
+      name: 'valid: a hard-coded GFP_ATOMIC never sleeps, whatever the caller allowed (not reported)',
+      files: {
+        'a.c': `${HDR}
+static int item_ctor(void *obj, gfp_t gfp)
+{
+	struct item *it = obj;
+
+	it->buf = kmalloc(64, GFP_ATOMIC | __GFP_NOWARN);
+	return it->buf ? 0 : -ENOMEM;
+}
+${cache('item_ctor')}`,
+      },
+      expect: [],
+    },
+    {
+      name: 'valid: mainline semantics (a ctor has no gfp there)',
+      semantics: 'mainline',
+      files: {
+        'a.c': `${HDR}
+static void item_ctor(void *obj)
+{
+	struct item *it = obj;
+
+	it->buf = kmalloc(64, GFP_KERNEL);
+}
+static struct kmem_cache *item_cachep;
+void init(void)
+{
+	item_cachep = kmem_cache_create("item", sizeof(struct item), 0, 0, item_ctor);
+}`,
+      },
+      expect: [],
+    },
+    {
+      name: 'invalid: GFP_KERNEL hard-coded, and alloc_percpu() (GFP_KERNEL inside)',
+      files: {
+        'a.c': `${HDR}
+static int item_ctor(void *obj, gfp_t gfp)
+{
+	struct item *it = obj;
+
+	it->buf = kmalloc(64, GFP_KERNEL);
+	if (!it->buf)
+		return -ENOMEM;
+	it->counts = alloc_percpu(int);
+	return it->counts ? 0 : -ENOMEM;
+}
+${cache('item_ctor')}`,
+      },
+      expect: ['ctor-ignores-gfp@a.c:20', 'ctor-ignores-gfp@a.c:23'],
+    },
+    {
+      name: 'invalid: in a helper in another file; and GFP_NOFS passed down to a helper that honours its own gfp',
+      files: {
+        'item.h': GFP_HDR,
+        'a.c': `#include "item.h"
+int item_buf_init(struct item *it);
+static int item_ctor(void *obj, gfp_t gfp)
+{
+	if (item_buf_init(obj))
+		return -ENOMEM;
+	return item_init_stats(obj, GFP_NOFS);
+}
+${cache('item_ctor')}`,
+        'b.c': `#include "item.h"
+int item_buf_init(struct item *it)
+{
+	it->buf = kmalloc(64, GFP_KERNEL_ACCOUNT);
+	return it->buf ? 0 : -ENOMEM;
+}
+int item_init_stats(struct item *it, gfp_t flags)
+{
+	it->counts = alloc_percpu_gfp(int, flags);
+	return it->counts ? 0 : -ENOMEM;
+}`,
+      },
+      expect: ['ctor-ignores-gfp@b.c:4', 'ctor-ignores-gfp@b.c:9'],
+    },
+    {
+      name: 'invalid: the gfp-less macro of a netdev-style pair (it passes GFP_KERNEL)',
+      files: {
+        'item.h': GFP_HDR,
+        'a.c': `#include "item.h"
+static int item_ctor(void *obj, gfp_t gfp)
+{
+	struct item *it = obj;
+
+	it->counts = item_alloc_pcpu_stats(int);
+	return it->counts ? 0 : -ENOMEM;
+}
+${cache('item_ctor')}`,
+      },
+      expect: ['ctor-ignores-gfp@item.h:20'],
+    },
+  ]));
+});
+
 test('cache identity: by what the pointer is, not by its name', async () => {
   const ACT_H = `${HDR}
 struct act {

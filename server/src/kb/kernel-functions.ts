@@ -46,6 +46,8 @@ export const KERNEL_FUNCTIONS: Readonly<Record<string, KernelFunctionFact>> = {
   __alloc_percpu: { locks: [PCPU_ALLOC_MUTEX, PCPU_LOCK], maySleep: true, source: 'mm/percpu.c: pcpu_alloc()' },
   alloc_percpu_gfp: { locks: [PCPU_ALLOC_MUTEX, PCPU_LOCK], source: 'mm/percpu.c: pcpu_alloc(); the mutex only for sleeping gfp' },
   __alloc_percpu_gfp: { locks: [PCPU_ALLOC_MUTEX, PCPU_LOCK], source: 'mm/percpu.c: pcpu_alloc()' },
+  alloc_percpu_noprof: { locks: [PCPU_ALLOC_MUTEX, PCPU_LOCK], maySleep: true, source: 'include/linux/percpu.h (6.12): pcpu_alloc_noprof(..., GFP_KERNEL)' },
+  pcpu_alloc_noprof: { locks: [PCPU_ALLOC_MUTEX, PCPU_LOCK], source: 'mm/percpu.c (6.12): pcpu_alloc_noprof() takes pcpu_alloc_mutex when gfpflags_allow_blocking(gfp)' },
   // free_percpu takes only pcpu_lock (irqsave); Harry Yoo, RFC thread: "it seems to be a leaf spinlock".
   free_percpu: { locks: [PCPU_LOCK], maySleep: false, source: 'mm/percpu.c: free_percpu() spin_lock_irqsave(&pcpu_lock); leaf per the destructor RFC thread (seeds/000)' },
   percpu_counter_init: { locks: [PCPU_ALLOC_MUTEX, PCPU_LOCK, { lock: 'percpu_counters_lock', kind: 'spin', irq: 'irqsave', leaf: true }], source: 'lib/percpu_counter.c: __percpu_counter_init_many() -> __alloc_percpu_gfp(); list add under percpu_counters_lock' },

@@ -16,7 +16,7 @@ export const ctorMaySleepInAtomic: Rule = {
       '',
       'This is why reviewers of the destructor RFC asked for the caller\'s gfp to be passed to `->ctor`. Under the RFC an allocation',
       'made with the gfp the ctor is given (directly, through helpers in other files, through macros) honours the caller: it sleeps',
-      'only when the caller allowed it, so it does not make the ctor "may sleep".',
+      'only when the caller allowed it, so it does not make the ctor "may sleep" (`ctor-ignores-gfp` reports the hard-coded ones).',
       '',
       '**Fix:** pass the gfp down (RFC semantics) and honour it, or make the constructor non-sleeping.',
     ].join('\n'),
