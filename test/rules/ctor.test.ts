@@ -676,6 +676,25 @@ struct bucket *bucket_locked(struct act *a)
       expect: ['ctor-may-sleep-in-atomic@a.c:7', 'ctor-may-sleep-in-atomic@a.c:7'],
     },
     {
+      name: 'the helper given the cache is a header\'s static inline (alloc_inode_sb shape)',
+      semantics: 'mainline',
+      files: {
+        'act.h': `${ACT_H}
+static inline void *act_alloc_sb(struct act *owner, struct kmem_cache *cache, gfp_t gfp)
+{
+	return kmem_cache_alloc(cache, gfp);
+}
+`,
+        'a.c': ACT_C,
+        'c.c': `#include "act.h"
+void *act_obj_atomic(struct act *x)
+{
+	return act_alloc_sb(x, x->cachep, GFP_ATOMIC);
+}`,
+      },
+      expect: ['ctor-may-sleep-in-atomic@a.c:7'],
+    },
+    {
       name: 'a struct field class: struct pool.cache allocated under a spinlock in another function, through another variable',
       semantics: 'mainline',
       files: {

@@ -4,7 +4,7 @@
  * call chain as evidence, may-sleep, allocations, frees) and the lock graph.
  * Known kernel functions come from the knowledge base and are not read.
  */
-import * as path from 'path';
+import * as fs from 'fs';
 import { allocGfpClass, ALLOCATORS, classifyGfp } from '../kb/allocators';
 import { KERNEL_FUNCTIONS, KernelFunctionFact, InternalLock, knownLockFacts, OPAQUE_PREFIXES } from '../kb/kernel-functions';
 import { IrqMode, LockKind, LOCK_OPS, SLEEPING_KINDS } from '../kb/locks';
@@ -178,6 +178,7 @@ export class Analysis {
   invalidate(): void {
     this.memo.clear();
     this.siteMemo = new WeakMap();
+    this.dirFiles = undefined;
     this.structsBuiltFrom = -1;
   }
 
@@ -689,22 +690,55 @@ export class Analysis {
   }
 
   /**
-   * Files where a cache may be used: its own file, the files whose pre-scan saw it as the
-   * first argument of kmem_cache_alloc/free (by last name: a filter, not an identity), and
-   * the files of its directory that mention it (callers passing it to a helper). Full facts.
+   * Files where a cache may be used: the files whose pre-scan saw it as the first argument of
+   * kmem_cache_alloc/free (by last name: a filter, not an identity), and the files of the
+   * creation's directory, its own included, that pass it to a call (a helper given the cache,
+   * `alloc_inode_sb(sb, ext4_inode_cachep, GFP_NOFS)`). Full facts.
    */
   private async cacheFiles(info: CacheInfo, id: string): Promise<string[]> {
     const p = this.project;
     if (!p.demandDriven) return [info.file, ...[...p.facts.keys()].filter((f) => f !== info.file)];
     const last = info.creation.assignedTo!.split(/->|\./).pop()!.replace(/\[.*$/, '').trim();
-    const dir = path.dirname(info.file);
+    const dir = info.file.slice(0, info.file.lastIndexOf('/'));
     // A caller passing `x->cache` for the class foo.cache names struct foo somewhere (a field
     // named `cache` is in half the files of a directory); a global is named by itself.
     const words = [...new Set([last, ...classWords(id.slice(id.lastIndexOf(':') + 1).replace(/\[\]$/, ''))])];
-    const near = await p.filesMentioning(words, p.files.filter((f) => path.dirname(f) === dir));
-    const files = [...new Set([info.file, ...(p.cacheUseIndex.get(last) ?? []), ...near])];
+    // ...and passes it as an argument: `f(x, h->cache)` (not a field read or a declaration).
+    const asArg = new RegExp(`[(,]\\s*(?:[A-Za-z_][\\w\\[\\]]*\\s*(?:->|\\.)\\s*)*${last}\\s*[,)]`);
+    const uses = p.cacheUseIndex.get(last) ?? [];
+    const near: string[] = [];
+    for (const f of this.filesIn(dir)) {
+      if (uses.includes(f)) continue;
+      let text = p.overlays.get(f);
+      if (text === undefined) {
+        try {
+          text = fs.readFileSync(f, 'latin1');
+        } catch {
+          continue;
+        }
+      }
+      if (words.every((w) => text!.includes(w)) && asArg.test(text)) near.push(f);
+    }
+    // Its own file first (where a rule wants the nearest site).
+    const files = [...new Set([...uses, ...near])].sort((a, b) => (a === info.file ? -1 : b === info.file ? 1 : 0));
     await p.ensureFacts(files);
     return files;
+  }
+
+  private dirFiles?: Map<string, string[]>;
+
+  /** The workspace's files in directory `dir` (not below it). */
+  private filesIn(dir: string): string[] {
+    if (!this.dirFiles) {
+      this.dirFiles = new Map();
+      for (const f of this.project.files) {
+        const d = f.slice(0, f.lastIndexOf('/'));
+        const l = this.dirFiles.get(d);
+        if (l) l.push(f);
+        else this.dirFiles.set(d, [f]);
+      }
+    }
+    return this.dirFiles.get(dir) ?? [];
   }
 
   private siteMemo = new WeakMap<CacheInfo, Promise<{ allocs: AllocSite[]; frees: FreeSite[] }>>();
@@ -766,10 +800,13 @@ export class Analysis {
   ): Promise<void> {
     const e = ref.fn.events[idx];
     if (e.k !== 'call') return;
-    let callee = this.resolve(e.fn, ref.file);
+    // A helper given the cache is often a header's static inline (6.1's alloc_inode_sb()),
+    // which resolve() does not serve to other files.
+    const find = () => this.resolve(e.fn, ref.file) ?? this.headerInline(e.fn, ref.file);
+    let callee = find();
     if ((!callee || callee.fn.stub) && this.project.demandDriven) {
       await this.project.ensureFacts(this.candidateFiles(e.fn, ref.file).slice(0, 2));
-      callee = this.resolve(e.fn, ref.file);
+      callee = find();
     }
     if (!callee || callee.fn.stub) return;
     const step: Step = { file: ref.file, span: e.at, note: `${ref.fn.name}() passes ${e.args![arg].t} to ${e.fn}()${e.held.length ? ` holding ${[...new Set(e.held)].map((h) => this.classOf(ref.file, ref.fn, ref.fn.locks[h])).join(', ')}` : ''}` };
@@ -784,6 +821,16 @@ export class Analysis {
         for (let k = 0; k < x.args.length; k++) if (x.args[k].p === arg) await this.followCacheParam(out, c, i, k, depth + 1, [...via, step], held, env, irqOff);
       }
     }
+  }
+
+  /** A static (inline) definition of `name` in a header `fromFile` may include. */
+  private headerInline(name: string, fromFile: string): FnRef | undefined {
+    for (const file of this.candidateFiles(name, fromFile)) {
+      if (!file.endsWith('.h')) continue;
+      const fn = this.functionsIn(file).find((x) => x.name === name);
+      if (fn) return { file, fn };
+    }
+    return undefined;
   }
 
   /** Locks held at event `idx` of `ref`, with where each was taken. */
