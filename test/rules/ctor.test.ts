@@ -1,5 +1,5 @@
 import { test } from 'node:test';
-import { RuleCase, runRuleCases } from '../helpers';
+import { checkFiles, RuleCase, runRuleCases } from '../helpers';
 import { cacheWith, HDR } from './common';
 
 test('ctor-allocates', async () => {
@@ -741,4 +741,35 @@ void *other_get(struct other *o)
       expect: ['ctor-may-sleep-in-atomic@a.c:4'],
     },
   ]));
+});
+
+test('ctor-ignores-gfp names the fix and the chain', async () => {
+  const assert: typeof import('node:assert/strict') = (await import('node:assert/strict')).default;
+  const { findings } = await checkFiles({
+    'item.h': GFP_HDR,
+    'a.c': `#include "item.h"
+static int item_ctor(void *obj, gfp_t gfp)
+{
+	struct item *it = obj;
+
+	it->counts = item_alloc_pcpu_stats(int);
+	if (!it->counts)
+		return -ENOMEM;
+	it->buf = alloc_percpu(long);
+	return it->buf ? 0 : -ENOMEM;
+}
+${cacheWith('item_ctor', null)}`,
+  });
+  const got = findings.filter((f) => f.rule === 'ctor-ignores-gfp');
+  assert.equal(got.length, 2);
+  const wrapper = got.find((f) => f.file.endsWith('item.h'))!;
+  assert.match(wrapper.message, /call __item_alloc_pcpu_stats\(\.\.\., gfp\) instead of item_alloc_pcpu_stats\(\)/);
+  assert.deepEqual(wrapper.related.map((s) => s.note), [
+    'item_ctor() is given the caller\'s gfp as `gfp`',
+    'item_ctor() calls item_alloc_pcpu_stats()',
+    'item_alloc_pcpu_stats() calls __item_alloc_pcpu_stats()',
+    'item_alloc_pcpu_stats() passes GFP_KERNEL to __item_alloc_pcpu_stats()',
+  ]);
+  const direct = got.find((f) => f.file.endsWith('a.c'))!;
+  assert.match(direct.message, /alloc_percpu\(\), which always allocates with GFP_KERNEL.*use alloc_percpu_gfp\(type, gfp\)/);
 });

@@ -50,7 +50,11 @@ export const ctorIgnoresGfp: Rule = {
       seen.add(key);
       const internal = ALLOCATORS[a.fn]?.gfpArg === -1;
       const what = internal ? `${a.fn}(), which always allocates with GFP_KERNEL` : a.gfpFrom ? `${a.fn}(${a.gfp}), ${a.gfp} being the ${a.gfpBound} that ${a.gfpFrom.note.replace(/ passes .*/, '')} passes down` : `${a.fn}(${a.gfp ?? 'GFP_KERNEL'})`;
-      const fix = internal ? (WITH_GFP[a.fn] ? `use ${WITH_GFP[a.fn]}` : `use an allocator that takes a gfp and pass ${given.name}`) : `pass ${given.name}`;
+      // A constant passed down: by the ctor (pass gfp instead), or by a gfp-less wrapper (call what it wraps).
+      const passed = a.gfpFrom ? /^(\w+)\(\) passes .* to (\w+)\(\)$/.exec(a.gfpFrom.note) : null;
+      const fix = internal ? (WITH_GFP[a.fn] ? `use ${WITH_GFP[a.fn]}` : `use an allocator that takes a gfp and pass ${given.name}`)
+        : passed && passed[1] !== fn.name ? `call ${passed[2]}(..., ${given.name}) instead of ${passed[1]}()`
+          : passed ? `pass ${given.name} to ${passed[2]}()` : `pass ${given.name}`;
       const where = a.chain.length > 1 ? ` (through ${a.chain.slice(0, -1).map((s) => /calls (\w+)\(\)/.exec(s.note)?.[1]).filter(Boolean).join('() -> ')}())` : '';
       ctx.report({
         file: at.file, span: at.span,
