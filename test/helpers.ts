@@ -35,13 +35,15 @@ export interface RuleCase {
   semantics?: Semantics;
   /** Expected `rule@file:line` of this rule's findings (exact set). */
   expect: string[];
+  /** Run demand-driven, as on a big tree (0: every file is only pre-scanned first). */
+  fullThreshold?: number;
 }
 
 /** ESLint-style: every valid case has no finding of the rule; every invalid case has exactly the expected ones. */
 export async function runRuleCases(rule: string, cases: RuleCase[]): Promise<void> {
   const assert: typeof import("node:assert/strict") = (await import("node:assert/strict")).default;
   for (const c of cases) {
-    const { findings, dir } = await checkFiles(c.files, c.semantics ?? 'dtor-rfc');
+    const { findings, dir } = await checkFiles(c.files, c.semantics ?? 'dtor-rfc', { fullThreshold: c.fullThreshold });
     const got = brief(findings.filter((f) => f.rule === rule), dir);
     assert.deepEqual(got, [...c.expect].sort(), `${rule}: case "${c.name}"\n${findings.map((f) => `${f.rule} ${f.message}`).join('\n')}`);
   }

@@ -112,3 +112,65 @@ void b(struct inner *i)
   assert.deepEqual(names('b.c'), ['inner.lock', 'b.c:private_lock']);
   await engine.close();
 });
+
+test('call events carry their arguments: text, the parameter passed on, a path from a local and its struct type', () => {
+  const text = `
+struct kmem_cache *global_cachep;
+static int helper_user(struct item *it, gfp_t gfp, struct kmem_cache *cachep)
+{
+	struct hinfo *h = it->owner;
+	int n = 0;
+
+	init_stats(it, (gfp), gfp | __GFP_ZERO);
+	bucket_create(h->bucket_cachep, global_cachep, n, cachep);
+	pr_info("%d", n);
+	long_args(a_really_long_argument_name_that_goes_on + another_really_long_argument_name_for_the_cut);
+	it->p = kmem_cache_alloc(cachep, gfp);
+	kmem_cache_free(h->bucket_cachep, it);
+	return 0;
+}
+#define __stats_alloc(type, gfp) alloc_percpu_gfp(type, gfp)
+#define stats_alloc(type) __stats_alloc(type, GFP_KERNEL)
+`;
+  const f = fn(text, 'helper_user');
+  const call = (name: string) => f.events.find((e) => e.fn === name) as Extract<(typeof f.events)[number], { k: 'call' }>;
+  assert.deepEqual(call('init_stats').args, [{ t: 'it', p: 0 }, { t: '(gfp)', p: 1 }, { t: 'gfp | __GFP_ZERO' }]);
+  assert.deepEqual(call('bucket_create').args, [{ t: 'h->bucket_cachep', local: true, type: 'hinfo' }, { t: 'global_cachep' }, { t: 'n', local: true }, { t: 'cachep', p: 2 }]);
+  // Logging calls are never descended into: no arguments kept.
+  assert.equal(call('pr_info').args, undefined);
+  const cut = call('long_args').args![0].t;
+  assert.equal(cut.length, 80);
+  assert.ok(cut.endsWith('...'));
+  const alloc = f.events.find((e) => e.k === 'alloc')!;
+  assert.deepEqual(alloc.k === 'alloc' && alloc.cacheRef, { t: 'cachep', p: 2 });
+  const free = f.events.find((e) => e.k === 'free')!;
+  assert.deepEqual(free.k === 'free' && free.cacheRef, { t: 'h->bucket_cachep', local: true, type: 'hinfo' });
+  // Function-like macros: their parameters are the macro's.
+  const all = extractFacts('/x/e.c', text).functions;
+  const m = all.find((x) => x.name === 'stats_alloc')!;
+  assert.deepEqual((m.events[0] as { args?: unknown }).args, [{ t: 'type', p: 0 }, { t: 'GFP_KERNEL' }]);
+  // JSON-serialisable as they are (no undefined members, nothing lost).
+  assert.deepEqual(JSON.parse(JSON.stringify(f.events)), f.events);
+});
+
+test('a creation records what its assignment target is in the creating function', () => {
+  const f = extractFacts('/x/c.c', `
+struct kmem_cache *item_cachep;
+int pool_init(struct pool *p)
+{
+	struct hinfo *h = p->h;
+	struct kmem_cache *c;
+
+	p->cache = kmem_cache_create("pool", 64, 0, 0, NULL);
+	h->bucket_cachep = kmem_cache_create("bucket", 64, 0, 0, NULL);
+	item_cachep = kmem_cache_create("item", 64, 0, 0, NULL);
+	c = kmem_cache_create("local", 64, 0, 0, NULL);
+	return 0;
+}`);
+  assert.deepEqual(f.caches.map((c) => c.assignedRef), [
+    { t: 'p->cache', local: true, type: 'pool' },
+    { t: 'h->bucket_cachep', local: true, type: 'hinfo' },
+    { t: 'item_cachep' },
+    { t: 'c', local: true },
+  ]);
+});

@@ -191,7 +191,7 @@ function describeFn(kind: string, c: CacheInfo, engine: Engine): string {
     s.allocs.length ? `allocates ${[...new Set(s.allocs.map((x) => `${x.fn}(${x.gfp ?? ''})`))].join(', ')}` : 'no allocation',
     s.frees.length ? `frees ${[...new Set(s.frees.map((x) => x.fn))].join(', ')}` : '',
     locks.length ? `takes ${locks.join(', ')}` : 'takes no lock',
-    s.maySleep ? 'may sleep' : 'does not sleep',
+    s.maySleep ? 'may sleep' : s.honoursGfp ? 'sleeps only if the caller\'s gfp allows (allocates with the gfp it is given)' : 'does not sleep',
   ].filter(Boolean).join('; ');
   return `  ${kind}: ${resolved.fn.name} at ${rel(resolved.file)}:${resolved.fn.nameAt[0] + 1}:${resolved.fn.nameAt[1] + 1}: ${what}`;
 }

@@ -9,6 +9,7 @@ import { lineStarts, maskedSource, positionAt } from '../parse/mask';
 import { FACTS_VERSION, FileFacts, FunctionFacts, GlobalLock, IgnoreDirective, Span, StructFacts } from './types';
 import { LOCK_DEFINERS, LOCK_TYPES } from '../kb/locks';
 import { FunctionReader, LOCKISH } from './function-reader';
+import { argRef } from './arg-ref';
 import { findCacheCreations } from './cache-creations';
 import { matchParen } from '../parse/text-scan';
 import { FocusPlan, planFocus, planQuietBodies } from './focus-ranges';
@@ -149,8 +150,50 @@ export function extractFacts(path: string, text: string, tree?: Tree, opts: Extr
   }
   // Creations are read from the tree, and from the functions re-parsed alone where they cover it.
   facts.caches = findCacheCreations(root, src, facts, extraTrees.map((t) => t.rootNode));
+  readAssignedRefs(src, facts, fnNodes);
   facts.ignores = findIgnores(root, src);
   return facts;
+}
+
+/**
+ * Each creation's assignment target read in the creating function's scope (its parameters,
+ * its local declarations, the file's globals): `p->cache` with `struct pool *p` names the
+ * field class `pool.cache` in the index, `c` a local or `foo_cachep` a global.
+ */
+function readAssignedRefs(src: SourceMap, facts: FileFacts, fnNodes: SyntaxNode[]): void {
+  for (const c of facts.caches) {
+    if (!c.assignedTo) continue;
+    const off = src.starts[c.at[0]] + c.at[1];
+    let fn: FunctionFacts | undefined;
+    for (const f of facts.functions) {
+      const s = src.starts[f.at[0]] + f.at[1];
+      const e = src.starts[f.at[2]] + f.at[3];
+      if (s <= off && off < e && (!fn || f.at[0] > fn.at[0] || (f.at[0] === fn.at[0] && f.at[1] > fn.at[1]))) fn = f;
+    }
+    const node = fnNodes.find((n) => n.startIndex <= off && off < n.endIndex && n.type !== 'preproc_function_def');
+    let locals: Map<string, string> | undefined;
+    const params = fn?.params ?? [];
+    c.assignedRef = argRef(c.assignedTo, params, (name) => {
+      const p = params.find((x) => x.name === name);
+      if (p) return { type: p.type, local: true };
+      if (!locals) {
+        locals = new Map();
+        const body = node?.type === 'function_definition' ? node.childForFieldName('body') : node;
+        for (const decl of body?.descendantsOfType('declaration') ?? []) {
+          const t = decl.childForFieldName('type');
+          if (!t) continue;
+          for (const d of decl.childrenForFieldName('declarator')) {
+            const { name: n, pointer } = declaratorName(d);
+            if (n && !locals.has(n)) locals.set(n, t.text + (pointer ? ' *' : ''));
+          }
+        }
+      }
+      const l = locals.get(name);
+      if (l !== undefined) return { type: l, local: true };
+      const g = facts.globals[name];
+      return g ? { type: g.type, local: false } : undefined;
+    });
+  }
 }
 
 /** A stub from the text: `start` is where the function's node starts, `end` just past its `}`. */

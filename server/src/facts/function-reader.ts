@@ -16,8 +16,10 @@ import { GUARD_CLASSES, IRQ_OFF, IRQ_ON, LOCK_INITIALISERS, LOCK_OPS, LockOp } f
 import type { SourceMap } from './extract';
 import { declaratorName } from './extract';
 import { lockRef, normalizeLockText, TypeScope } from './lock-ref';
+import { argRef, textLocals } from './arg-ref';
+import { OPAQUE_PREFIXES } from '../kb/kernel-functions';
 import { matchParen, scanCalls, splitArgs } from '../parse/text-scan';
-import type { FnEvent, FunctionFacts, Imbalance, LockRef, Span } from './types';
+import type { ArgRef, FnEvent, FunctionFacts, Imbalance, LockRef, Span } from './types';
 
 interface St {
   held: number[];
@@ -537,6 +539,7 @@ export class FunctionReader {
         k: 'alloc', fn: name, at, held, irqOff,
         gfp: alloc.gfpArg !== undefined && alloc.gfpArg >= 0 ? args[alloc.gfpArg] : undefined,
         cache: alloc.cacheArg !== undefined ? args[alloc.cacheArg] : undefined,
+        ...(alloc.cacheArg !== undefined && args[alloc.cacheArg] !== undefined ? { cacheRef: argRef(args[alloc.cacheArg], this.params, this.scope) } : {}),
         // Tested where it is called: `if (percpu_counter_init(...))`, `if (!(x = kmalloc(...)))`.
         checked: inCondition || (/\bif\s*\(\s*$|!\s*$|\(\s*!?\s*$/.test(m.slice(Math.max(stmtStart, c.start - 20), c.start)) && m.slice(stmtStart, c.start).includes('if')),
         assignedTo: lhs ? lhs[1].replace(/\s+/g, '') : undefined,
@@ -546,12 +549,37 @@ export class FunctionReader {
     const free = FREES[name];
     if (free) {
       const args = splitArgs(argText);
-      this.events.push({ k: 'free', fn: name, at, held, irqOff, cache: free.cacheArg !== undefined ? args[free.cacheArg] : undefined, arg: args[free.cacheArg !== undefined ? free.cacheArg + 1 : 0] });
+      const cache = free.cacheArg !== undefined ? args[free.cacheArg] : undefined;
+      const ev: FnEvent = { k: 'free', fn: name, at, held, irqOff, cache, arg: args[free.cacheArg !== undefined ? free.cacheArg + 1 : 0] };
+      if (cache !== undefined) ev.cacheRef = argRef(cache, this.params, this.scope);
+      this.events.push(ev);
       return states;
     }
-    this.events.push({ k: 'call', fn: name, at, held, irqOff });
+    const args = this.callArgs(name, argText);
+    this.events.push(args ? { k: 'call', fn: name, at, held, irqOff, args } : { k: 'call', fn: name, at, held, irqOff });
     return states;
   }
+
+  /**
+   * A call's arguments (ArgRef): what the index binds a callee's parameters to (a gfp passed
+   * on, a cache passed to a helper). Not kept for logging/tracing calls (never descended
+   * into) nor in lazy-parameter mode (the lock graph reads no arguments).
+   */
+  private callArgs(name: string, argText: string): ArgRef[] | undefined {
+    if (this.lazyParams || OPAQUE_PREFIXES.test(name) || !/\S/.test(argText)) return undefined;
+    return splitArgs(argText).map((a) => argRef(a, this.params, this.argScope));
+  }
+
+  /** Locals for call arguments, read from the body's text (arg-ref.ts textLocals). */
+  private argLocals?: Map<string, string>;
+  private argScope: TypeScope = (name) => {
+    const p = this.params.find((x) => x.name === name);
+    if (p) return { type: p.type, local: true };
+    if (!this.argLocals) this.argLocals = this.body ? textLocals(this.src.masked.slice(this.body.startIndex, this.body.endIndex)) : new Map();
+    const l = this.argLocals.get(name);
+    if (l !== undefined) return { type: l, local: true };
+    return this.globalScope(name);
+  };
 
   private mustHeld(states: St[]): number[] {
     if (states.every((s) => s.held.length === 0 && s.guards.length === 0)) return NONE;

@@ -18,12 +18,32 @@ export interface LockRef {
   local?: boolean;
 }
 
+/**
+ * An argument (or a cache expression) reduced to what the index needs to say what it is
+ * across files: the caller's parameter it passes on, or the variable a path starts from.
+ * `x`, `x->f.g` and `x[i].f` are paths; anything else (`a + b`, `f(x)`, `&x`) keeps only `t`.
+ */
+export interface ArgRef {
+  /** As written, trimmed, whitespace collapsed, comments and string contents blanked; at most 80 characters. */
+  t: string;
+  /** The argument is the enclosing function's (or macro's) parameter with this index, written bare: `gfp`, `(gfp)`. */
+  p?: number;
+  /** A path whose first name is a local variable or a parameter (not a file-scope or extern variable); implied by `p`. */
+  local?: boolean;
+  /** That local's or parameter's struct type (`struct pool *p` -> "pool"), when the path has fields and the type is a struct. */
+  type?: string;
+}
+
 export type FnEvent =
   | { k: 'lock'; fn: string; lock: number; kind: LockKind; irq: IrqMode; read?: boolean; trylock?: boolean; guard?: boolean; at: Span; held: number[]; irqOff: boolean }
   | { k: 'unlock'; fn: string; lock: number; kind: LockKind; irq: IrqMode; at: Span; held: number[]; irqOff: boolean }
-  | { k: 'alloc'; fn: string; gfp?: string; cache?: string; at: Span; held: number[]; irqOff: boolean; checked: boolean; assignedTo?: string }
-  | { k: 'free'; fn: string; cache?: string; arg?: string; at: Span; held: number[]; irqOff: boolean }
-  | { k: 'call'; fn: string; at: Span; held: number[]; irqOff: boolean };
+  | { k: 'alloc'; fn: string; gfp?: string; cache?: string; cacheRef?: ArgRef; at: Span; held: number[]; irqOff: boolean; checked: boolean; assignedTo?: string }
+  | { k: 'free'; fn: string; cache?: string; cacheRef?: ArgRef; arg?: string; at: Span; held: number[]; irqOff: boolean }
+  /**
+   * `args`: the call's arguments in order (absent when there are none, for logging/tracing
+   * calls that are never descended into, and in lock-graph facts, which read no parameters).
+   */
+  | { k: 'call'; fn: string; at: Span; held: number[]; irqOff: boolean; args?: ArgRef[] };
 
 /** A lock-balance problem found on some path of a function. */
 export interface Imbalance {
@@ -82,6 +102,8 @@ export interface CacheCreation {
   dtor: CtorRef;
   /** The variable or lvalue that receives the cache ("mm_cachep", "s->cache"). */
   assignedTo?: string;
+  /** `assignedTo` read in the creating function's scope (extract.ts), so the index can name the cache. */
+  assignedRef?: ArgRef;
   /** Enclosing function. */
   inFunction?: string;
   at: Span;
@@ -130,4 +152,9 @@ export interface FileFacts {
   partial?: boolean;
 }
 
-export const FACTS_VERSION = 1;
+/**
+ * Part of every facts cache key (engine/tasks.ts ENGINE_CACHE_KEY, which also hashes the
+ * extractor's compiled code). 2: call arguments (ArgRef), cache references on alloc/free
+ * events and creations.
+ */
+export const FACTS_VERSION = 2;

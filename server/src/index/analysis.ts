@@ -4,12 +4,14 @@
  * call chain as evidence, may-sleep, allocations, frees) and the lock graph.
  * Known kernel functions come from the knowledge base and are not read.
  */
+import * as fs from 'fs';
 import * as path from 'path';
-import { allocGfpClass, ALLOCATORS } from '../kb/allocators';
+import { allocGfpClass, ALLOCATORS, classifyGfp } from '../kb/allocators';
 import { KERNEL_FUNCTIONS, KernelFunctionFact, InternalLock, knownLockFacts, OPAQUE_PREFIXES } from '../kb/kernel-functions';
 import { IrqMode, LockKind, LOCK_OPS, SLEEPING_KINDS } from '../kb/locks';
 import { structName } from '../facts/lock-ref';
-import type { CacheCreation, CtorRef, FnEvent, FunctionFacts, LockRef, Span } from '../facts/types';
+import { argRef, unparen, VAR_PATH } from '../facts/arg-ref';
+import type { ArgRef, CacheCreation, CtorRef, FnEvent, FunctionFacts, LockRef, Span } from '../facts/types';
 import type { Project } from './project';
 import { lockClassName } from './lock-class';
 import { trace } from '../engine/trace';
@@ -32,14 +34,37 @@ export interface LockAcq {
   /** Interrupts are disabled while it is held (by the lock op or an outer irqsave). */
   irqOff: boolean;
   trylock: boolean;
+  /** Taken only when the gfp the summarised function was given allows sleeping (pcpu_alloc_mutex under alloc_percpu_gfp(type, gfp)). */
+  ifCallerGfpSleeps?: boolean;
   chain: Step[];
 }
+
+/**
+ * What an allocation's gfp is in a summary: a reclaim-capable mask ('sleep'), an atomic one,
+ * the gfp the summarised function was given ('caller': it honours its caller's context), or
+ * not known (a local variable, a parameter nothing was bound to).
+ */
+export type GfpClass = 'sleep' | 'atomic' | 'unknown' | 'caller';
+
+/**
+ * A gfp value bound to a parameter while summarising: the gfp the root of the summary was
+ * given (its gfp_t parameter), or a constant written at a call site on the way down.
+ */
+export type GfpVal = { k: 'root' } | { k: 'const'; text: string; cls: 'sleep' | 'atomic'; from: Step };
+/** Parameter index -> bound gfp value. */
+export type GfpEnv = readonly (GfpVal | undefined)[];
 
 export interface AllocUse {
   fn: string;
   gfp?: string;
-  gfpClass: 'sleep' | 'atomic' | 'unknown';
+  gfpClass: GfpClass;
+  /** Where the constant gfp this allocation uses through a parameter was written (a caller's call). */
+  gfpFrom?: Step;
+  /** That constant (`GFP_KERNEL`), when `gfp` is a parameter bound to one. */
+  gfpBound?: string;
   cache?: string;
+  /** The cache's identity (Analysis.cacheIdOf), when it is a global or a struct field class. */
+  cacheId?: string;
   percpu: boolean;
   checked: boolean;
   assignedTo?: string;
@@ -58,6 +83,8 @@ export interface Summary {
   ref: FnRef;
   acquires: Map<string, LockAcq>;
   maySleep?: Step[];
+  /** The first allocation made with the gfp the function was given (it honours its caller), with the chain to it. */
+  honoursGfp?: Step[];
   allocs: AllocUse[];
   frees: FreeUse[];
   /** Calls that could not be resolved to a body or a known fact. */
@@ -98,9 +125,21 @@ export interface CacheInfo {
 export interface AllocSite {
   ref: FnRef;
   event: Extract<FnEvent, { k: 'alloc' }>;
+  /** Held at the allocation, and for a helper given the cache, held by its callers at the calls. */
   held: { cls: string; kind: LockKind; takenAt?: Step }[];
   irqOff: boolean;
   gfpClass: 'sleep' | 'atomic' | 'unknown';
+  /** The gfp as it reaches the allocation: a constant a caller passed to the helper's parameter. */
+  gfp?: string;
+  /** The allocation is in a helper given the cache as a parameter: the calls that pass it, outermost first. */
+  via?: Step[];
+}
+
+/** Where objects are given back to a cache (kmem_cache_free(var, obj)), found like AllocSite. */
+export interface FreeSite {
+  ref: FnRef;
+  event: Extract<FnEvent, { k: 'free' }>;
+  via?: Step[];
 }
 
 /** Where a file sits, for ranking definitions of one name (Analysis.candidateFiles). */
@@ -125,6 +164,11 @@ export const MAX_CHAIN = 14;
  */
 export const MAX_SUMMARY_DEPTH = 400;
 const MAX_DEPTH = 10;
+/** Calls through which a gfp value is bound to the callee's parameter (deeper callees see an unknown gfp). */
+export const MAX_GFP_DEPTH = 4;
+/** Calls through which a cache passed as an argument is followed to the helper that allocates from it. */
+export const MAX_CACHE_BIND_DEPTH = 2;
+const ROOT: GfpVal = { k: 'root' };
 /** Files parsed at most to decide whether one lock class nests another (demand-driven mode). */
 const MAX_HOLDER_FILES = 300;
 
@@ -151,6 +195,8 @@ export class Analysis {
 
   invalidate(): void {
     this.memo.clear();
+    this.siteMemo = new WeakMap();
+    this.dirFiles = undefined;
     this.structsBuiltFrom = -1;
   }
 
@@ -399,8 +445,18 @@ export class Analysis {
 
   // ---- summaries ----
 
+  /**
+   * What `ref` does, through its callees. Its own gfp_t parameters are bound to "the gfp it
+   * was given": an allocation with that gfp (directly, or in a callee it is passed to)
+   * honours the caller and counts as neither sleeping nor atomic (`honoursGfp` records it).
+   */
   summary(ref: FnRef): Summary {
-    const key = keyOf(ref);
+    return this.summaryIn(ref, rootEnv(ref.fn), 0);
+  }
+
+  /** The summary of `ref` with its parameters bound to `env`, `depth` calls below the root. */
+  private summaryIn(ref: FnRef, env: GfpEnv, depth: number): Summary {
+    const key = `${keyOf(ref)}|${envKey(env)}`;
     const m = this.memo.get(key);
     if (m) {
       for (const f of m.files ?? []) this.touch(f);
@@ -418,7 +474,7 @@ export class Analysis {
     const files = this.beginTouch();
     files.add(ref.file);
     try {
-      this.computeSummary(ref, s);
+      this.computeSummary(ref, s, env, depth);
     } finally {
       this.endTouch(files);
     }
@@ -429,7 +485,7 @@ export class Analysis {
     return s;
   }
 
-  private computeSummary(ref: FnRef, s: Summary): void {
+  private computeSummary(ref: FnRef, s: Summary, env: GfpEnv, depth: number): void {
     const { file, fn } = ref;
     const step = (at: Span, note: string): Step => ({ file, span: at, note });
     for (const e of fn.events) {
@@ -442,69 +498,86 @@ export class Analysis {
         if (SLEEPING_KINDS.has(e.kind) && !e.trylock && !s.maySleep) s.maySleep = [step(e.at, `${fn.name}() takes sleeping lock ${cls} (${e.fn})`)];
       } else if (e.k === 'alloc') {
         const fact = ALLOCATORS[e.fn];
-        const gfpClass = allocGfpClass(e.fn, e.gfp);
-        const chain = [step(e.at, `${fn.name}() allocates with ${e.fn}(${e.gfp ?? (fact?.gfpArg === -1 ? 'always GFP_KERNEL' : '')})`)];
-        s.allocs.push({ fn: e.fn, gfp: e.gfp, gfpClass, cache: e.cache, percpu: !!fact?.percpu, checked: e.checked, assignedTo: e.assignedTo, chain });
-        if (gfpClass === 'sleep' && !s.maySleep) s.maySleep = [step(e.at, `${fn.name}() calls ${e.fn}(${e.gfp ?? 'GFP_KERNEL'}), which may sleep`)];
-        // The gfp decides whether an allocator sleeps; its body says which locks it takes.
-        this.mergeCallee(s, e, chain[0], { atomicGfp: gfpClass === 'atomic', effectsOnly: true, sleepFromBody: false });
+        const g = fact?.gfpArg === -1 ? { cls: 'sleep' as const } : gfpValue(e.gfp ?? 'GFP_KERNEL', fn, env);
+        const shown = e.gfp === undefined ? (fact?.gfpArg === -1 ? 'always GFP_KERNEL' : '') : g.from ? `${e.gfp} = ${g.text}` : e.gfp;
+        const chain = [step(e.at, `${fn.name}() allocates with ${e.fn}(${shown})${g.cls === 'caller' ? ', the gfp its caller gave' : ''}`)];
+        const cacheId = this.cacheIdOf(file, fn, e.cacheRef);
+        s.allocs.push({
+          fn: e.fn, gfp: e.gfp, gfpClass: g.cls, gfpFrom: g.from, gfpBound: g.from ? g.text : undefined, cache: e.cache, cacheId: typeof cacheId === 'string' ? cacheId : undefined,
+          percpu: !!fact?.percpu, checked: e.checked, assignedTo: e.assignedTo, chain,
+        });
+        if (g.cls === 'sleep' && !s.maySleep) {
+          s.maySleep = [step(e.at, `${fn.name}() calls ${e.fn}(${e.gfp === undefined ? 'GFP_KERNEL' : shown}), which may sleep`)];
+        }
+        if (g.cls === 'caller' && !s.honoursGfp) s.honoursGfp = chain;
+        // The gfp decides whether an allocator sleeps; its body (when read) says which locks it takes.
+        this.mergeCallee(s, e, chain[0], { gfp: g.cls, effectsOnly: true, sleepFromBody: false }, env, depth);
       } else if (e.k === 'free') {
         const chain = [step(e.at, `${fn.name}() frees with ${e.fn}()`)];
         s.frees.push({ fn: e.fn, allocator: e.fn, cache: e.cache, arg: e.arg, chain });
-        this.mergeCallee(s, e, chain[0], { atomicGfp: false, effectsOnly: true, sleepFromBody: true });
+        this.mergeCallee(s, e, chain[0], { gfp: 'unknown', effectsOnly: true, sleepFromBody: true }, env, depth);
       } else if (e.k === 'call') {
         if (OPAQUE_PREFIXES.test(e.fn) && !this.kbFunctions[e.fn]) continue;
-        this.mergeCallee(s, e, step(e.at, `${fn.name}() calls ${e.fn}()`), { atomicGfp: false, effectsOnly: false, sleepFromBody: true });
+        this.mergeCallee(s, e, step(e.at, `${fn.name}() calls ${e.fn}()`), { gfp: 'unknown', effectsOnly: false, sleepFromBody: true }, env, depth, fn);
       }
     }
   }
 
   /**
    * What a call (or an allocator's or free's own body) adds: the body's summary when the
-   * analysis reads it, the knowledge base's facts when it does not, and both when the body
-   * could not be read to the end (a knowledge-base claim is dropped only by a complete body).
+   * analysis reads it (a call's gfp arguments bound to the callee's parameters), the knowledge
+   * base's facts when it does not, and both when the body could not be read to the end (a
+   * knowledge-base claim is dropped only by a complete body).
    * `effectsOnly`: an allocation or a free already recorded itself: not its body's allocations and frees.
-   * `sleepFromBody`: an allocation's gfp, not its body, says whether it sleeps.
+   * `sleepFromBody`: false for an allocation, whose gfp, not its body, says whether it sleeps.
    */
-  private mergeCallee(s: Summary, e: FnEvent, site: Step, o: { atomicGfp: boolean; effectsOnly: boolean; sleepFromBody: boolean }): void {
+  private mergeCallee(
+    s: Summary, e: FnEvent, site: Step, o: { gfp: GfpClass; effectsOnly: boolean; sleepFromBody: boolean },
+    env: GfpEnv, depth: number, caller?: FunctionFacts,
+  ): void {
     const kb = this.kbFunctions[e.fn];
     const callee = this.wantsBody(e) ? this.resolve(e.fn, site.file) : undefined;
     if (!callee) {
-      if (kb) this.mergeKnown(s, e.fn, site, e.irqOff, o.atomicGfp);
+      if (kb) this.mergeKnown(s, e.fn, site, e.irqOff, o.gfp);
       else if (e.k === 'call') s.unresolved.add(e.fn);
       return;
     }
-    const cs = this.summary(callee);
+    const bound = e.k === 'call' && caller && depth < MAX_GFP_DEPTH ? argsEnv(e, caller, env, site) : [];
+    const cs = this.summaryIn(callee, bound, depth + 1);
     if (cs.incomplete || cs.unresolved.size) s.incomplete = true;
     if (cs.limit && !s.limit) s.limit = cs.limit;
     for (const [cls, a] of cs.acquires) {
       // An atomic gfp skips the allocator's sleeping locks (pcpu_alloc() takes pcpu_alloc_mutex only when it may block).
-      if (o.atomicGfp && SLEEPING_KINDS.has(a.kind)) continue;
+      if (o.gfp === 'atomic' && SLEEPING_KINDS.has(a.kind)) continue;
       if (!s.acquires.has(cls)) s.acquires.set(cls, { ...a, irqOff: a.irqOff || e.irqOff, chain: prefix(site, a.chain) });
     }
     if (o.sleepFromBody && cs.maySleep && !s.maySleep) s.maySleep = prefix(site, cs.maySleep);
     if (!o.effectsOnly) {
+      if (cs.honoursGfp && !s.honoursGfp) s.honoursGfp = prefix(site, cs.honoursGfp);
       for (const a of cs.allocs) if (s.allocs.length < 32) s.allocs.push({ ...a, checked: a.checked, chain: prefix(site, a.chain) });
       for (const f of cs.frees) if (s.frees.length < 32) s.frees.push({ ...f, chain: prefix(site, f.chain) });
     }
-    if (kb && (cs.incomplete || cs.unresolved.size)) this.mergeKnown(s, e.fn, site, e.irqOff, o.atomicGfp);
+    if (kb && (cs.incomplete || cs.unresolved.size)) this.mergeKnown(s, e.fn, site, e.irqOff, o.gfp);
   }
 
-  /** Effects of a knowledge-base function called at `site`. */
-  private mergeKnown(s: Summary, name: string, site: Step, irqOff: boolean, atomicGfp: boolean): void {
+  /** Effects of a knowledge-base function called at `site`, with the gfp it was called with. */
+  private mergeKnown(s: Summary, name: string, site: Step, irqOff: boolean, gfp: GfpClass): void {
     const kb = this.kbFunctions[name];
     if (!kb) return;
     for (const l of kb.locks ?? []) {
       // An atomic percpu allocation does not take pcpu_alloc_mutex.
-      if (atomicGfp && l.kind === 'mutex') continue;
+      if (gfp === 'atomic' && l.kind === 'mutex') continue;
       if (s.acquires.has(l.lock)) continue;
       s.acquires.set(l.lock, {
         cls: l.lock, kind: l.kind, irq: l.irq, irqOff: irqOff || l.irq === 'irq' || l.irq === 'irqsave', trylock: false,
+        ...(gfp === 'caller' && l.kind === 'mutex' ? { ifCallerGfpSleeps: true } : {}),
         chain: [site, { file: site.file, span: site.span, note: `${name}() ${l.maybe ? 'may take' : 'takes'} ${l.lock} (${kb.source})` }],
       });
     }
     if (kb.maySleep && !s.maySleep) s.maySleep = [site, { file: site.file, span: site.span, note: `${name}() may sleep (${kb.source})` }];
-    if (!kb.maySleep && !atomicGfp && (kb.locks ?? []).some((l) => SLEEPING_KINDS.has(l.kind)) && !s.maySleep) {
+    // With the caller's gfp the sleeping lock is taken only when that gfp allows blocking
+    // (mm/percpu.c, 6.12: pcpu_alloc() takes pcpu_alloc_mutex when gfpflags_allow_blocking(gfp)).
+    if (!kb.maySleep && gfp !== 'atomic' && gfp !== 'caller' && (kb.locks ?? []).some((l) => SLEEPING_KINDS.has(l.kind)) && !s.maySleep) {
       s.maySleep = [site, { file: site.file, span: site.span, note: `${name}() takes a sleeping lock (${kb.source})` }];
     }
   }
@@ -678,42 +751,303 @@ export class Analysis {
     return names.map((n) => this.resolve(n, file)).filter((r): r is FnRef => !!r);
   }
 
-  /** Where objects of this cache are allocated (kmem_cache_alloc(var, gfp)), with the locks held there. */
-  async allocSites(info: CacheInfo): Promise<AllocSite[]> {
-    const v = info.creation.assignedTo;
-    if (!v) return [];
-    const last = v.split(/->|\./).pop()!;
+  // ---- cache identity ----
+
+  /**
+   * What a cache expression in `fn` of `file` is: a global (`foo_cachep`; a file static as
+   * `path:foo_cachep`), a struct field class named like a lock class (`pool.cache` whichever
+   * variable reaches it), or the function's parameter (bound by its callers). A local
+   * variable, a call, or a field of something of unknown type: undefined (never matched).
+   */
+  cacheIdOf(file: string, fn: FunctionFacts | undefined, a: ArgRef | undefined): string | { param: number } | undefined {
+    if (!a) return undefined;
+    if (a.p !== undefined) return { param: a.p };
+    if (a.t.endsWith('...')) return undefined;
+    const m = VAR_PATH.exec(unparen(a.t));
+    if (!m) return undefined;
+    const sym = m[1];
+    const array = m[2] ? '[]' : '';
+    const fields = [...m[3].matchAll(/(?:->|\.)\s*([A-Za-z_]\w*)/g)].map((x) => x[1]);
+    this.touch(file);
+    const g = a.local ? undefined : this.project.facts.get(file)?.globals[sym];
+    if (!fields.length) {
+      if (a.local) return undefined;
+      return `${g?.isStatic ? `${file}:` : ''}${sym}${array}`;
+    }
+    const type = a.local ? a.type : g ? structName(g.type) : undefined;
+    if (!type) return a.local ? undefined : `${sym}.${fields.join('.')}`;
+    return lockClassName({ text: a.t, baseType: type, fields }, {
+      file, fnName: fn?.name ?? '', global: () => undefined, returnsOf: () => undefined,
+      fields: (t) => {
+        this.buildStructs();
+        return this.structs.get(t);
+      },
+    });
+  }
+
+  /** The identity of the cache a creation stores into (`assignedTo`), or undefined when it cannot be named. */
+  cacheIdOfCreation(info: CacheInfo): string | undefined {
+    const c = info.creation;
+    if (!c.assignedTo) return undefined;
+    const fn = c.inFunction ? this.functionsIn(info.file).find((f) => f.name === c.inFunction) : undefined;
+    const id = this.cacheIdOf(info.file, fn, c.assignedRef ?? argRef(c.assignedTo, fn?.params ?? []));
+    return typeof id === 'string' ? id : undefined;
+  }
+
+  /**
+   * Files where a cache may be used: the files whose pre-scan saw it as the first argument of
+   * kmem_cache_alloc/free (by last name: a filter, not an identity), and the files of the
+   * creation's directory, its own included, that pass it to a call (a helper given the cache,
+   * `alloc_inode_sb(sb, ext4_inode_cachep, GFP_NOFS)`). Full facts.
+   */
+  private async cacheFiles(info: CacheInfo, id: string): Promise<string[]> {
     const p = this.project;
-    let files: string[];
-    if (p.demandDriven) {
-      files = p.cacheUseIndex.get(last) ?? [];
-      await p.ensureFacts(files);
-    } else files = [...p.facts.keys()];
-    const sites: AllocSite[] = [];
-    const roots: FnRef[] = [];
-    for (const file of files) {
-      for (const fn of this.functionsIn(file)) {
-        fn.events.forEach((e, i) => {
-          if (e.k !== 'alloc' || !e.cache) return;
-          const c = e.cache.replace(/\s+/g, '');
-          if (c !== v.replace(/\s+/g, '') && c.split(/->|\./).pop() !== last) return;
-          // A static cache variable in another file is another cache.
-          const g = p.facts.get(info.file)?.globals[v];
-          if (g?.isStatic && file !== info.file) return;
-          const ref = { file, fn };
-          const held = [...new Set(e.held)].map((h) => ({
-            cls: this.classOf(file, fn, fn.locks[h]),
-            kind: (fn.events.find((x) => x.k === 'lock' && x.lock === h) as { kind: LockKind } | undefined)?.kind ?? 'spin',
-            takenAt: this.takenStep(ref, h, i),
-          }));
-          sites.push({ ref, event: e, held, irqOff: e.irqOff, gfpClass: allocGfpClass(e.fn, e.gfp) });
-          roots.push(ref);
-        });
+    if (!p.demandDriven) return [info.file, ...[...p.facts.keys()].filter((f) => f !== info.file)];
+    const last = info.creation.assignedTo!.split(/->|\./).pop()!.replace(/\[.*$/, '').trim();
+    const dir = info.file.slice(0, info.file.lastIndexOf('/'));
+    // A caller passing `x->cache` for the class foo.cache names struct foo somewhere (a field
+    // named `cache` is in half the files of a directory); a global is named by itself.
+    const words = [...new Set([last, ...classWords(id.slice(id.lastIndexOf(':') + 1).replace(/\[\]$/, ''))])];
+    // ...and passes it as an argument: `f(x, h->cache)` (not a field read or a declaration).
+    const asArg = new RegExp(`[(,]\\s*(?:[A-Za-z_][\\w\\[\\]]*\\s*(?:->|\\.)\\s*)*${last}\\s*[,)]`);
+    const uses = p.cacheUseIndex.get(last) ?? [];
+    const near: string[] = [];
+    for (const f of this.filesIn(dir)) {
+      if (uses.includes(f)) continue;
+      let text = p.overlays.get(f);
+      if (text === undefined) {
+        try {
+          text = fs.readFileSync(f, 'latin1');
+        } catch {
+          continue;
+        }
+      }
+      if (words.every((w) => text!.includes(w)) && asArg.test(text)) near.push(f);
+    }
+    // Its own file first (where a rule wants the nearest site).
+    const files = [...new Set([...uses, ...near])].sort((a, b) => (a === info.file ? -1 : b === info.file ? 1 : 0));
+    await p.ensureFacts(files);
+    return files;
+  }
+
+  private dirFiles?: Map<string, string[]>;
+
+  /** The workspace's files in directory `dir` (not below it). */
+  private filesIn(dir: string): string[] {
+    if (!this.dirFiles) {
+      this.dirFiles = new Map();
+      for (const f of this.project.files) {
+        const d = f.slice(0, f.lastIndexOf('/'));
+        const l = this.dirFiles.get(d);
+        if (l) l.push(f);
+        else this.dirFiles.set(d, [f]);
       }
     }
+    return this.dirFiles.get(dir) ?? [];
+  }
+
+  private siteMemo = new WeakMap<CacheInfo, Promise<{ allocs: AllocSite[]; frees: FreeSite[] }>>();
+
+  /** Where objects of this cache are allocated (kmem_cache_alloc(var, gfp)), with the locks held there. */
+  async allocSites(info: CacheInfo): Promise<AllocSite[]> {
+    const sites = (await this.cacheSites(info)).allocs;
     info.allocSites = sites;
     return sites;
   }
+
+  /** Where objects of this cache are freed (kmem_cache_free(var, obj)). */
+  async freeSites(info: CacheInfo): Promise<FreeSite[]> {
+    return (await this.cacheSites(info)).frees;
+  }
+
+  private cacheSites(info: CacheInfo): Promise<{ allocs: AllocSite[]; frees: FreeSite[] }> {
+    let r = this.siteMemo.get(info);
+    if (!r) {
+      r = this.findCacheSites(info);
+      this.siteMemo.set(info, r);
+    }
+    return r;
+  }
+
+  /**
+   * Allocations and frees whose cache expression is this cache (same identity, not the same
+   * name), and those in helpers given the cache as an argument: a call passing the cache binds
+   * the callee's parameter, followed MAX_CACHE_BIND_DEPTH calls deep.
+   */
+  private async findCacheSites(info: CacheInfo): Promise<{ allocs: AllocSite[]; frees: FreeSite[] }> {
+    const out = { allocs: [] as AllocSite[], frees: [] as FreeSite[] };
+    const id = this.cacheIdOfCreation(info);
+    if (!id) return out;
+    const files = await this.cacheFiles(info, id);
+    const passes: { ref: FnRef; idx: number; arg: number }[] = [];
+    for (const file of files) {
+      for (const fn of this.functionsIn(file)) {
+        const ref = { file, fn };
+        fn.events.forEach((e, i) => {
+          if (e.k === 'alloc' || e.k === 'free') {
+            if (this.cacheIdOf(file, fn, e.cacheRef) === id) this.addSite(out, ref, i, [], [], []);
+          } else if (e.k === 'call' && e.args && !this.isKnown(e.fn)) {
+            e.args.forEach((a, j) => {
+              if (this.cacheIdOf(file, fn, a) === id) passes.push({ ref, idx: i, arg: j });
+            });
+          }
+        });
+      }
+    }
+    for (const p of passes) await this.followCacheParam(out, p.ref, p.idx, p.arg, 1, [], [], []);
+    return out;
+  }
+
+  /** The call at `idx` of `ref` passes the cache as argument `arg`: the callee's uses of that parameter. */
+  private async followCacheParam(
+    out: { allocs: AllocSite[]; frees: FreeSite[] }, ref: FnRef, idx: number, arg: number, depth: number,
+    via: Step[], outerHeld: AllocSite['held'], outerEnv: GfpEnv, outerIrqOff = false,
+  ): Promise<void> {
+    const e = ref.fn.events[idx];
+    if (e.k !== 'call') return;
+    // A helper given the cache is often a header's static inline (6.1's alloc_inode_sb()),
+    // which resolve() does not serve to other files.
+    const find = () => this.resolve(e.fn, ref.file) ?? this.headerInline(e.fn, ref.file);
+    let callee = find();
+    if ((!callee || callee.fn.stub) && this.project.demandDriven) {
+      await this.project.ensureFacts(this.candidateFiles(e.fn, ref.file).slice(0, 2));
+      callee = find();
+    }
+    if (!callee || callee.fn.stub) return;
+    const step: Step = { file: ref.file, span: e.at, note: `${ref.fn.name}() passes ${e.args![arg].t} to ${e.fn}()${e.held.length ? ` holding ${[...new Set(e.held)].map((h) => this.classOf(ref.file, ref.fn, ref.fn.locks[h])).join(', ')}` : ''}` };
+    const held = [...outerHeld, ...this.heldAt(ref, idx)];
+    const env = argsEnv(e, ref.fn, outerEnv, step);
+    const irqOff = outerIrqOff || e.irqOff;
+    const c = callee;
+    for (let i = 0; i < c.fn.events.length; i++) {
+      const x = c.fn.events[i];
+      if ((x.k === 'alloc' || x.k === 'free') && x.cacheRef?.p === arg) this.addSite(out, c, i, [...via, step], held, env, irqOff);
+      else if (x.k === 'call' && depth < MAX_CACHE_BIND_DEPTH && x.args) {
+        for (let k = 0; k < x.args.length; k++) if (x.args[k].p === arg) await this.followCacheParam(out, c, i, k, depth + 1, [...via, step], held, env, irqOff);
+      }
+    }
+  }
+
+  /** A static (inline) definition of `name` in a header `fromFile` may include. */
+  private headerInline(name: string, fromFile: string): FnRef | undefined {
+    for (const file of this.candidateFiles(name, fromFile)) {
+      if (!file.endsWith('.h')) continue;
+      const fn = this.functionsIn(file).find((x) => x.name === name);
+      if (fn) return { file, fn };
+    }
+    return undefined;
+  }
+
+  /** Locks held at event `idx` of `ref`, with where each was taken. */
+  private heldAt(ref: FnRef, idx: number): AllocSite['held'] {
+    const { file, fn } = ref;
+    return [...new Set(fn.events[idx].held)].map((h) => ({
+      cls: this.classOf(file, fn, fn.locks[h]),
+      kind: (fn.events.find((x) => x.k === 'lock' && x.lock === h) as { kind: LockKind } | undefined)?.kind ?? 'spin',
+      takenAt: this.takenStep(ref, h, idx),
+    }));
+  }
+
+  private addSite(out: { allocs: AllocSite[]; frees: FreeSite[] }, ref: FnRef, idx: number, via: Step[], outerHeld: AllocSite['held'], env: GfpEnv, outerIrqOff = false): void {
+    const e = ref.fn.events[idx];
+    if (e.k === 'free') {
+      out.frees.push({ ref, event: e, via: via.length ? via : undefined });
+      return;
+    }
+    if (e.k !== 'alloc') return;
+    const own = this.heldAt(ref, idx);
+    const held = [...outerHeld.filter((h) => !own.some((o) => o.cls === h.cls)), ...own];
+    let gfpClass = allocGfpClass(e.fn, e.gfp);
+    let gfp: string | undefined;
+    if (gfpClass === 'unknown' && e.gfp !== undefined && env.length) {
+      const g = gfpValue(e.gfp, ref.fn, env);
+      if (g.cls === 'sleep' || g.cls === 'atomic') {
+        gfpClass = g.cls;
+        gfp = g.text;
+      }
+    }
+    out.allocs.push({ ref, event: e, held, irqOff: e.irqOff || outerIrqOff, gfpClass, gfp, via: via.length ? via : undefined });
+  }
+}
+
+
+/** A function's own gfp_t parameters bound to the gfp it is given. */
+export function rootEnv(fn: FunctionFacts): GfpEnv {
+  let env: (GfpVal | undefined)[] | undefined;
+  fn.params.forEach((p, i) => {
+    if (/\bgfp_t\b/.test(p.type)) (env ??= [])[i] = ROOT;
+  });
+  return env ?? [];
+}
+
+/** The function's gfp_t parameter (the gfp a dtor-rfc ctor is given), if it has one. */
+export function gfpParam(fn: FunctionFacts): { name: string; index: number } | undefined {
+  const index = fn.params.findIndex((p) => /\bgfp_t\b/.test(p.type));
+  return index >= 0 ? { name: fn.params[index].name, index } : undefined;
+}
+
+function envKey(env: GfpEnv): string {
+  let k = '';
+  for (let i = 0; i < env.length; i++) {
+    const v = env[i];
+    if (v) k += `${i}${v.k === 'root' ? 'R' : `=${v.text}@${v.from.file}:${v.from.span[0]}:${v.from.span[1]}`};`;
+  }
+  return k;
+}
+
+const IDENT = /[A-Za-z_]\w*/g;
+
+/**
+ * A gfp expression in `fn` with its parameters bound by `env`: hard-coded masks classify as
+ * written (GFP_KERNEL may sleep, GFP_ATOMIC does not, `gfp & ~__GFP_DIRECT_RECLAIM` does not);
+ * otherwise a parameter bound to a constant takes the constant's class, one bound to the root's
+ * gfp makes it 'caller' (`gfp`, `gfp | __GFP_ZERO`); anything else is unknown.
+ */
+export function gfpValue(text: string, fn: FunctionFacts, env: GfpEnv): { cls: GfpClass; text?: string; from?: Step } {
+  const direct = classifyGfp(text);
+  if (direct !== 'unknown' || !env.length) return { cls: direct };
+  let root = false;
+  let konst: Extract<GfpVal, { k: 'const' }> | undefined;
+  const bound = new Map<string, GfpVal>();
+  for (const id of text.match(IDENT) ?? []) {
+    const i = fn.params.findIndex((p) => p.name === id);
+    const v = i >= 0 ? env[i] : undefined;
+    if (!v) continue;
+    bound.set(id, v);
+    if (v.k === 'root') root = true;
+    else konst ??= v;
+  }
+  if (konst) {
+    const substituted = text.replace(IDENT, (id) => {
+      const v = bound.get(id);
+      return v && v.k === 'const' ? `(${v.text})` : id;
+    });
+    const c = classifyGfp(substituted);
+    if (c !== 'unknown') return { cls: c, text: konst.text, from: konst.from };
+  }
+  return { cls: root ? 'caller' : 'unknown' };
+}
+
+/**
+ * The callee's parameters bound from a call's arguments: a parameter of the caller passed on
+ * keeps its binding, a gfp expression over bound parameters or constants gets its value (a
+ * constant remembers the call that wrote it). Other arguments stay unbound.
+ */
+export function argsEnv(e: Extract<FnEvent, { k: 'call' }>, fn: FunctionFacts, env: GfpEnv, site: Step): GfpEnv {
+  if (!e.args) return [];
+  let out: (GfpVal | undefined)[] | undefined;
+  e.args.forEach((a, j) => {
+    let v: GfpVal | undefined;
+    if (a.p !== undefined) v = env[a.p];
+    else {
+      const g = gfpValue(a.t, fn, env);
+      if (g.cls === 'caller') v = ROOT;
+      else if (g.from && (g.cls === 'sleep' || g.cls === 'atomic')) v = { k: 'const', text: g.text!, cls: g.cls, from: g.from };
+      else if ((g.cls === 'sleep' || g.cls === 'atomic') && /GFP_/.test(a.t)) v = { k: 'const', text: a.t, cls: g.cls, from: { ...site, note: `${fn.name}() passes ${a.t} to ${e.fn}()` } };
+    }
+    if (v) (out ??= [])[j] = v;
+  });
+  return out ?? [];
 }
 
 /** The function names a ctor/dtor reference may call: its name, or an indirect one's candidates. */

@@ -76,6 +76,9 @@ export const ALLOCATORS: Readonly<Record<string, AllocatorFact>> = withNoprof({
   alloc_percpu_gfp: { allocator: 'percpu', gfpArg: 1, percpu: true, source: 'include/linux/percpu.h' },
   __alloc_percpu: { allocator: 'percpu', gfpArg: -1, percpu: true, source: 'include/linux/percpu.h' },
   __alloc_percpu_gfp: { allocator: 'percpu', gfpArg: 2, percpu: true, source: 'include/linux/percpu.h' },
+  // 6.12: alloc_percpu(type) is __alloc_percpu() -> pcpu_alloc_noprof(size, align, false, GFP_KERNEL).
+  alloc_percpu_noprof: { allocator: 'percpu', gfpArg: -1, percpu: true, source: 'include/linux/percpu.h (6.12): pcpu_alloc_noprof(..., GFP_KERNEL)' },
+  pcpu_alloc_noprof: { allocator: 'percpu', gfpArg: 3, percpu: true, source: 'include/linux/percpu.h (6.12)' },
   percpu_counter_init: { allocator: 'percpu_counter', gfpArg: 2, percpu: true, source: 'include/linux/percpu_counter.h' },
   percpu_counter_init_many: { allocator: 'percpu_counter', gfpArg: 2, percpu: true, source: 'include/linux/percpu_counter.h' },
   mempool_alloc: { allocator: 'mempool', gfpArg: 1, source: 'include/linux/mempool.h' },

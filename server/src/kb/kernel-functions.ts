@@ -68,6 +68,8 @@ export const KERNEL_FUNCTIONS: Readonly<Record<string, KernelFunctionFact>> = wi
   __alloc_percpu: { locks: [PCPU_ALLOC_MUTEX, PCPU_LOCK], maySleep: true, source: 'mm/percpu.c: pcpu_alloc()' },
   alloc_percpu_gfp: { locks: [PCPU_ALLOC_MUTEX, PCPU_LOCK], source: 'mm/percpu.c: pcpu_alloc(); the mutex only for sleeping gfp' },
   __alloc_percpu_gfp: { locks: [PCPU_ALLOC_MUTEX, PCPU_LOCK], source: 'mm/percpu.c: pcpu_alloc()' },
+  alloc_percpu_noprof: { locks: [PCPU_ALLOC_MUTEX, PCPU_LOCK], maySleep: true, source: 'include/linux/percpu.h (6.12): pcpu_alloc_noprof(..., GFP_KERNEL)' },
+  pcpu_alloc_noprof: { locks: [PCPU_ALLOC_MUTEX, PCPU_LOCK], source: 'mm/percpu.c (6.12): pcpu_alloc_noprof() takes pcpu_alloc_mutex when gfpflags_allow_blocking(gfp)' },
   free_percpu: { locks: [PCPU_LOCK], maySleep: false, source: 'mm/percpu.c: free_percpu() spin_lock_irqsave(&pcpu_lock), then pcpu_schedule_balance_work() after it is released' },
   percpu_counter_init: { locks: [PCPU_ALLOC_MUTEX, PCPU_LOCK, PERCPU_COUNTERS_LOCK], source: 'lib/percpu_counter.c: __percpu_counter_init_many() -> __alloc_percpu_gfp(); list add under percpu_counters_lock' },
   percpu_counter_destroy: { locks: [PERCPU_COUNTERS_LOCK, PCPU_LOCK], maySleep: false, source: 'lib/percpu_counter.c: percpu_counter_destroy() -> percpu_counter_destroy_many(): percpu_counters_lock (CONFIG_HOTPLUG_CPU), then free_percpu()' },

@@ -95,7 +95,8 @@ export function functionCard(ctx: HoverContext, ref: FnRef, roles: { cache: Cach
     lines.push('**Allocations**');
     for (const al of s.allocs.slice(0, 12)) {
       const last = al.chain[al.chain.length - 1];
-      lines.push(`- ${code(`${al.fn}(${al.gfp ?? ''})`)}${al.percpu ? ' percpu' : ''}${al.assignedTo ? ` → ${code(al.assignedTo)}` : ''}${al.checked ? '' : ' (result not checked)'} — ${where(ctx, last.file, last.span)}`);
+      const gfp = al.gfpClass === 'caller' ? ' with the gfp it is given' : al.gfpBound ? ` with ${code(al.gfpBound)} passed down` : '';
+      lines.push(`- ${code(`${al.fn}(${al.gfp ?? ''})`)}${gfp}${al.percpu ? ' percpu' : ''}${al.assignedTo ? ` → ${code(al.assignedTo)}` : ''}${al.checked ? '' : ' (result not checked)'} — ${where(ctx, last.file, last.span)}`);
     }
   } else lines.push('**Allocations**: none');
   if (s.frees.length) lines.push(`**Frees**: ${[...new Set(s.frees.map((f) => code(`${f.fn}()`)))].join(', ')}`);

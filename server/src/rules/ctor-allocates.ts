@@ -22,11 +22,12 @@ export const ctorAllocates: Rule = {
   check(ctx, cache) {
     if (!cache.ctor) return;
     const fn = cache.ctor.fn;
-    const own = cache.creation.assignedTo?.replace(/\s+/g, '');
+    // The same cache by identity (a global, a struct field class), not by a name in common.
+    const own = ctx.analysis.cacheIdOfCreation(cache);
     for (const a of ctx.analysis.summary(cache.ctor).allocs) {
       const loc = fromChain(a.chain);
-      if (own && a.cache && (a.cache.replace(/\s+/g, '') === own || a.cache.split(/->|\./).pop() === own.split(/->|\./).pop())) {
-        ctx.report({ ...loc, severity: 'error', message: `constructor ${fn.name}() allocates from its own cache ${own}: slab growth recurses into itself`, cache: cache.creation.name });
+      if (own && a.cacheId === own) {
+        ctx.report({ ...loc, severity: 'error', message: `constructor ${fn.name}() allocates from its own cache ${cache.creation.assignedTo}: slab growth recurses into itself`, cache: cache.creation.name });
         continue;
       }
       // A callee that checks its own allocation handles the failure; only the ctor's own

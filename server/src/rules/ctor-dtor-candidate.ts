@@ -1,4 +1,4 @@
-import type { FnRef } from '../index/analysis';
+import type { CacheInfo, FnRef } from '../index/analysis';
 import type { Rule, RuleContext } from './types';
 
 /**
@@ -46,7 +46,7 @@ export const ctorDtorCandidate: Rule = {
       if (allocHit) break;
     }
     if (!allocHit) return;
-    const freeHit = await freeSide(ctx, cache.creation.assignedTo!, cache.file);
+    const freeHit = await freeSide(ctx, cache);
     if (!freeHit) return;
     const e = allocHit.ref.fn.events[allocHit.idx];
     ctx.report({
@@ -108,18 +108,13 @@ function percpuAfter(ctx: RuleContext, ref: FnRef, idx: number, kind: 'alloc' | 
   return undefined;
 }
 
-async function freeSide(ctx: RuleContext, variable: string, file: string): Promise<{ ref: FnRef; at: [number, number, number, number]; what: string } | undefined> {
-  const last = variable.split(/->|\./).pop()!;
-  const files = ctx.analysis.project.demandDriven ? ctx.analysis.project.cacheUseIndex.get(last) ?? [] : [...ctx.analysis.project.facts.keys()];
-  await ctx.analysis.project.ensureFacts(files);
-  for (const f of [file, ...files.filter((x) => x !== file)]) {
-    for (const fn of ctx.analysis.functionsIn(f)) {
-      const idx = fn.events.findIndex((e) => e.k === 'free' && e.fn === 'kmem_cache_free' && e.cache?.split(/->|\./).pop() === last);
-      if (idx < 0) continue;
-      for (const at of await throughWrappers(ctx, { file: f, fn }, idx)) {
-        const what = percpuAfter(ctx, at.ref, at.idx, 'free', true);
-        if (what) return { ref: at.ref, at: at.ref.fn.events[at.idx].at, what };
-      }
+async function freeSide(ctx: RuleContext, cache: CacheInfo): Promise<{ ref: FnRef; at: [number, number, number, number]; what: string } | undefined> {
+  // The cache's own frees (same identity as the creation), its own file first.
+  const sites = (await ctx.analysis.freeSites(cache)).filter((s) => s.event.fn === 'kmem_cache_free');
+  for (const site of sites) {
+    for (const at of await throughWrappers(ctx, site.ref, site.ref.fn.events.indexOf(site.event))) {
+      const what = percpuAfter(ctx, at.ref, at.idx, 'free', true);
+      if (what) return { ref: at.ref, at: at.ref.fn.events[at.idx].at, what };
     }
   }
   return undefined;

@@ -4,6 +4,7 @@ import { fromChain } from './types';
 /** Which release undoes which acquisition. include/linux/percpu.h, percpu_counter.h, slab.h. */
 const RELEASES: Record<string, string[]> = {
   alloc_percpu: ['free_percpu'], alloc_percpu_gfp: ['free_percpu'], __alloc_percpu: ['free_percpu'], __alloc_percpu_gfp: ['free_percpu'],
+  alloc_percpu_noprof: ['free_percpu'], pcpu_alloc_noprof: ['free_percpu'],
   percpu_counter_init: ['percpu_counter_destroy'], percpu_counter_init_many: ['percpu_counter_destroy_many', 'percpu_counter_destroy'],
   kmalloc: ['kfree', 'kvfree'], kzalloc: ['kfree', 'kvfree'], kcalloc: ['kfree', 'kvfree'], kmalloc_array: ['kfree', 'kvfree'],
   kvmalloc: ['kvfree'], kvzalloc: ['kvfree'], vmalloc: ['vfree', 'kvfree'], vzalloc: ['vfree', 'kvfree'],

@@ -24,16 +24,18 @@ export const ctorLockInversion: Rule = {
     for (const site of await ctx.analysis.allocSites(cache)) {
       for (const h of site.held) {
         for (const a of acquires) {
-          const siteStep = { file: site.ref.file, span: site.event.at, note: `${site.ref.fn.name}() allocates from ${cache.creation.assignedTo} while holding ${h.cls}` };
+          // Honouring an atomic caller's gfp, the ctor does not take it (pcpu_alloc_mutex).
+          if (a.ifCallerGfpSleeps && site.gfpClass === 'atomic') continue;
+          const siteStep = { file: site.ref.file, span: site.event.at, note: `${site.ref.fn.name}() allocates from ${site.via ? `its parameter ${site.event.cache}, which is ${cache.creation.assignedTo},` : cache.creation.assignedTo} while holding ${h.cls}` };
           const loc = fromChain(a.chain);
           if (a.cls === h.cls) {
-            ctx.report({ ...loc, related: [siteStep, ...(h.takenAt ? [h.takenAt] : []), ...loc.related], message: `constructor ${cache.ctor.fn.name}() takes ${a.cls}, which ${site.ref.fn.name}() already holds when it allocates from this cache: self-deadlock on slab growth`, cache: cache.creation.name });
+            ctx.report({ ...loc, related: [...(site.via ?? []), siteStep, ...(h.takenAt ? [h.takenAt] : []), ...loc.related], message: `constructor ${cache.ctor.fn.name}() takes ${a.cls}, which ${site.ref.fn.name}() already holds when it allocates from this cache: self-deadlock on slab growth`, cache: cache.creation.name });
             continue;
           }
           const { edges } = await ctx.analysis.edgesFrom(a.cls);
           const inv = edges.find((e) => e.to === h.cls);
           if (!inv) continue;
-          ctx.report({ ...loc, related: [siteStep, ...loc.related, ...inv.chain], message: `lock inversion: constructor ${cache.ctor.fn.name}() takes ${a.cls} under ${h.cls} (held by ${site.ref.fn.name}()), but elsewhere ${h.cls} is taken under ${a.cls}`, cache: cache.creation.name });
+          ctx.report({ ...loc, related: [...(site.via ?? []), siteStep, ...loc.related, ...inv.chain], message: `lock inversion: constructor ${cache.ctor.fn.name}() takes ${a.cls} under ${h.cls} (held by ${site.ref.fn.name}()), but elsewhere ${h.cls} is taken under ${a.cls}`, cache: cache.creation.name });
         }
       }
     }

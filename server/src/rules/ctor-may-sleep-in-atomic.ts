@@ -14,7 +14,9 @@ export const ctorMaySleepInAtomic: Rule = {
       '`pcpu_alloc_mutex`, a mutex) is a "sleeping function called from invalid context" bug when any caller allocates',
       'with `GFP_ATOMIC`/`GFP_NOWAIT`, under a spinlock, or with interrupts disabled.',
       '',
-      'This is why reviewers of the destructor RFC asked for the caller\'s gfp to be passed to `->ctor`.',
+      'This is why reviewers of the destructor RFC asked for the caller\'s gfp to be passed to `->ctor`. Under the RFC an allocation',
+      'made with the gfp the ctor is given (directly, through helpers in other files, through macros) honours the caller: it sleeps',
+      'only when the caller allowed it, so it does not make the ctor "may sleep" (`ctor-ignores-gfp` reports the hard-coded ones).',
       '',
       '**Fix:** pass the gfp down (RFC semantics) and honour it, or make the constructor non-sleeping.',
     ].join('\n'),
@@ -25,10 +27,11 @@ export const ctorMaySleepInAtomic: Rule = {
     if (!s.maySleep) return;
     for (const site of await ctx.analysis.allocSites(cache)) {
       const spin = site.held.find((h) => SPINNING_KINDS.has(h.kind));
-      const why = site.gfpClass === 'atomic' ? `with ${site.event.gfp}` : spin ? `while holding spinlock ${spin.cls}` : site.irqOff ? 'with interrupts disabled' : undefined;
+      const why = site.gfpClass === 'atomic' ? `with ${site.gfp ?? site.event.gfp}` : spin ? `while holding spinlock ${spin.cls}` : site.irqOff ? 'with interrupts disabled' : undefined;
       if (!why) continue;
       const related = [
-        { file: site.ref.file, span: site.event.at, note: `${site.ref.fn.name}() allocates from ${cache.creation.assignedTo} ${why}` },
+        ...(site.via ?? []),
+        { file: site.ref.file, span: site.event.at, note: `${site.ref.fn.name}() allocates from ${site.via ? `its parameter ${site.event.cache}, which is ${cache.creation.assignedTo},` : cache.creation.assignedTo} ${why}` },
         ...(spin?.takenAt ? [spin.takenAt] : []),
         ...s.maySleep,
       ];

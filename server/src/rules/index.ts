@@ -2,6 +2,7 @@
 import { ctorAllocates } from './ctor-allocates';
 import { ctorDtorCandidate } from './ctor-dtor-candidate';
 import { ctorDtorPairing } from './ctor-dtor-pairing';
+import { ctorIgnoresGfp } from './ctor-ignores-gfp';
 import { ctorLockInversion } from './ctor-lock-inversion';
 import { ctorMaySleepInAtomic } from './ctor-may-sleep-in-atomic';
 import { dtorAllocates } from './dtor-allocates';
@@ -20,7 +21,7 @@ import type { Rule } from './types';
 
 export const RULES: Rule[] = [
   dtorNonLeafLock, dtorSleepingLock, dtorMaySleep, dtorAllocates, dtorFreesToSlab, dtorIrqUnsafeLock, dtorReclaimDeadlock,
-  ctorAllocates, ctorMaySleepInAtomic, ctorDtorPairing, ctorLockInversion, lockImbalance, ctorDtorCandidate, semanticsMismatch,
+  ctorAllocates, ctorMaySleepInAtomic, ctorIgnoresGfp, ctorDtorPairing, ctorLockInversion, lockImbalance, ctorDtorCandidate, semanticsMismatch,
   unresolvedCtorDtor, analysisLimit, internalError,
 ];
 
