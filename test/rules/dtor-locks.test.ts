@@ -321,3 +321,32 @@ ${cacheWith(null, 'item_dtor')}`,
   const free = await sev('kfree(it->buf);');
   assert.match(free[0], /^warning: /);
 });
+
+test('a callee that drops its caller\'s lock before allocating puts no allocation under that lock (maybe_create_worker shape)', async () => {
+  const files = (dropFirst: boolean) => ({
+    'a.c': `${HDR}
+static void item_dtor(void *obj)
+{
+	struct item *it = obj;
+	unsigned long flags;
+
+	spin_lock_irqsave(&it->owner->lock, flags);
+	spin_unlock_irqrestore(&it->owner->lock, flags);
+}
+/* Called with p->lock held; ${dropFirst ? 'drops it to allocate' : 'allocates under it'}. */
+static void grow(struct pool *p)
+{
+${dropFirst ? '\tspin_unlock_irq(&p->lock);\n' : ''}	p->stats = kmalloc(64, GFP_KERNEL);
+${dropFirst ? '\tspin_lock_irq(&p->lock);\n' : ''}}
+void manage(struct pool *p)
+{
+	spin_lock_irq(&p->lock);
+	grow(p);
+	spin_unlock_irq(&p->lock);
+}
+${cacheWith(null, 'item_dtor')}`,
+  });
+  const deadlock = async (dropFirst: boolean) => (await checkFiles(files(dropFirst))).findings.filter((f) => f.rule === 'dtor-reclaim-deadlock').length;
+  assert.equal(await deadlock(false), 1);
+  assert.equal(await deadlock(true), 0);
+});

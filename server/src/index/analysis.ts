@@ -91,6 +91,12 @@ export interface Summary {
   unresolved: Set<string>;
   /** Some callee, here or below, was not read: what the body says is not all it does. */
   incomplete?: boolean;
+  /**
+   * Classes this function (or a callee) releases without having taken them: a lock its caller
+   * holds (`maybe_create_worker()` drops pool->lock, then allocates). What follows the call is
+   * then not under that lock, so the caller's edges from it through this call are not made.
+   */
+  releasesCallers?: Set<string>;
   /** An analysis bound was hit here or below (which, and in which function): the answer is partial. */
   limit?: { what: string; fn: string; file: string; span: Span };
   /** Files this summary was computed from (callees included). */
@@ -488,6 +494,9 @@ export class Analysis {
   private computeSummary(ref: FnRef, s: Summary, env: GfpEnv, depth: number): void {
     const { file, fn } = ref;
     const step = (at: Span, note: string): Step => ({ file, span: at, note });
+    for (const imb of fn.imbalances) {
+      if (imb.kind === 'unheld') (s.releasesCallers ??= new Set()).add(this.classOf(file, fn, fn.locks[imb.lock]));
+    }
     for (const e of fn.events) {
       if (e.k === 'lock') {
         const cls = this.classOf(file, fn, fn.locks[e.lock]);
@@ -545,6 +554,10 @@ export class Analysis {
     const bound = e.k === 'call' && caller && depth < MAX_GFP_DEPTH ? argsEnv(e, caller, env, site) : [];
     const cs = this.summaryIn(callee, bound, depth + 1);
     if (cs.incomplete || cs.unresolved.size) s.incomplete = true;
+    // A caller's lock the callee drops is the caller's caller's too, unless this function took it.
+    for (const c of cs.releasesCallers ?? []) {
+      if (!caller || !caller.events.some((x) => x.k === 'lock' && this.classOf(site.file, caller, caller.locks[x.lock]) === c)) (s.releasesCallers ??= new Set()).add(c);
+    }
     if (cs.limit && !s.limit) s.limit = cs.limit;
     for (const [cls, a] of cs.acquires) {
       // An atomic gfp skips the allocator's sleeping locks (pcpu_alloc() takes pcpu_alloc_mutex only when it may block).
@@ -600,6 +613,7 @@ export class Analysis {
     fn.events.forEach((e, i) => {
       if (!e.held.length) return;
       const targets: { cls: string; chain: Step[] }[] = [];
+      let dropped: Set<string> | undefined;
       const here: Step = { file, span: e.at, note: '' };
       if (e.k === 'lock') {
         if (e.trylock) return; // a trylock never waits, so it orders nothing
@@ -618,6 +632,7 @@ export class Analysis {
         if (this.wantsBody(e)) {
           const callee = this.resolve(e.fn, file);
           if (callee) {
+            dropped = this.summary(callee).releasesCallers;
             for (const a of this.summary(callee).acquires.values()) {
               if (!a.trylock) targets.push({ cls: a.cls, chain: prefix({ ...here, note: `${fn.name}() calls ${e.fn}()` }, a.chain) });
             }
@@ -632,6 +647,8 @@ export class Analysis {
       }
       for (const h of new Set(e.held)) {
         const from = this.classOf(file, fn, fn.locks[h]);
+        // The callee releases it before doing what it does: nothing of it is under `from`.
+        if (dropped?.has(from)) continue;
         const taken = this.takenStep(ref, h, i);
         for (const t of targets) {
           if (t.cls === from) continue;
