@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { test } from 'node:test';
 import { Engine } from '../server/src/engine/engine';
 import type { Semantics } from '../server/src/config/config';
 import type { Finding } from '../server/src/rules/types';
@@ -45,4 +46,14 @@ export async function runRuleCases(rule: string, cases: RuleCase[]): Promise<voi
     const got = brief(findings.filter((f) => f.rule === rule), dir);
     assert.deepEqual(got, [...c.expect].sort(), `${rule}: case "${c.name}"\n${findings.map((f) => `${f.rule} ${f.message}`).join('\n')}`);
   }
+}
+
+/**
+ * One test per rule, each running that rule's cases. A rule test file exports its cases
+ * (the metamorphic harness imports them all) and registers its tests only when it is the
+ * file being run, so importing it for its data runs nothing.
+ */
+export function registerRuleTests(cases: Record<string, RuleCase[]>, mod: NodeModule): void {
+  if (require.main !== mod) return;
+  for (const [rule, list] of Object.entries(cases)) test(rule, () => runRuleCases(rule, list));
 }

@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import { runRuleCases } from '../helpers';
+import { registerRuleTests, RuleCase } from '../helpers';
 
 const SESSION = (withFree: boolean, viaHelper = false) => `
 struct sess { int __percpu *hits; struct percpu_counter nr; };
@@ -31,10 +30,12 @@ void __init sess_init(void)
 }
 `;
 
-test('ctor-dtor-candidate', async () => {
-  await runRuleCases('ctor-dtor-candidate', [
+export const cases: Record<string, RuleCase[]> = {
+  'ctor-dtor-candidate': [
     { name: 'percpu alloc after kmem_cache_alloc, free_percpu before kmem_cache_free', semantics: 'mainline', files: { 'a.c': SESSION(true) }, expect: ['ctor-dtor-candidate@a.c:29'] },
     { name: 'through a setup helper', semantics: 'mainline', files: { 'a.c': SESSION(true, true) }, expect: ['ctor-dtor-candidate@a.c:28'] },
     { name: 'no percpu release on the free path: not the pattern', semantics: 'mainline', files: { 'a.c': SESSION(false) }, expect: [] },
-  ]);
-});
+  ],
+};
+
+registerRuleTests(cases, module);

@@ -1,9 +1,8 @@
-import { test } from 'node:test';
-import { runRuleCases } from '../helpers';
+import { registerRuleTests, RuleCase } from '../helpers';
 import { cacheWith, HDR } from './common';
 
-test('ctor-allocates', async () => {
-  await runRuleCases('ctor-allocates', [
+export const cases: Record<string, RuleCase[]> = {
+  'ctor-allocates': [
     {
       name: 'mainline: any allocation in a ctor is a warning',
       semantics: 'mainline',
@@ -80,11 +79,9 @@ ${cacheWith('item_ctor', 'item_dtor')}`,
       },
       expect: [],
     },
-  ]);
-});
+  ],
 
-test('ctor-may-sleep-in-atomic', async () => {
-  await runRuleCases('ctor-may-sleep-in-atomic', [
+  'ctor-may-sleep-in-atomic': [
     {
       name: 'sleeping ctor, GFP_ATOMIC caller and a caller under a spinlock',
       files: {
@@ -134,11 +131,9 @@ struct item *item_get(void)
       },
       expect: [],
     },
-  ]);
-});
+  ],
 
-test('ctor-lock-inversion', async () => {
-  await runRuleCases('ctor-lock-inversion', [
+  'ctor-lock-inversion': [
     {
       name: 'the caller holds the lock the ctor takes',
       files: {
@@ -218,11 +213,9 @@ struct item *item_get(void)
       },
       expect: [],
     },
-  ]);
-});
+  ],
 
-test('ctor-dtor-pairing', async () => {
-  await runRuleCases('ctor-dtor-pairing', [
+  'ctor-dtor-pairing': [
     {
       name: 'percpu counter initialised but never destroyed',
       files: {
@@ -300,5 +293,7 @@ ${cacheWith('item_ctor', 'item_dtor')}`,
       },
       expect: [],
     },
-  ]);
-});
+  ],
+};
+
+registerRuleTests(cases, module);

@@ -1,9 +1,8 @@
-import { test } from 'node:test';
-import { runRuleCases } from '../helpers';
+import { registerRuleTests, RuleCase } from '../helpers';
 import { cacheWith, HDR } from './common';
 
-test('dtor-non-leaf-lock', async () => {
-  await runRuleCases('dtor-non-leaf-lock', [
+export const cases: Record<string, RuleCase[]> = {
+  'dtor-non-leaf-lock': [
     {
       name: 'dtor takes a lock that nests another elsewhere',
       files: {
@@ -129,11 +128,9 @@ ${cacheWith(null, 'item_dtor')}`,
       },
       expect: [],
     },
-  ]);
-});
+  ],
 
-test('dtor-sleeping-lock', async () => {
-  await runRuleCases('dtor-sleeping-lock', [
+  'dtor-sleeping-lock': [
     {
       name: 'mutex in the dtor and an rwsem through a helper',
       files: {
@@ -173,11 +170,9 @@ ${cacheWith(null, 'item_dtor')}`,
       },
       expect: [],
     },
-  ]);
-});
+  ],
 
-test('dtor-irq-unsafe-lock', async () => {
-  await runRuleCases('dtor-irq-unsafe-lock', [
+  'dtor-irq-unsafe-lock': [
     {
       name: 'spin_lock and spin_lock_bh leave hard interrupts on',
       files: {
@@ -218,11 +213,9 @@ ${cacheWith(null, 'item_dtor')}`,
       },
       expect: [],
     },
-  ]);
-});
+  ],
 
-test('dtor-reclaim-deadlock', async () => {
-  await runRuleCases('dtor-reclaim-deadlock', [
+  'dtor-reclaim-deadlock': [
     {
       name: 'GFP_KERNEL allocation under the lock the dtor takes',
       files: {
@@ -274,5 +267,7 @@ ${cacheWith(null, 'item_dtor')}`,
       },
       expect: [],
     },
-  ]);
-});
+  ],
+};
+
+registerRuleTests(cases, module);
