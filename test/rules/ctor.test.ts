@@ -113,6 +113,25 @@ struct item *item_get_locked(struct pool *p)
       expect: ['ctor-may-sleep-in-atomic@a.c:20', 'ctor-may-sleep-in-atomic@a.c:20'],
     },
     {
+      name: 'the cache and the gfp of the atomic caller written in parentheses',
+      files: {
+        'a.c': `${HDR}
+static int item_ctor(void *obj)
+{
+	struct item *it = obj;
+
+	it->counts = alloc_percpu(int);
+	return it->counts ? 0 : -ENOMEM;
+}
+${cacheWith('item_ctor', null)}
+struct item *item_get_atomic(void)
+{
+	return kmem_cache_alloc((item_cachep), (GFP_ATOMIC));
+}`,
+      },
+      expect: ['ctor-may-sleep-in-atomic@a.c:20'],
+    },
+    {
       name: 'sleeping ctor, GFP_KERNEL callers without locks',
       files: {
         'a.c': `${HDR}

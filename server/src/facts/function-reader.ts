@@ -535,8 +535,8 @@ export class FunctionReader {
       const lhs = /([A-Za-z_][\w]*(?:(?:->|\.)[A-Za-z_]\w*|\[[^\]]*\])*)\s*=\s*(?:\([^()]*\)\s*)?$/.exec(m.slice(stmtStart, c.start));
       this.events.push({
         k: 'alloc', fn: name, at, held, irqOff,
-        gfp: alloc.gfpArg !== undefined && alloc.gfpArg >= 0 ? args[alloc.gfpArg] : undefined,
-        cache: alloc.cacheArg !== undefined ? args[alloc.cacheArg] : undefined,
+        gfp: alloc.gfpArg !== undefined && alloc.gfpArg >= 0 ? bare(args[alloc.gfpArg]) : undefined,
+        cache: alloc.cacheArg !== undefined ? bare(args[alloc.cacheArg]) : undefined,
         // Tested where it is called: `if (percpu_counter_init(...))`, `if (!(x = kmalloc(...)))`.
         checked: inCondition || (/\bif\s*\(\s*$|!\s*$|\(\s*!?\s*$/.test(m.slice(Math.max(stmtStart, c.start - 20), c.start)) && m.slice(stmtStart, c.start).includes('if')),
         assignedTo: lhs ? lhs[1].replace(/\s+/g, '') : undefined,
@@ -546,7 +546,7 @@ export class FunctionReader {
     const free = FREES[name];
     if (free) {
       const args = splitArgs(argText);
-      this.events.push({ k: 'free', fn: name, at, held, irqOff, cache: free.cacheArg !== undefined ? args[free.cacheArg] : undefined, arg: args[free.cacheArg !== undefined ? free.cacheArg + 1 : 0] });
+      this.events.push({ k: 'free', fn: name, at, held, irqOff, cache: free.cacheArg !== undefined ? bare(args[free.cacheArg]) : undefined, arg: bare(args[free.cacheArg !== undefined ? free.cacheArg + 1 : 0]) });
       return states;
     }
     this.events.push({ k: 'call', fn: name, at, held, irqOff });
@@ -611,6 +611,13 @@ export class FunctionReader {
       if (re.test(text)) e.checked = true;
     }
   }
+}
+
+/** An argument without the parentheses around all of it: `(cachep)` is `cachep`, `(struct foo *)p` stays. */
+function bare(arg: string | undefined): string | undefined {
+  let s = arg;
+  while (s && s.startsWith('(') && matchParen(s, 0) === s.length - 1) s = s.slice(1, -1).trim();
+  return s;
 }
 
 function findFunctionDeclarator(n: SyntaxNode): SyntaxNode | undefined {
