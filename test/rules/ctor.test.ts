@@ -79,6 +79,80 @@ ${cacheWith('item_ctor', 'item_dtor')}`,
       },
       expect: [],
     },
+    {
+      name: 'dtor-rfc: a check written as NULL == p, or as the condition of the returned value, is a check',
+      files: {
+        'a.c': `${HDR}
+static int item_ctor(void *obj)
+{
+	struct item *it = obj;
+
+	it->buf = kzalloc(64, GFP_KERNEL);
+	if (NULL == it->buf)
+		return -ENOMEM;
+	it->counts = alloc_percpu(int);
+	return it->counts ? 0 : -ENOMEM;
+}
+${cacheWith('item_ctor', null)}`,
+      },
+      expect: [],
+    },
+    {
+      name: 'dtor-rfc: an allocation a wrapper in another file returns is the ctor\'s to check',
+      files: {
+        'hdr.h': `${HDR}\nvoid *item_buf_alloc(size_t size, gfp_t gfp);\n`,
+        'a.c': `#include "hdr.h"
+static int item_ctor(void *obj)
+{
+	struct item *it = obj;
+
+	it->buf = item_buf_alloc(64, GFP_KERNEL);
+	return 0;
+}
+static int thing_ctor(void *obj)
+{
+	struct item *it = obj;
+
+	it->buf = item_buf_alloc(64, GFP_KERNEL);
+	if (unlikely(!it->buf))
+		return -ENOMEM;
+	return 0;
+}
+${cacheWith('item_ctor', null)}
+${cacheWith('thing_ctor', null, 'thing_cachep').replace('item_cache_init', 'thing_cache_init')}`,
+        'b.c': `#include "hdr.h"
+void *item_buf_alloc(size_t size, gfp_t gfp)
+{
+	return kzalloc(size, gfp);
+}`,
+      },
+      expect: ['ctor-allocates@a.c:6'],
+    },
+    {
+      name: 'mainline: an allocation returned by a wrapper is still the ctor\'s',
+      semantics: 'mainline',
+      files: {
+        'a.c': `${HDR}
+static void *item_buf_alloc(size_t size)
+{
+	void *p = kmalloc(size, GFP_KERNEL);
+
+	return p;
+}
+static void item_ctor(void *obj)
+{
+	struct item *it = obj;
+
+	it->buf = item_buf_alloc(64);
+}
+static struct kmem_cache *item_cachep;
+void init(void)
+{
+	item_cachep = kmem_cache_create("item", sizeof(struct item), 0, 0, item_ctor);
+}`,
+      },
+      expect: ['ctor-allocates@a.c:26'],
+    },
   ],
 
   'ctor-may-sleep-in-atomic': [

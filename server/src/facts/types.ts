@@ -21,9 +21,10 @@ export interface LockRef {
 export type FnEvent =
   | { k: 'lock'; fn: string; lock: number; kind: LockKind; irq: IrqMode; read?: boolean; trylock?: boolean; guard?: boolean; at: Span; held: number[]; irqOff: boolean }
   | { k: 'unlock'; fn: string; lock: number; kind: LockKind; irq: IrqMode; at: Span; held: number[]; irqOff: boolean }
-  | { k: 'alloc'; fn: string; gfp?: string; cache?: string; at: Span; held: number[]; irqOff: boolean; checked: boolean; assignedTo?: string }
+  | { k: 'alloc'; fn: string; gfp?: string; cache?: string; at: Span; held: number[]; irqOff: boolean; checked: boolean; assignedTo?: string; returned?: boolean }
   | { k: 'free'; fn: string; cache?: string; arg?: string; at: Span; held: number[]; irqOff: boolean }
-  | { k: 'call'; fn: string; at: Span; held: number[]; irqOff: boolean };
+  /** `checked`/`returned`: what the function does with the call's result (set when true), as for allocations. */
+  | { k: 'call'; fn: string; at: Span; held: number[]; irqOff: boolean; checked?: boolean; returned?: boolean };
 
 /** A lock-balance problem found on some path of a function. */
 export interface Imbalance {

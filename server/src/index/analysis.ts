@@ -42,6 +42,10 @@ export interface AllocUse {
   percpu: boolean;
   checked: boolean;
   assignedTo?: string;
+  /** The function returns it: checking it is its caller's business. */
+  returned?: boolean;
+  /** A callee returned it to this function (a wrapper like `return kzalloc(n, gfp)`): this function's to check. */
+  handedUp?: boolean;
   chain: Step[];
 }
 
@@ -368,7 +372,7 @@ export class Analysis {
         const fact = ALLOCATORS[e.fn];
         const gfpClass = allocGfpClass(e.fn, e.gfp);
         const chain = [step(e.at, `${fn.name}() allocates with ${e.fn}(${e.gfp ?? (fact?.gfpArg === -1 ? 'always GFP_KERNEL' : '')})`)];
-        s.allocs.push({ fn: e.fn, gfp: e.gfp, gfpClass, cache: e.cache, percpu: !!fact?.percpu, checked: e.checked, assignedTo: e.assignedTo, chain });
+        s.allocs.push({ fn: e.fn, gfp: e.gfp, gfpClass, cache: e.cache, percpu: !!fact?.percpu, checked: e.checked, assignedTo: e.assignedTo, returned: e.returned, chain });
         if (gfpClass === 'sleep' && !s.maySleep) s.maySleep = [step(e.at, `${fn.name}() calls ${e.fn}(${e.gfp ?? 'GFP_KERNEL'}), which may sleep`)];
         this.mergeKnown(s, e.fn, chain[0], e.irqOff, gfpClass === 'atomic');
       } else if (e.k === 'free') {
@@ -392,7 +396,12 @@ export class Analysis {
           if (!s.acquires.has(cls)) s.acquires.set(cls, { ...a, irqOff: a.irqOff || e.irqOff, chain: prefix(callStep, a.chain) });
         }
         if (cs.maySleep && !s.maySleep) s.maySleep = prefix(callStep, cs.maySleep);
-        for (const a of cs.allocs) if (s.allocs.length < 32) s.allocs.push({ ...a, checked: a.checked, chain: prefix(callStep, a.chain) });
+        for (const a of cs.allocs) {
+          if (s.allocs.length >= 32) break;
+          // An allocation the callee returns is checked (or returned on) where this function uses the call's result.
+          const up = !!a.returned;
+          s.allocs.push({ ...a, checked: up ? !!e.checked : a.checked, returned: up && !!e.returned, handedUp: up, chain: prefix(callStep, a.chain) });
+        }
         for (const f of cs.frees) if (s.frees.length < 32) s.frees.push({ ...f, chain: prefix(callStep, f.chain) });
       }
     }
