@@ -106,6 +106,62 @@ ${cacheWith(null, 'item_dtor')}`,
       expect: [],
     },
     {
+      name: 'a dtor that only trylocks the non-leaf lock, bailing out when it is contended, never waits on it',
+      files: {
+        'a.c': `${HDR}
+static DEFINE_SPINLOCK(other_lock);
+static void item_dtor(void *obj)
+{
+	struct item *it = obj;
+	unsigned long flags;
+
+	if (!spin_trylock_irqsave(&it->owner->lock, flags))
+		return;
+	list_del(&it->buf);
+	spin_unlock_irqrestore(&it->owner->lock, flags);
+}
+void pool_drain(struct pool *p)
+{
+	spin_lock(&p->lock);
+	spin_lock(&other_lock);
+	spin_unlock(&other_lock);
+	spin_unlock(&p->lock);
+}
+${cacheWith(null, 'item_dtor')}`,
+      },
+      expect: [],
+    },
+    {
+      name: 'a trylock first, then the same lock taken waiting: reported where it waits',
+      files: {
+        'a.c': `${HDR}
+static DEFINE_SPINLOCK(other_lock);
+static void item_dtor(void *obj)
+{
+	struct item *it = obj;
+	unsigned long flags;
+
+	if (spin_trylock_irqsave(&it->owner->lock, flags)) {
+		list_del(&it->buf);
+		spin_unlock_irqrestore(&it->owner->lock, flags);
+		return;
+	}
+	spin_lock_irqsave(&it->owner->lock, flags);
+	list_del(&it->buf);
+	spin_unlock_irqrestore(&it->owner->lock, flags);
+}
+void pool_drain(struct pool *p)
+{
+	spin_lock(&p->lock);
+	spin_lock(&other_lock);
+	spin_unlock(&other_lock);
+	spin_unlock(&p->lock);
+}
+${cacheWith(null, 'item_dtor')}`,
+      },
+      expect: ['dtor-non-leaf-lock@a.c:27'],
+    },
+    {
       name: 'mainline semantics: no destructor rules',
       semantics: 'mainline',
       files: {
@@ -240,6 +296,32 @@ int pool_grow(struct pool *p)
 ${cacheWith(null, 'item_dtor')}`,
       },
       expect: ['dtor-reclaim-deadlock@a.c:21'],
+    },
+    {
+      name: 'the dtor trylocks the lock and bails out: it never waits for the allocator holding it',
+      files: {
+        'a.c': `${HDR}
+static void item_dtor(void *obj)
+{
+	struct item *it = obj;
+	unsigned long flags;
+
+	if (!spin_trylock_irqsave(&it->owner->lock, flags))
+		return;
+	spin_unlock_irqrestore(&it->owner->lock, flags);
+}
+int pool_grow(struct pool *p)
+{
+	void *buf;
+
+	spin_lock(&p->lock);
+	buf = kzalloc(4096, GFP_KERNEL);
+	spin_unlock(&p->lock);
+	return buf ? 0 : -ENOMEM;
+}
+${cacheWith(null, 'item_dtor')}`,
+      },
+      expect: [],
     },
     {
       name: 'GFP_NOWAIT under the lock, or GFP_KERNEL after unlocking, is fine',

@@ -364,7 +364,8 @@ export class Analysis {
       if (e.k === 'lock') {
         const cls = this.classOf(file, fn, fn.locks[e.lock]);
         const chain = [step(e.at, `${fn.name}() takes ${cls} (${e.fn})`)];
-        if (!s.acquires.has(cls)) {
+        // The first acquisition is the evidence, unless it was a trylock and this one waits.
+        if (!s.acquires.has(cls) || (s.acquires.get(cls)!.trylock && !e.trylock)) {
           s.acquires.set(cls, { cls, kind: e.kind, irq: e.irq, irqOff: e.irqOff || e.irq === 'irq' || e.irq === 'irqsave', trylock: !!e.trylock, chain });
         }
         if (SLEEPING_KINDS.has(e.kind) && !e.trylock && !s.maySleep) s.maySleep = [step(e.at, `${fn.name}() takes sleeping lock ${cls} (${e.fn})`)];
@@ -393,7 +394,7 @@ export class Analysis {
         }
         const cs = this.summary(callee);
         for (const [cls, a] of cs.acquires) {
-          if (!s.acquires.has(cls)) s.acquires.set(cls, { ...a, irqOff: a.irqOff || e.irqOff, chain: prefix(callStep, a.chain) });
+          if (!s.acquires.has(cls) || (s.acquires.get(cls)!.trylock && !a.trylock)) s.acquires.set(cls, { ...a, irqOff: a.irqOff || e.irqOff, chain: prefix(callStep, a.chain) });
         }
         if (cs.maySleep && !s.maySleep) s.maySleep = prefix(callStep, cs.maySleep);
         for (const a of cs.allocs) {
