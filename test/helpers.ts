@@ -38,13 +38,19 @@ export interface RuleCase {
   expect: string[];
 }
 
-/** ESLint-style: every valid case has no finding of the rule; every invalid case has exactly the expected ones. */
+/**
+ * ESLint-style: every valid case has no finding of the rule; every invalid case has exactly the expected ones.
+ * Each case runs twice: reading the whole workspace (a small tree) and demand-driven (how a kernel tree is read).
+ */
 export async function runRuleCases(rule: string, cases: RuleCase[]): Promise<void> {
   const assert: typeof import("node:assert/strict") = (await import("node:assert/strict")).default;
   for (const c of cases) {
-    const { findings, dir } = await checkFiles(c.files, c.semantics ?? 'dtor-rfc');
-    const got = brief(findings.filter((f) => f.rule === rule), dir);
-    assert.deepEqual(got, [...c.expect].sort(), `${rule}: case "${c.name}"\n${findings.map((f) => `${f.rule} ${f.message}`).join('\n')}`);
+    for (const [mode, fullThreshold] of [['full', undefined], ['demand-driven', 0]] as const) {
+      const { findings, dir } = await checkFiles(c.files, c.semantics ?? 'dtor-rfc', { fullThreshold });
+      const got = brief(findings.filter((f) => f.rule === rule), dir);
+      fs.rmSync(dir, { recursive: true, force: true });
+      assert.deepEqual(got, [...c.expect].sort(), `${rule}: case "${c.name}" (${mode} analysis)\n${findings.map((f) => `${f.rule} ${f.message}`).join('\n')}`);
+    }
   }
 }
 

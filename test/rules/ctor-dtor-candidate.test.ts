@@ -34,6 +34,21 @@ export const cases: Record<string, RuleCase[]> = {
   'ctor-dtor-candidate': [
     { name: 'percpu alloc after kmem_cache_alloc, free_percpu before kmem_cache_free', semantics: 'mainline', files: { 'a.c': SESSION(true) }, expect: ['ctor-dtor-candidate@a.c:29'] },
     { name: 'through a setup helper', semantics: 'mainline', files: { 'a.c': SESSION(true, true) }, expect: ['ctor-dtor-candidate@a.c:28'] },
+    {
+      name: 'through a setup helper defined in another file',
+      semantics: 'mainline',
+      files: {
+        'a.c': SESSION(true, true).replace(/static int sess_setup[^]*?\n}\n/, 'int sess_setup(struct sess *s);\n'),
+        'b.c': `struct sess { int __percpu *hits; struct percpu_counter nr; };
+int sess_setup(struct sess *s)
+{
+	s->hits = alloc_percpu(int);
+	return s->hits ? 0 : -ENOMEM;
+}
+`,
+      },
+      expect: ['ctor-dtor-candidate@a.c:24'],
+    },
     { name: 'no percpu release on the free path: not the pattern', semantics: 'mainline', files: { 'a.c': SESSION(false) }, expect: [] },
   ],
 };

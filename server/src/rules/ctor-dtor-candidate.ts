@@ -36,7 +36,10 @@ export const ctorDtorCandidate: Rule = {
     const sites = await ctx.analysis.allocSites(cache);
     let allocHit: { ref: FnRef; idx: number; what: string } | undefined;
     for (const site of sites) {
-      for (const at of await throughWrappers(ctx, site.ref, site.ref.fn.events.indexOf(site.event))) {
+      const around = await throughWrappers(ctx, site.ref, site.ref.fn.events.indexOf(site.event));
+      // Their callees (a setup helper in another file) are read before their summaries are asked for.
+      await ctx.analysis.prepare(around.map((a) => a.ref));
+      for (const at of around) {
         const what = percpuAfter(ctx, at.ref, at.idx, 'alloc');
         if (what) {
           allocHit = { ...at, what };
@@ -116,7 +119,9 @@ async function freeSide(ctx: RuleContext, variable: string, file: string): Promi
     for (const fn of ctx.analysis.functionsIn(f)) {
       const idx = fn.events.findIndex((e) => e.k === 'free' && e.fn === 'kmem_cache_free' && e.cache?.split(/->|\./).pop() === last);
       if (idx < 0) continue;
-      for (const at of await throughWrappers(ctx, { file: f, fn }, idx)) {
+      const around = await throughWrappers(ctx, { file: f, fn }, idx);
+      await ctx.analysis.prepare(around.map((a) => a.ref));
+      for (const at of around) {
         const what = percpuAfter(ctx, at.ref, at.idx, 'free', true);
         if (what) return { ref: at.ref, at: at.ref.fn.events[at.idx].at, what };
       }
