@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { test } from 'node:test';
 import { Engine } from '../server/src/engine/engine';
 import type { Semantics } from '../server/src/config/config';
 import type { Finding } from '../server/src/rules/types';
@@ -39,12 +40,28 @@ export interface RuleCase {
   fullThreshold?: number;
 }
 
-/** ESLint-style: every valid case has no finding of the rule; every invalid case has exactly the expected ones. */
+/**
+ * ESLint-style: every valid case has no finding of the rule; every invalid case has exactly the expected ones.
+ * Each case runs twice: reading the whole workspace (a small tree) and demand-driven (how a kernel tree is read).
+ */
 export async function runRuleCases(rule: string, cases: RuleCase[]): Promise<void> {
   const assert: typeof import("node:assert/strict") = (await import("node:assert/strict")).default;
   for (const c of cases) {
-    const { findings, dir } = await checkFiles(c.files, c.semantics ?? 'dtor-rfc', { fullThreshold: c.fullThreshold });
-    const got = brief(findings.filter((f) => f.rule === rule), dir);
-    assert.deepEqual(got, [...c.expect].sort(), `${rule}: case "${c.name}"\n${findings.map((f) => `${f.rule} ${f.message}`).join('\n')}`);
+    for (const [mode, fullThreshold] of [['full', c.fullThreshold], ['demand-driven', 0]] as const) {
+      const { findings, dir } = await checkFiles(c.files, c.semantics ?? 'dtor-rfc', { fullThreshold });
+      const got = brief(findings.filter((f) => f.rule === rule), dir);
+      fs.rmSync(dir, { recursive: true, force: true });
+      assert.deepEqual(got, [...c.expect].sort(), `${rule}: case "${c.name}" (${mode} analysis)\n${findings.map((f) => `${f.rule} ${f.message}`).join('\n')}`);
+    }
   }
+}
+
+/**
+ * One test per rule, each running that rule's cases. A rule test file exports its cases
+ * (the metamorphic harness imports them all) and registers its tests only when it is the
+ * file being run, so importing it for its data runs nothing.
+ */
+export function registerRuleTests(cases: Record<string, RuleCase[]>, mod: NodeModule): void {
+  if (require.main !== mod) return;
+  for (const [rule, list] of Object.entries(cases)) test(rule, () => runRuleCases(rule, list));
 }

@@ -174,3 +174,33 @@ int pool_init(struct pool *p)
     { t: 'c', local: true },
   ]);
 });
+
+test('allocation results are checked or returned by the syntax around their uses, not by their spelling', () => {
+  const facts = extractFacts('/x/c.c', `
+int t1(struct item *it) { it->counts = alloc_percpu(int); return it->counts ? 0 : -ENOMEM; }
+int t2(struct item *it) { it->buf = kmalloc(8, GFP_KERNEL); if (NULL == it->buf) return -ENOMEM; return 0; }
+int t3(struct item *it) { it->buf = kmalloc(8, GFP_KERNEL); if (unlikely(!it->buf)) return -ENOMEM; return 0; }
+int t4(struct item *it) { it->buf = kmalloc(8, GFP_KERNEL); if (IS_ERR_OR_NULL(it->buf)) return -ENOMEM; return 0; }
+int t5(struct item *it) { it->buf = kmalloc(8, GFP_KERNEL); if (it->buf) { use(it); } else return -ENOMEM; return 0; }
+int t6(struct item *it) { if (!(it->buf = kmalloc(8, GFP_KERNEL))) return -ENOMEM; return 0; }
+int t7(struct s *s) { if (percpu_counter_init(&s->nr, 0, GFP_KERNEL)) return -ENOMEM; return 0; }
+int t8(struct item *it) { it->buf = kmalloc(8, GFP_KERNEL); if (it->buf != NULL && it->owner) return 0; return -ENOMEM; }
+void t9(struct item *it) { it->buf = kmalloc(8, GFP_KERNEL); BUG_ON(!it->buf); }
+int u1(struct item *it) { it->buf = kmalloc(8, GFP_KERNEL); use(it->buf); return 0; }
+int u2(struct item *it) { if (!it->buf) return 0; it->buf = kmalloc(8, GFP_KERNEL); return 0; }
+int u3(struct item *it) { it->buf = kmalloc(8, GFP_KERNEL); it->n = it->buf->len; return 0; }
+void *r1(size_t n, gfp_t gfp) { return kzalloc(n, gfp); }
+void *r2(size_t n, gfp_t gfp) { void *p = kzalloc(n, gfp); return p; }
+void *r3(size_t n, gfp_t gfp) { return (void *)r1(n, gfp); }
+int c1(struct item *it) { it->buf = r1(8, GFP_KERNEL); return it->buf ? 0 : -ENOMEM; }
+int c2(struct item *it) { it->buf = r1(8, GFP_KERNEL); return 0; }
+`);
+  const use = (name: string) => {
+    const e = facts.functions.find((f) => f.name === name)!.events.find((x) => x.k === 'alloc' || x.k === 'call')!;
+    return `${e.checked ? 'checked' : 'unchecked'}${'returned' in e && e.returned ? ' returned' : ''}`;
+  };
+  for (const n of ['t1', 't2', 't3', 't4', 't5', 't6', 't7', 't8', 't9', 'c1']) assert.equal(use(n), 'checked', n);
+  for (const n of ['u1', 'u2', 'u3', 'c2']) assert.equal(use(n), 'unchecked', n);
+  for (const n of ['r1', 'r2', 'r3']) assert.equal(use(n), 'checked returned', n);
+  assert.ok(facts.functions.find((f) => f.name === 't1')!.returnsError, 'a conditional return of -ENOMEM returns an error');
+});

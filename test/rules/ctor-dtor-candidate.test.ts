@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import { runRuleCases } from '../helpers';
+import { registerRuleTests, RuleCase } from '../helpers';
 
 const SESSION = (withFree: boolean, viaHelper = false) => `
 struct sess { int __percpu *hits; struct percpu_counter nr; };
@@ -31,10 +30,38 @@ void __init sess_init(void)
 }
 `;
 
-test('ctor-dtor-candidate', async () => {
-  await runRuleCases('ctor-dtor-candidate', [
+export const cases: Record<string, RuleCase[]> = {
+  'ctor-dtor-candidate': [
     { name: 'percpu alloc after kmem_cache_alloc, free_percpu before kmem_cache_free', semantics: 'mainline', files: { 'a.c': SESSION(true) }, expect: ['ctor-dtor-candidate@a.c:29'] },
     { name: 'through a setup helper', semantics: 'mainline', files: { 'a.c': SESSION(true, true) }, expect: ['ctor-dtor-candidate@a.c:28'] },
+    {
+      name: 'through a setup helper defined in another file',
+      semantics: 'mainline',
+      files: {
+        'a.c': SESSION(true, true).replace(/static int sess_setup[^]*?\n}\n/, 'int sess_setup(struct sess *s);\n'),
+        'b.c': `struct sess { int __percpu *hits; struct percpu_counter nr; };
+int sess_setup(struct sess *s)
+{
+	s->hits = alloc_percpu(int);
+	return s->hits ? 0 : -ENOMEM;
+}
+`,
+      },
+      expect: ['ctor-dtor-candidate@a.c:24'],
+    },
     { name: 'no percpu release on the free path: not the pattern', semantics: 'mainline', files: { 'a.c': SESSION(false) }, expect: [] },
-  ]);
-});
+    {
+      // ext4_mb_mark_diskspace_used()'s shape: a percpu allocation three calls down is not memory the object owns.
+      name: 'a percpu allocation deep in what the setup calls: not the pattern',
+      semantics: 'mainline',
+      files: {
+        'a.c': SESSION(true, true)
+          .replace('\ts->hits = alloc_percpu(int);\n\treturn s->hits ? 0 : -ENOMEM;', '\treturn deep_1(s);')
+          .replace('static int sess_setup', 'int deep_3(struct sess *s) { s->hits = alloc_percpu(int); return 0; }\nint deep_2(struct sess *s) { return deep_3(s); }\nint deep_1(struct sess *s) { return deep_2(s); }\nstatic int sess_setup'),
+      },
+      expect: [],
+    },
+  ],
+};
+
+registerRuleTests(cases, module);

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
-import { checkFiles, RuleCase, runRuleCases } from '../helpers';
+import { checkFiles, registerRuleTests, RuleCase, runRuleCases } from '../helpers';
 import { cacheWith, HDR } from './common';
 
-test('ctor-allocates', async () => {
-  await runRuleCases('ctor-allocates', [
+export const cases: Record<string, RuleCase[]> = {
+  'ctor-allocates': [
     {
       name: 'mainline: any allocation in a ctor is a warning',
       semantics: 'mainline',
@@ -80,11 +80,83 @@ ${cacheWith('item_ctor', 'item_dtor')}`,
       },
       expect: [],
     },
-  ]);
-});
+    {
+      name: 'dtor-rfc: a check written as NULL == p, or as the condition of the returned value, is a check',
+      files: {
+        'a.c': `${HDR}
+static int item_ctor(void *obj)
+{
+	struct item *it = obj;
 
-test('ctor-may-sleep-in-atomic', async () => {
-  await runRuleCases('ctor-may-sleep-in-atomic', [
+	it->buf = kzalloc(64, GFP_KERNEL);
+	if (NULL == it->buf)
+		return -ENOMEM;
+	it->counts = alloc_percpu(int);
+	return it->counts ? 0 : -ENOMEM;
+}
+${cacheWith('item_ctor', null)}`,
+      },
+      expect: [],
+    },
+    {
+      name: 'dtor-rfc: an allocation a wrapper in another file returns is the ctor\'s to check',
+      files: {
+        'hdr.h': `${HDR}\nvoid *item_buf_alloc(size_t size, gfp_t gfp);\n`,
+        'a.c': `#include "hdr.h"
+static int item_ctor(void *obj)
+{
+	struct item *it = obj;
+
+	it->buf = item_buf_alloc(64, GFP_KERNEL);
+	return 0;
+}
+static int thing_ctor(void *obj)
+{
+	struct item *it = obj;
+
+	it->buf = item_buf_alloc(64, GFP_KERNEL);
+	if (unlikely(!it->buf))
+		return -ENOMEM;
+	return 0;
+}
+${cacheWith('item_ctor', null)}
+${cacheWith('thing_ctor', null, 'thing_cachep').replace('item_cache_init', 'thing_cache_init')}`,
+        'b.c': `#include "hdr.h"
+void *item_buf_alloc(size_t size, gfp_t gfp)
+{
+	return kzalloc(size, gfp);
+}`,
+      },
+      expect: ['ctor-allocates@a.c:6'],
+    },
+    {
+      name: 'mainline: an allocation returned by a wrapper is still the ctor\'s',
+      semantics: 'mainline',
+      files: {
+        'a.c': `${HDR}
+static void *item_buf_alloc(size_t size)
+{
+	void *p = kmalloc(size, GFP_KERNEL);
+
+	return p;
+}
+static void item_ctor(void *obj)
+{
+	struct item *it = obj;
+
+	it->buf = item_buf_alloc(64);
+}
+static struct kmem_cache *item_cachep;
+void init(void)
+{
+	item_cachep = kmem_cache_create("item", sizeof(struct item), 0, 0, item_ctor);
+}`,
+      },
+      expect: ['ctor-allocates@a.c:26'],
+    },
+  ],
+
+  'ctor-may-sleep-in-atomic': [
     {
       name: 'sleeping ctor, GFP_ATOMIC caller and a caller under a spinlock',
       files: {
@@ -116,6 +188,25 @@ struct item *item_get_locked(struct pool *p)
       expect: ['ctor-may-sleep-in-atomic@a.c:20', 'ctor-may-sleep-in-atomic@a.c:20'],
     },
     {
+      name: 'the cache and the gfp of the atomic caller written in parentheses',
+      files: {
+        'a.c': `${HDR}
+static int item_ctor(void *obj)
+{
+	struct item *it = obj;
+
+	it->counts = alloc_percpu(int);
+	return it->counts ? 0 : -ENOMEM;
+}
+${cacheWith('item_ctor', null)}
+struct item *item_get_atomic(void)
+{
+	return kmem_cache_alloc((item_cachep), (GFP_ATOMIC));
+}`,
+      },
+      expect: ['ctor-may-sleep-in-atomic@a.c:20'],
+    },
+    {
       name: 'sleeping ctor, GFP_KERNEL callers without locks',
       files: {
         'a.c': `${HDR}
@@ -134,11 +225,9 @@ struct item *item_get(void)
       },
       expect: [],
     },
-  ]);
-});
+  ],
 
-test('ctor-lock-inversion', async () => {
-  await runRuleCases('ctor-lock-inversion', [
+  'ctor-lock-inversion': [
     {
       name: 'the caller holds the lock the ctor takes',
       files: {
@@ -252,11 +341,9 @@ struct item *item_get(void)
       },
       expect: [],
     },
-  ]);
-});
+  ],
 
-test('ctor-dtor-pairing', async () => {
-  await runRuleCases('ctor-dtor-pairing', [
+  'ctor-dtor-pairing': [
     {
       name: 'percpu counter initialised but never destroyed',
       files: {
@@ -334,8 +421,10 @@ ${cacheWith('item_ctor', 'item_dtor')}`,
       },
       expect: [],
     },
-  ]);
-});
+  ],
+};
+
+registerRuleTests(cases, module);
 
 /** Shared by the gfp cases: a header with the helper's prototype and a netdev-style stats macro pair. */
 const GFP_HDR = `${HDR}

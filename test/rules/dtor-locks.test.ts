@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { checkFiles, runRuleCases } from '../helpers';
+import { checkFiles, registerRuleTests, RuleCase } from '../helpers';
 import { cacheWith, HDR } from './common';
 
-test('dtor-non-leaf-lock', async () => {
-  await runRuleCases('dtor-non-leaf-lock', [
+export const cases: Record<string, RuleCase[]> = {
+  'dtor-non-leaf-lock': [
     {
       name: 'dtor takes a lock that nests another elsewhere',
       files: {
@@ -108,6 +108,62 @@ ${cacheWith(null, 'item_dtor')}`,
       expect: [],
     },
     {
+      name: 'a dtor that only trylocks the non-leaf lock, bailing out when it is contended, never waits on it',
+      files: {
+        'a.c': `${HDR}
+static DEFINE_SPINLOCK(other_lock);
+static void item_dtor(void *obj)
+{
+	struct item *it = obj;
+	unsigned long flags;
+
+	if (!spin_trylock_irqsave(&it->owner->lock, flags))
+		return;
+	list_del(&it->buf);
+	spin_unlock_irqrestore(&it->owner->lock, flags);
+}
+void pool_drain(struct pool *p)
+{
+	spin_lock(&p->lock);
+	spin_lock(&other_lock);
+	spin_unlock(&other_lock);
+	spin_unlock(&p->lock);
+}
+${cacheWith(null, 'item_dtor')}`,
+      },
+      expect: [],
+    },
+    {
+      name: 'a trylock first, then the same lock taken waiting: reported where it waits',
+      files: {
+        'a.c': `${HDR}
+static DEFINE_SPINLOCK(other_lock);
+static void item_dtor(void *obj)
+{
+	struct item *it = obj;
+	unsigned long flags;
+
+	if (spin_trylock_irqsave(&it->owner->lock, flags)) {
+		list_del(&it->buf);
+		spin_unlock_irqrestore(&it->owner->lock, flags);
+		return;
+	}
+	spin_lock_irqsave(&it->owner->lock, flags);
+	list_del(&it->buf);
+	spin_unlock_irqrestore(&it->owner->lock, flags);
+}
+void pool_drain(struct pool *p)
+{
+	spin_lock(&p->lock);
+	spin_lock(&other_lock);
+	spin_unlock(&other_lock);
+	spin_unlock(&p->lock);
+}
+${cacheWith(null, 'item_dtor')}`,
+      },
+      expect: ['dtor-non-leaf-lock@a.c:27'],
+    },
+    {
       name: 'mainline semantics: no destructor rules',
       semantics: 'mainline',
       files: {
@@ -130,11 +186,9 @@ ${cacheWith(null, 'item_dtor')}`,
       },
       expect: [],
     },
-  ]);
-});
+  ],
 
-test('dtor-sleeping-lock', async () => {
-  await runRuleCases('dtor-sleeping-lock', [
+  'dtor-sleeping-lock': [
     {
       name: 'mutex in the dtor and an rwsem through a helper',
       files: {
@@ -174,11 +228,9 @@ ${cacheWith(null, 'item_dtor')}`,
       },
       expect: [],
     },
-  ]);
-});
+  ],
 
-test('dtor-irq-unsafe-lock', async () => {
-  await runRuleCases('dtor-irq-unsafe-lock', [
+  'dtor-irq-unsafe-lock': [
     {
       name: 'spin_lock and spin_lock_bh leave hard interrupts on',
       files: {
@@ -219,11 +271,9 @@ ${cacheWith(null, 'item_dtor')}`,
       },
       expect: [],
     },
-  ]);
-});
+  ],
 
-test('dtor-reclaim-deadlock', async () => {
-  await runRuleCases('dtor-reclaim-deadlock', [
+  'dtor-reclaim-deadlock': [
     {
       name: 'GFP_KERNEL allocation under the lock the dtor takes',
       files: {
@@ -248,6 +298,32 @@ int pool_grow(struct pool *p)
 ${cacheWith(null, 'item_dtor')}`,
       },
       expect: ['dtor-reclaim-deadlock@a.c:21'],
+    },
+    {
+      name: 'the dtor trylocks the lock and bails out: it never waits for the allocator holding it',
+      files: {
+        'a.c': `${HDR}
+static void item_dtor(void *obj)
+{
+	struct item *it = obj;
+	unsigned long flags;
+
+	if (!spin_trylock_irqsave(&it->owner->lock, flags))
+		return;
+	spin_unlock_irqrestore(&it->owner->lock, flags);
+}
+int pool_grow(struct pool *p)
+{
+	void *buf;
+
+	spin_lock(&p->lock);
+	buf = kzalloc(4096, GFP_KERNEL);
+	spin_unlock(&p->lock);
+	return buf ? 0 : -ENOMEM;
+}
+${cacheWith(null, 'item_dtor')}`,
+      },
+      expect: [],
     },
     {
       name: 'GFP_NOWAIT under the lock, or GFP_KERNEL after unlocking, is fine',
@@ -275,8 +351,10 @@ ${cacheWith(null, 'item_dtor')}`,
       },
       expect: [],
     },
-  ]);
-});
+  ],
+};
+
+registerRuleTests(cases, module);
 
 test('dtor-non-leaf-lock: an error when the nesting leads back to the destructor through reclaim, else a warning', async () => {
   const base = (underOther: string) => ({

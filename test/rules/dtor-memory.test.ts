@@ -1,9 +1,8 @@
-import { test } from 'node:test';
-import { runRuleCases } from '../helpers';
+import { registerRuleTests, RuleCase } from '../helpers';
 import { cacheWith, HDR } from './common';
 
-test('dtor-allocates', async () => {
-  await runRuleCases('dtor-allocates', [
+export const cases: Record<string, RuleCase[]> = {
+  'dtor-allocates': [
     {
       name: 'any allocation, even GFP_ATOMIC',
       files: {
@@ -24,11 +23,9 @@ ${cacheWith(null, 'item_dtor')}`,
       files: { 'a.c': `${HDR}\nstatic void item_dtor(void *obj)\n{\n\tstruct item *it = obj;\n\tfree_percpu(it->counts);\n}\n${cacheWith(null, 'item_dtor')}` },
       expect: [],
     },
-  ]);
-});
+  ],
 
-test('dtor-may-sleep', async () => {
-  await runRuleCases('dtor-may-sleep', [
+  'dtor-may-sleep': [
     {
       name: 'vfree and synchronize_rcu through a helper',
       files: {
@@ -52,11 +49,9 @@ ${cacheWith(null, 'item_dtor')}`,
       files: { 'a.c': `${HDR}\nstatic void item_dtor(void *obj)\n{\n\tstruct item *it = obj;\n\tit->buf = NULL;\n\tfree_percpu(it->counts);\n}\n${cacheWith(null, 'item_dtor')}` },
       expect: [],
     },
-  ]);
-});
+  ],
 
-test('dtor-frees-to-slab', async () => {
-  await runRuleCases('dtor-frees-to-slab', [
+  'dtor-frees-to-slab': [
     {
       name: 'kfree in the dtor, kmem_cache_free in a helper',
       files: {
@@ -82,5 +77,7 @@ ${cacheWith(null, 'item_dtor')}`,
       files: { 'a.c': `${HDR}\nstatic void item_dtor(void *obj)\n{\n\tstruct item *it = obj;\n\tfree_percpu(it->counts);\n}\n${cacheWith(null, 'item_dtor')}` },
       expect: [],
     },
-  ]);
-});
+  ],
+};
+
+registerRuleTests(cases, module);

@@ -1,9 +1,8 @@
-import { test } from 'node:test';
-import { runRuleCases } from '../helpers';
+import { registerRuleTests, RuleCase } from '../helpers';
 import { cacheWith, HDR } from './common';
 
-test('lock-imbalance', async () => {
-  await runRuleCases('lock-imbalance', [
+export const cases: Record<string, RuleCase[]> = {
+  'lock-imbalance': [
     {
       name: 'early return with the lock held; unlock of a lock never taken',
       files: {
@@ -62,5 +61,7 @@ ${cacheWith('item_ctor', 'item_dtor')}`,
       },
       expect: [],
     },
-  ]);
-});
+  ],
+};
+
+registerRuleTests(cases, module);

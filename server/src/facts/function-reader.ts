@@ -12,12 +12,13 @@
  */
 import type { SyntaxNode } from '../parse/parser';
 import { ALLOCATORS, FREES } from '../kb/allocators';
+import { KERNEL_FUNCTIONS, OPAQUE_PREFIXES } from '../kb/kernel-functions';
 import { GUARD_CLASSES, IRQ_OFF, IRQ_ON, LOCK_INITIALISERS, LOCK_OPS, LockOp } from '../kb/locks';
 import type { SourceMap } from './extract';
 import { declaratorName } from './extract';
 import { lockRef, normalizeLockText, TypeScope } from './lock-ref';
 import { argRef, textLocals } from './arg-ref';
-import { OPAQUE_PREFIXES } from '../kb/kernel-functions';
+import { markResults, ResultSite, resultSite } from './result-use';
 import { matchParen, scanCalls, splitArgs } from '../parse/text-scan';
 import type { ArgRef, FnEvent, FunctionFacts, Imbalance, LockRef, Span } from './types';
 
@@ -80,6 +81,8 @@ export class FunctionReader {
   private locals = new Map<string, string>();
   private params: { name: string; type: string }[] = [];
   private condVars = new Map<string, number>();
+  /** Allocation and call events whose result may be tested: where the call starts, the variable it is assigned to. */
+  private results = new Map<FnEvent, ResultSite>();
   /** Local declarations are read only when a lock expression needs a variable's type. */
   private localsRead = false;
   private paramsNode?: SyntaxNode;
@@ -172,7 +175,7 @@ export class FunctionReader {
     this.markChecked(body);
     const bodyText = this.src.masked.slice(body.startIndex, body.endIndex);
     const returnsError = !/^\s*(static\s+)?(inline\s+)?void\s*$/.test(returns)
-      && /\breturn\s+(?:-\s*E[A-Z0-9]+|-\s*[1-9]|[A-Za-z_]*(?:err|ret|rc|error|status)[A-Za-z_0-9]*\s*;|PTR_ERR)/.test(bodyText);
+      && /\breturn\s+(?:-\s*E[A-Z0-9]+|-\s*[1-9]|[A-Za-z_]*(?:err|ret|rc|error|status)[A-Za-z_0-9]*\s*;|PTR_ERR)|\breturn\b[^;{}]*[?:]\s*-\s*E[A-Z0-9]+\b/.test(bodyText);
     return {
       name,
       isStatic,
@@ -534,29 +537,38 @@ export class FunctionReader {
     const alloc = ALLOCATORS[name];
     if (alloc) {
       const args = splitArgs(argText);
-      const lhs = /([A-Za-z_][\w]*(?:(?:->|\.)[A-Za-z_]\w*|\[[^\]]*\])*)\s*=\s*(?:\([^()]*\)\s*)?$/.exec(m.slice(stmtStart, c.start));
-      this.events.push({
+      const site = resultSite(m, stmtStart, c.start, c.close + 1);
+      const ev: FnEvent = {
         k: 'alloc', fn: name, at, held, irqOff,
-        gfp: alloc.gfpArg !== undefined && alloc.gfpArg >= 0 ? args[alloc.gfpArg] : undefined,
-        cache: alloc.cacheArg !== undefined ? args[alloc.cacheArg] : undefined,
+        gfp: alloc.gfpArg !== undefined && alloc.gfpArg >= 0 ? bare(args[alloc.gfpArg]) : undefined,
+        cache: alloc.cacheArg !== undefined ? bare(args[alloc.cacheArg]) : undefined,
         ...(alloc.cacheArg !== undefined && args[alloc.cacheArg] !== undefined ? { cacheRef: argRef(args[alloc.cacheArg], this.params, this.scope) } : {}),
-        // Tested where it is called: `if (percpu_counter_init(...))`, `if (!(x = kmalloc(...)))`.
-        checked: inCondition || (/\bif\s*\(\s*$|!\s*$|\(\s*!?\s*$/.test(m.slice(Math.max(stmtStart, c.start - 20), c.start)) && m.slice(stmtStart, c.start).includes('if')),
-        assignedTo: lhs ? lhs[1].replace(/\s+/g, '') : undefined,
-      });
+        // Tested where it is called (`if (percpu_counter_init(...))`), or later (markChecked).
+        checked: inCondition,
+        assignedTo: site.lhs,
+      };
+      this.events.push(ev);
+      this.results.set(ev, site);
       return states;
     }
     const free = FREES[name];
     if (free) {
       const args = splitArgs(argText);
-      const cache = free.cacheArg !== undefined ? args[free.cacheArg] : undefined;
-      const ev: FnEvent = { k: 'free', fn: name, at, held, irqOff, cache, arg: args[free.cacheArg !== undefined ? free.cacheArg + 1 : 0] };
-      if (cache !== undefined) ev.cacheRef = argRef(cache, this.params, this.scope);
+      const cache = free.cacheArg !== undefined ? bare(args[free.cacheArg]) : undefined;
+      const ev: FnEvent = { k: 'free', fn: name, at, held, irqOff, cache, arg: bare(args[free.cacheArg !== undefined ? free.cacheArg + 1 : 0]) };
+      if (free.cacheArg !== undefined && args[free.cacheArg] !== undefined) ev.cacheRef = argRef(args[free.cacheArg], this.params, this.scope);
       this.events.push(ev);
       return states;
     }
-    const args = this.callArgs(name, argText);
-    this.events.push(args ? { k: 'call', fn: name, at, held, irqOff, args } : { k: 'call', fn: name, at, held, irqOff });
+    const callArgs = this.callArgs(name, argText);
+    const ev: FnEvent = callArgs ? { k: 'call', fn: name, at, held, irqOff, args: callArgs } : { k: 'call', fn: name, at, held, irqOff };
+    this.events.push(ev);
+    // What the caller does with the result matters when the callee returns an allocation
+    // (never a knowledge-base function or a macro); the lock graph (lazyParams) never asks.
+    if (!this.lazyParams && !KERNEL_FUNCTIONS[name] && !OPAQUE_PREFIXES.test(name) && !/^[A-Z0-9_]+$/.test(name)) {
+      const site = resultSite(m, stmtStart, c.start, c.close + 1);
+      if (site.lhs || site.ret || site.inExpr) this.results.set(ev, site);
+    }
     return states;
   }
 
@@ -629,16 +641,17 @@ export class FunctionReader {
     return idx;
   }
 
-  /** An allocation counts as checked when its result is tested later in the function. */
+  /** Whether allocations and calls are checked or returned, from the syntax (result-use.ts). */
   private markChecked(body: SyntaxNode): void {
-    const text = this.src.masked.slice(body.startIndex, body.endIndex);
-    for (const e of this.events) {
-      if (e.k !== 'alloc' || e.checked || !e.assignedTo) continue;
-      const v = e.assignedTo.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/->/g, '\\s*->\\s*');
-      const re = new RegExp(`(?:!\\s*(?:\\(\\s*)?${v}\\b|\\b${v}\\s*==\\s*NULL|IS_ERR(?:_OR_NULL)?\\s*\\(\\s*${v}\\s*\\)|\\bif\\s*\\(\\s*(?:unlikely\\s*\\(\\s*)?${v}\\s*\\)|\\b${v}\\s*[<!]=?\\s*0)`);
-      if (re.test(text)) e.checked = true;
-    }
+    markResults(body, this.src.masked, this.results);
   }
+}
+
+/** An argument without the parentheses around all of it: `(cachep)` is `cachep`, `(struct foo *)p` stays. */
+function bare(arg: string | undefined): string | undefined {
+  let s = arg;
+  while (s && s.startsWith('(') && matchParen(s, 0) === s.length - 1) s = s.slice(1, -1).trim();
+  return s;
 }
 
 function findFunctionDeclarator(n: SyntaxNode): SyntaxNode | undefined {

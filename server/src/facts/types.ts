@@ -37,13 +37,14 @@ export interface ArgRef {
 export type FnEvent =
   | { k: 'lock'; fn: string; lock: number; kind: LockKind; irq: IrqMode; read?: boolean; trylock?: boolean; guard?: boolean; at: Span; held: number[]; irqOff: boolean }
   | { k: 'unlock'; fn: string; lock: number; kind: LockKind; irq: IrqMode; at: Span; held: number[]; irqOff: boolean }
-  | { k: 'alloc'; fn: string; gfp?: string; cache?: string; cacheRef?: ArgRef; at: Span; held: number[]; irqOff: boolean; checked: boolean; assignedTo?: string }
+  | { k: 'alloc'; fn: string; gfp?: string; cache?: string; cacheRef?: ArgRef; at: Span; held: number[]; irqOff: boolean; checked: boolean; assignedTo?: string; returned?: boolean }
   | { k: 'free'; fn: string; cache?: string; cacheRef?: ArgRef; arg?: string; at: Span; held: number[]; irqOff: boolean }
   /**
    * `args`: the call's arguments in order (absent when there are none, for logging/tracing
    * calls that are never descended into, and in lock-graph facts, which read no parameters).
+   * `checked`/`returned`: what the function does with the call's result (set when true), as for allocations.
    */
-  | { k: 'call'; fn: string; at: Span; held: number[]; irqOff: boolean; args?: ArgRef[] };
+  | { k: 'call'; fn: string; at: Span; held: number[]; irqOff: boolean; args?: ArgRef[]; checked?: boolean; returned?: boolean };
 
 /** A lock-balance problem found on some path of a function. */
 export interface Imbalance {
@@ -157,4 +158,4 @@ export interface FileFacts {
  * extractor's compiled code). 2: call arguments (ArgRef), cache references on alloc/free
  * events and creations.
  */
-export const FACTS_VERSION = 2;
+export const FACTS_VERSION = 3;

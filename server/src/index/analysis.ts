@@ -68,6 +68,10 @@ export interface AllocUse {
   percpu: boolean;
   checked: boolean;
   assignedTo?: string;
+  /** The function returns it: checking it is its caller's business. */
+  returned?: boolean;
+  /** A callee returned it to this function (a wrapper like `return kzalloc(n, gfp)`): this function's to check. */
+  handedUp?: boolean;
   chain: Step[];
 }
 
@@ -501,7 +505,8 @@ export class Analysis {
       if (e.k === 'lock') {
         const cls = this.classOf(file, fn, fn.locks[e.lock]);
         const chain = [step(e.at, `${fn.name}() takes ${cls} (${e.fn})`)];
-        if (!s.acquires.has(cls)) {
+        // The first acquisition is the evidence, unless it was a trylock and this one waits.
+        if (!s.acquires.has(cls) || (s.acquires.get(cls)!.trylock && !e.trylock)) {
           s.acquires.set(cls, { cls, kind: e.kind, irq: e.irq, irqOff: e.irqOff || e.irq === 'irq' || e.irq === 'irqsave', trylock: !!e.trylock, chain });
         }
         if (SLEEPING_KINDS.has(e.kind) && !e.trylock && !s.maySleep) s.maySleep = [step(e.at, `${fn.name}() takes sleeping lock ${cls} (${e.fn})`)];
@@ -513,7 +518,7 @@ export class Analysis {
         const cacheId = this.cacheIdOf(file, fn, e.cacheRef);
         s.allocs.push({
           fn: e.fn, gfp: e.gfp, gfpClass: g.cls, gfpFrom: g.from, gfpBound: g.from ? g.text : undefined, cache: e.cache, cacheId: typeof cacheId === 'string' ? cacheId : undefined,
-          percpu: !!fact?.percpu, checked: e.checked, assignedTo: e.assignedTo, chain,
+          percpu: !!fact?.percpu, checked: e.checked, assignedTo: e.assignedTo, returned: e.returned, chain,
         });
         if (g.cls === 'sleep' && !s.maySleep) {
           s.maySleep = [step(e.at, `${fn.name}() calls ${e.fn}(${e.gfp === undefined ? 'GFP_KERNEL' : shown}), which may sleep`)];
@@ -562,12 +567,19 @@ export class Analysis {
     for (const [cls, a] of cs.acquires) {
       // An atomic gfp skips the allocator's sleeping locks (pcpu_alloc() takes pcpu_alloc_mutex only when it may block).
       if (o.gfp === 'atomic' && SLEEPING_KINDS.has(a.kind)) continue;
-      if (!s.acquires.has(cls)) s.acquires.set(cls, { ...a, irqOff: a.irqOff || e.irqOff, chain: prefix(site, a.chain) });
+      // A waiting acquisition wins over an earlier trylock of the same class (a trylock fast path hides nothing).
+      if (!s.acquires.has(cls) || (s.acquires.get(cls)!.trylock && !a.trylock)) s.acquires.set(cls, { ...a, irqOff: a.irqOff || e.irqOff, chain: prefix(site, a.chain) });
     }
     if (o.sleepFromBody && cs.maySleep && !s.maySleep) s.maySleep = prefix(site, cs.maySleep);
     if (!o.effectsOnly) {
       if (cs.honoursGfp && !s.honoursGfp) s.honoursGfp = prefix(site, cs.honoursGfp);
-      for (const a of cs.allocs) if (s.allocs.length < 32) s.allocs.push({ ...a, checked: a.checked, chain: prefix(site, a.chain) });
+      for (const a of cs.allocs) {
+        if (s.allocs.length >= 32) break;
+        // An allocation the callee returns is checked (or returned on) where this function uses the call's result.
+        const up = !!a.returned && e.k === 'call';
+        const call = e as Extract<FnEvent, { k: 'call' }>;
+        s.allocs.push({ ...a, checked: up ? !!call.checked : a.checked, returned: up && !!call.returned, handedUp: up, chain: prefix(site, a.chain) });
+      }
       for (const f of cs.frees) if (s.frees.length < 32) s.frees.push({ ...f, chain: prefix(site, f.chain) });
     }
     if (kb && (cs.incomplete || cs.unresolved.size)) this.mergeKnown(s, e.fn, site, e.irqOff, o.gfp);

@@ -31,12 +31,12 @@ export const ctorAllocates: Rule = {
         continue;
       }
       // A callee that checks its own allocation handles the failure; only the ctor's own
-      // allocations, and unchecked ones below it, lose a failure.
-      if (a.chain.length > 1 && a.checked) continue;
+      // allocations (made here, or returned to it by a wrapper), and unchecked ones below it, lose a failure.
+      const mine = a.chain.length === 1 || !!a.handedUp;
+      if (!mine && a.checked) continue;
       if (ctx.semantics === 'dtor-rfc') {
-        const direct = a.chain.length === 1;
-        if (direct && a.checked && fn.returnsError) continue;
-        if (!direct) continue; // callee checks are the callee's business; its failure must reach us as a return value
+        if (mine && a.checked && fn.returnsError) continue;
+        if (!mine) continue; // callee checks are the callee's business; its failure must reach us as a return value
         ctx.report({ ...loc, message: `constructor ${fn.name}() allocates with ${a.fn}() but ${a.checked ? 'does not return the failure' : 'does not check the result'}; under the destructor RFC a ctor must return an error when it cannot construct`, cache: cache.creation.name });
       } else {
         ctx.report({ ...loc, message: `constructor ${fn.name}() allocates with ${a.fn}(); a mainline ctor cannot fail, so the failure is lost`, cache: cache.creation.name });

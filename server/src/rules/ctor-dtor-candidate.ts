@@ -36,7 +36,10 @@ export const ctorDtorCandidate: Rule = {
     const sites = await ctx.analysis.allocSites(cache);
     let allocHit: { ref: FnRef; idx: number; what: string } | undefined;
     for (const site of sites) {
-      for (const at of await throughWrappers(ctx, site.ref, site.ref.fn.events.indexOf(site.event))) {
+      const around = await throughWrappers(ctx, site.ref, site.ref.fn.events.indexOf(site.event));
+      // Their callees (a setup helper in another file) are read before their summaries are asked for.
+      await ctx.analysis.prepare(around.map((a) => a.ref));
+      for (const at of around) {
         const what = percpuAfter(ctx, at.ref, at.idx, 'alloc');
         if (what) {
           allocHit = { ...at, what };
@@ -91,6 +94,8 @@ function wrapperCache(ref: FnRef, idx: number): string {
 }
 
 /** A percpu allocation (or free) among the events after/before `idx`, directly or in a callee. */
+const MAX_HELPER_DEPTH = 2;
+
 function percpuAfter(ctx: RuleContext, ref: FnRef, idx: number, kind: 'alloc' | 'free', before = false): string | undefined {
   const evs = ref.fn.events;
   const range = before ? evs.slice(Math.max(0, idx - 12), idx).reverse() : evs.slice(idx + 1, idx + 13);
@@ -101,7 +106,9 @@ function percpuAfter(ctx: RuleContext, ref: FnRef, idx: number, kind: 'alloc' | 
       const callee = ctx.analysis.resolve(e.fn, ref.file);
       if (!callee) continue;
       const s = ctx.analysis.summary(callee);
-      const hit = kind === 'alloc' ? s.allocs.find((a) => a.percpu) : s.frees.find((f) => /percpu/.test(f.fn));
+      // Memory the object owns is allocated by the helper it calls or one level below
+      // (percpu_ref_init -> __alloc_percpu_gfp), not deep in reclaim or cgroup paths.
+      const hit = kind === 'alloc' ? s.allocs.find((a) => a.percpu && a.chain.length <= MAX_HELPER_DEPTH) : s.frees.find((f) => /percpu/.test(f.fn) && f.chain.length <= MAX_HELPER_DEPTH);
       if (hit) return `calls ${e.fn}(), which calls ${hit.fn}()`;
     }
   }
@@ -112,7 +119,10 @@ async function freeSide(ctx: RuleContext, cache: CacheInfo): Promise<{ ref: FnRe
   // The cache's own frees (same identity as the creation), its own file first.
   const sites = (await ctx.analysis.freeSites(cache)).filter((s) => s.event.fn === 'kmem_cache_free');
   for (const site of sites) {
-    for (const at of await throughWrappers(ctx, site.ref, site.ref.fn.events.indexOf(site.event))) {
+    const around = await throughWrappers(ctx, site.ref, site.ref.fn.events.indexOf(site.event));
+    // Their callees are read before their summaries are asked (a setup helper in another file).
+    await ctx.analysis.prepare(around.map((a) => a.ref));
+    for (const at of around) {
       const what = percpuAfter(ctx, at.ref, at.idx, 'free', true);
       if (what) return { ref: at.ref, at: at.ref.fn.events[at.idx].at, what };
     }

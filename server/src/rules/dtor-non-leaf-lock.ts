@@ -33,6 +33,8 @@ export const dtorNonLeafLock: Rule = {
   async check(ctx, cache) {
     if (!cache.dtor) return;
     for (const a of ctx.analysis.summary(cache.dtor).acquires.values()) {
+      // A trylock never waits: the dtor cannot deadlock on it (`if (!spin_trylock(&l)) return;`).
+      if (a.trylock) continue;
       // Slab frees and allocations are reported by dtor-frees-to-slab / dtor-allocates, with the reason.
       if (a.cls === SLAB_LIST_LOCK) continue;
       const { edges, known } = await ctx.analysis.edgesFrom(a.cls);
