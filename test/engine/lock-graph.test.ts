@@ -143,3 +143,86 @@ void locked(struct obj *o)
   const plan = planQuietBodies(maskedSource(text), LOCKISH);
   assert.deepEqual([...plan.skippedByEnd.values()].map((b) => b.name), ['helper']);
 });
+
+/** Locks reached through parameters: the class is the caller's argument, as lockdep keys the instance. */
+const PARAM_FILES = {
+  'lib/lockit.c': `static DEFINE_SPINLOCK(inner_lock);
+void lock_it(spinlock_t *l)
+{
+	spin_lock(l);
+	spin_lock(&inner_lock);
+	spin_unlock(&inner_lock);
+	spin_unlock(l);
+}
+/* Passes its own parameter on: bound one caller further up. */
+void pass_on(spinlock_t *l2)
+{
+	lock_it(l2);
+}
+/* Nobody passes it a readable lock: its nesting stays, under the parameter's fallback name. */
+void orphan(spinlock_t *ol)
+{
+	spin_lock(ol);
+	spin_lock(&inner_lock);
+	spin_unlock(&inner_lock);
+	spin_unlock(ol);
+}
+`,
+  'drv/user.c': `struct pool { spinlock_t lock; struct mutex m; };
+struct bucket { spinlock_t block; };
+#define BUCKET_LOCK(b) spin_lock(&(b)->block)
+#define BUCKET_UNLOCK(b) spin_unlock(&(b)->block)
+void lock_it(spinlock_t *l);
+void pass_on(spinlock_t *l2);
+void take_bucket(struct bucket *b)
+{
+	BUCKET_LOCK(b);
+	BUCKET_UNLOCK(b);
+}
+void user(struct pool *p, struct bucket *b)
+{
+	mutex_lock(&p->m);
+	lock_it(&p->lock);
+	pass_on(&b->block);
+	xa_lock_irq(&p->pages);
+	xa_unlock_irq(&p->pages);
+	mutex_unlock(&p->m);
+}
+`,
+};
+
+test('lock graph: a lock taken through a parameter is the class of the argument passed, in both graphs', async () => {
+  const e = new Engine({ roots: [tempWorkspace(PARAM_FILES)], jobs: 1 });
+  const { graph, classes } = await e.lockGraph();
+  const old = e.analysis.lockGraph();
+  const pairs = (g: Map<string, Map<string, unknown>>) => [...g].flatMap(([f, m]) => [...m.keys()].map((t) => `${f} -> ${t}`)).sort();
+  assert.deepEqual(pairs(graph), [
+    'lockit.c:orphan:ol -> lockit.c:inner_lock',
+    'pool.lock -> lockit.c:inner_lock',
+    'pool.m -> bucket.block',
+    'pool.m -> lockit.c:inner_lock',
+    'pool.m -> pool.lock',
+    'pool.m -> xarray.xa_lock',
+    'bucket.block -> lockit.c:inner_lock',
+  ].sort());
+  assert.deepEqual(pairs(old), pairs(graph));
+  assert.ok(!classes.has('lockit.c:lock_it:l') && !classes.has('lockit.c:pass_on:l2'), 'bound parameters are not classes of their own');
+  assert.ok(classes.has('lockit.c:orphan:ol'), 'an unbound parameter lock is kept under its fallback name');
+  // Evidence through the binding call, down to the acquisition of the parameter.
+  const chain = graph.get('pool.m')!.get('bucket.block')!.chain.map((s) => s.note);
+  assert.deepEqual(chain, [
+    'user() holds pool.m from here',
+    'user() calls pass_on()',
+    'pass_on() calls lock_it()',
+    'lock_it() takes l, the lock its caller passed (spin_lock)',
+  ]);
+  const inner = graph.get('bucket.block')!.get('lockit.c:inner_lock')!.chain.map((s) => s.note);
+  assert.equal(inner[0], 'user() calls pass_on()');
+  // The summaries (what the rules read) name the class the same way.
+  const user = e.analysis.functionsIn([...e.project.facts.keys()].find((f) => f.endsWith('user.c'))!).find((f) => f.name === 'user')!;
+  const s = e.analysis.summary({ file: [...e.project.facts.keys()].find((f) => f.endsWith('user.c'))!, fn: user });
+  assert.deepEqual([...s.acquires.keys()].sort(), ['bucket.block', 'lockit.c:inner_lock', 'pool.lock', 'pool.m', 'xarray.xa_lock']);
+  const tb = e.analysis.functionsIn([...e.project.facts.keys()].find((f) => f.endsWith('user.c'))!).find((f) => f.name === 'take_bucket')!;
+  assert.deepEqual([...e.analysis.summary({ file: [...e.project.facts.keys()].find((f) => f.endsWith('user.c'))!, fn: tb }).acquires.keys()], ['bucket.block'], 'a macro argument bound by the macro\'s caller');
+  await e.close();
+});

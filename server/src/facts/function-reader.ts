@@ -17,10 +17,13 @@ import { GUARD_CLASSES, IRQ_OFF, IRQ_ON, LOCK_INITIALISERS, LOCK_OPS, LockOp } f
 import type { SourceMap } from './extract';
 import { declaratorName } from './extract';
 import { lockRef, normalizeLockText, TypeScope } from './lock-ref';
-import { argRef, textLocals } from './arg-ref';
+import { argRef, textLocals, unparen, VAR_PATH } from './arg-ref';
 import { markResults, ResultSite, resultSite } from './result-use';
 import { matchParen, scanCalls, splitArgs } from '../parse/text-scan';
-import type { ArgRef, FnEvent, FunctionFacts, Imbalance, LockRef, Span } from './types';
+import type { ArgRef, FnEvent, FunctionFacts, Imbalance, LockArg, LockRef, Span } from './types';
+
+/** A lock object's type (`spinlock_t *l`, `struct mutex *m`): a variable that is passed as a lock. */
+const LOCK_TYPE_RE = /\b(?:spinlock_t|raw_spinlock_t|rwlock_t|seqlock_t|local_lock_t|struct\s+(?:mutex|rw_semaphore|semaphore))\b/;
 
 interface St {
   held: number[];
@@ -107,8 +110,8 @@ export class FunctionReader {
         this.paramsNode = undefined;
         this.readParams(n);
       }
-      const p = this.params.find((x) => x.name === name);
-      if (p) return { type: p.type, local: true };
+      const pi = this.params.findIndex((x) => x.name === name);
+      if (pi >= 0) return { type: this.params[pi].type, local: true, param: pi };
       if (!this.localsRead && this.body) {
         this.localsRead = true;
         this.readLocals(this.body);
@@ -386,7 +389,7 @@ export class FunctionReader {
       const op = LOCK_OPS[c.name];
       if (op && op.op === 'acquire' && op.conditional) {
         const args = splitArgs(m.slice(c.open + 1, c.close));
-        const idx = this.lockIndex(args[op.lockArg ?? 0] ?? '');
+        const idx = this.lockIndex(args[op.lockArg ?? 0] ?? '', op);
         this.pushLockEvent(idx, op, this.src.span(c.start, c.close + 1), s, false, c.name);
         const before = m.slice(cond.startIndex, c.start);
         const negated = /!\s*(?:\(\s*)?(?:unlikely\s*\(\s*|likely\s*\(\s*)?$/.test(before);
@@ -498,7 +501,7 @@ export class FunctionReader {
     const op = LOCK_OPS[name];
     if (op) {
       const args = splitArgs(argText);
-      const idx = this.lockIndex(args[op.lockArg ?? 0] ?? '');
+      const idx = this.lockIndex(args[op.lockArg ?? 0] ?? '', op);
       if (op.op === 'acquire') {
         this.pushLockEvent(idx, op, at, states, false, name);
         if (op.conditional === 'zero') {
@@ -561,7 +564,9 @@ export class FunctionReader {
       return states;
     }
     const callArgs = this.callArgs(name, argText);
-    const ev: FnEvent = callArgs ? { k: 'call', fn: name, at, held, irqOff, args: callArgs } : { k: 'call', fn: name, at, held, irqOff };
+    const ev: Extract<FnEvent, { k: 'call' }> = callArgs ? { k: 'call', fn: name, at, held, irqOff, args: callArgs } : { k: 'call', fn: name, at, held, irqOff };
+    const lockArgs = this.lockArgs(name, argText);
+    if (lockArgs) ev.lockArgs = lockArgs;
     this.events.push(ev);
     // What the caller does with the result matters when the callee returns an allocation
     // (never a knowledge-base function or a macro); the lock graph (lazyParams) never asks.
@@ -585,8 +590,13 @@ export class FunctionReader {
   /** Locals for call arguments, read from the body's text (arg-ref.ts textLocals). */
   private argLocals?: Map<string, string>;
   private argScope: TypeScope = (name) => {
-    const p = this.params.find((x) => x.name === name);
-    if (p) return { type: p.type, local: true };
+    if (this.paramsNode) {
+      const n = this.paramsNode;
+      this.paramsNode = undefined;
+      this.readParams(n);
+    }
+    const pi = this.params.findIndex((x) => x.name === name);
+    if (pi >= 0) return { type: this.params[pi].type, local: true, param: pi };
     if (!this.argLocals) this.argLocals = this.body ? textLocals(this.src.masked.slice(this.body.startIndex, this.body.endIndex)) : new Map();
     const l = this.argLocals.get(name);
     if (l !== undefined) return { type: l, local: true };
@@ -630,15 +640,39 @@ export class FunctionReader {
     this.imbalances.push(i);
   }
 
-  private lockIndex(arg: string): number {
-    const text = normalizeLockText(arg);
+  private lockIndex(arg: string, op?: LockOp): number {
+    let text = normalizeLockText(arg);
+    if (op?.member) text = `${text}->${op.member.field}`;
     let idx = this.lockIdx.get(text);
     if (idx === undefined) {
       idx = this.locks.length;
-      this.locks.push(lockRef(arg, this.scope));
+      // A wrapper's lock is a fixed member (xa_lock(): xarray.xa_lock), not the argument.
+      this.locks.push(op?.member ? { text, baseType: op.member.struct, fields: [op.member.field] } : lockRef(arg, this.scope));
       this.lockIdx.set(text, idx);
     }
     return idx;
+  }
+
+  /**
+   * Arguments that may be a lock a callee takes through its parameter (`helper(&p->lock)`,
+   * a lock pointer or a parameter passed on, any argument of an upper-case macro): their
+   * references in this function, bound to the callee's parameter-bound locks by the index.
+   */
+  private lockArgs(name: string, argText: string): LockArg[] | undefined {
+    if (OPAQUE_PREFIXES.test(name) || KERNEL_FUNCTIONS[name] || !/\S/.test(argText)) return undefined;
+    const macro = /^[A-Z0-9_]+$/.test(name);
+    let out: LockArg[] | undefined;
+    splitArgs(argText).forEach((a, i) => {
+      let t = unparen(a);
+      const addr = t.startsWith('&');
+      if (addr) t = unparen(t.slice(1));
+      const m = VAR_PATH.exec(t);
+      if (!m || (!addr && !m[2] && !m[3] && /^(?:[A-Z0-9_]+|NULL|true|false)$/.test(m[1]))) return;
+      const d = this.argScope(m[1]);
+      if (!addr && !macro && d?.param === undefined && !(d && LOCK_TYPE_RE.test(d.type))) return;
+      (out ??= []).push({ i, ref: lockRef(a, this.argScope) });
+    });
+    return out;
   }
 
   /** Whether allocations and calls are checked or returned, from the syntax (result-use.ts). */

@@ -8,7 +8,7 @@ import type { LockRef } from './types';
 import { matchParen, splitArgs } from '../parse/text-scan';
 
 /** Variable name -> type text, for the function being read (params, locals, globals). */
-export type TypeScope = (name: string) => { type: string; local: boolean } | undefined;
+export type TypeScope = (name: string) => { type: string; local: boolean; param?: number } | undefined;
 
 const PERCPU_WRAPPERS = /^(?:this_cpu_ptr|raw_cpu_ptr|per_cpu_ptr|per_cpu|this_cpu_read|get_cpu_ptr|READ_ONCE|rcu_dereference(?:_protected|_raw|_check)?)\s*\(/;
 
@@ -19,6 +19,27 @@ export function structName(type: string): string | undefined {
   if (m) return m[1];
   if (/^[A-Za-z_]\w*$/.test(t)) return t;
   return undefined;
+}
+
+/** A struct (or typedef) name that can name a class: not `void`, not a scalar. */
+function namedStruct(type: string): string | undefined {
+  const n = structName(type);
+  return n && !/^(void|char|int|long|short|u8|u16|u32|u64|bool|size_t)$/.test(n) ? n : undefined;
+}
+
+/**
+ * A callee's parameter-bound reference (`lock`, `p->lock` with `p` a macro argument) seen
+ * through the caller's argument: the argument's path with the callee's fields after it.
+ */
+export function bindLockRef(callee: LockRef, arg: LockRef): LockRef {
+  const fields = [...arg.fields, ...callee.fields];
+  const out: LockRef = { text: callee.fields.length ? `${arg.text}->${callee.fields.join('->')}` : arg.text, fields };
+  if (arg.baseType !== undefined) out.baseType = arg.baseType;
+  if (arg.symbol !== undefined) out.symbol = arg.symbol;
+  if (arg.local !== undefined) out.local = arg.local;
+  // A typed argument names the class once the callee's fields follow it (`b` of `struct bucket *b`, then `->block`).
+  if (arg.param !== undefined && !(callee.fields.length && arg.baseType)) out.param = arg.param;
+  return out;
 }
 
 export function normalizeLockText(arg: string): string {
@@ -58,7 +79,8 @@ export function lockRef(arg: string, scope: TypeScope): LockRef {
       return withFields(merged, tail, innerRef.fields);
     }
   }
-  let m = /^\(\*([A-Za-z_]\w*)\)/.exec(rest);
+  // `(*x)`, `(x)` (a macro's or inline's parenthesised argument), `*x`, `x`.
+  let m = /^\(\s*\**\s*([A-Za-z_]\w*)\s*\)/.exec(rest);
   if (!m) m = /^\**([A-Za-z_]\w*)/.exec(rest);
   if (!m) return ref;
   const base = m[1];
@@ -73,13 +95,19 @@ export function lockRef(arg: string, scope: TypeScope): LockRef {
   // Array subscripts on the base: foo[i].lock
   rest = rest.replace(/^(\[[^\]]*\])+/, '');
   const decl = scope(base);
+  const declType = decl ? namedStruct(decl.type) : undefined;
   if (rest === '') {
     ref.symbol = base;
     ref.local = decl?.local ?? false;
+    // Kept for a callee's fields composed onto this argument (`&obj` passed to a helper that takes `p->lock`).
+    if (declType) ref.baseType = declType;
+    if (decl?.param !== undefined) ref.param = decl.param;
     return ref;
   }
   if (decl) {
-    ref.baseType = structName(decl.type);
+    ref.baseType = declType;
+    // A field of a parameter whose type names nothing (a macro's argument, `void *`): the caller's argument decides.
+    if (!declType && decl.param !== undefined) ref.param = decl.param;
   } else {
     ref.symbol = base;
   }

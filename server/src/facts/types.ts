@@ -16,6 +16,18 @@ export interface LockRef {
   symbol?: string;
   /** The symbol is a local variable or a parameter of the function. */
   local?: boolean;
+  /**
+   * The reference starts from this parameter of the function and its type does not name the
+   * class (a `spinlock_t *lock` parameter, a macro's argument, a `void *`): lockdep keys the
+   * instance, so the class is the caller's argument's (bound where the function is called).
+   */
+  param?: number;
+}
+
+/** A call argument that may be a lock (or the object holding one): argument index and its reference in the caller. */
+export interface LockArg {
+  i: number;
+  ref: LockRef;
 }
 
 /**
@@ -44,7 +56,7 @@ export type FnEvent =
    * calls that are never descended into, and in lock-graph facts, which read no parameters).
    * `checked`/`returned`: what the function does with the call's result (set when true), as for allocations.
    */
-  | { k: 'call'; fn: string; at: Span; held: number[]; irqOff: boolean; args?: ArgRef[]; checked?: boolean; returned?: boolean };
+  | { k: 'call'; fn: string; at: Span; held: number[]; irqOff: boolean; args?: ArgRef[]; checked?: boolean; returned?: boolean; lockArgs?: LockArg[] };
 
 /** A lock-balance problem found on some path of a function. */
 export interface Imbalance {
@@ -156,6 +168,6 @@ export interface FileFacts {
 /**
  * Part of every facts cache key (engine/tasks.ts ENGINE_CACHE_KEY, which also hashes the
  * extractor's compiled code). 2: call arguments (ArgRef), cache references on alloc/free
- * events and creations.
+ * events and creations. 4: lock references bound to parameters (LockRef.param, call lockArgs).
  */
-export const FACTS_VERSION = 3;
+export const FACTS_VERSION = 4;

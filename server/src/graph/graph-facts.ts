@@ -19,6 +19,9 @@ export interface GraphFile {
   /** EV_FIELDS per event: kind, name, held mask, lock ref (lock) or gfp name (alloc, -1), flags, line, col, endLine, endCol. */
   events: Int32Array;
   locks: LockRef[];
+  /** Calls' lock arguments (types.ts LockArg): triples of event index, argument index, index into `argLocks`. */
+  largs: Int32Array;
+  argLocks: LockRef[];
   structs: { name: string; fields: Record<string, string> }[];
   /** File-scope variables that lock references name. */
   globals: Record<string, { type: string; isStatic: boolean }>;
@@ -56,6 +59,8 @@ export function toGraphFile(f: FileFacts): GraphFile {
   const fns: number[] = [];
   const events: number[] = [];
   const locks: LockRef[] = [];
+  const largs: number[] = [];
+  const argLocks: LockRef[] = [];
   const symbols = new Set<string>();
   for (const fn of f.functions) {
     const firstEvent = events.length / EV_FIELDS;
@@ -64,9 +69,17 @@ export function toGraphFile(f: FileFacts): GraphFile {
       if (e.k === 'unlock') continue;
       let held = 0;
       for (const h of e.held) if (h <= MAX_HELD_BIT) held |= 1 << h;
-      if (e.k === 'call' && held === 0) {
+      // Each call that passes a lock binds the callee's parameter-bound locks differently.
+      if (e.k === 'call' && held === 0 && !e.lockArgs) {
         if (seenCalls.has(e.fn)) continue;
         seenCalls.add(e.fn);
+      }
+      if (e.k === 'call' && e.lockArgs) {
+        for (const a of e.lockArgs) {
+          largs.push(events.length / EV_FIELDS, a.i, argLocks.length);
+          argLocks.push(a.ref);
+          if (a.ref.symbol && !a.ref.local) symbols.add(a.ref.symbol);
+        }
       }
       let kind = EV_CALL;
       let ref = -1;
@@ -91,7 +104,7 @@ export function toGraphFile(f: FileFacts): GraphFile {
   const globals: GraphFile['globals'] = {};
   for (const s of symbols) if (f.globals[s]) globals[s] = f.globals[s];
   return {
-    path: f.path, names, fns: Int32Array.from(fns), events: Int32Array.from(events), locks,
+    path: f.path, names, fns: Int32Array.from(fns), events: Int32Array.from(events), locks, largs: Int32Array.from(largs), argLocks,
     structs: f.structs.map((s) => ({ name: s.name, fields: s.fields })), globals,
   };
 }

@@ -18,7 +18,7 @@
 import type { KernelFunctionFact } from '../kb/kernel-functions';
 import { OPAQUE_PREFIXES } from '../kb/kernel-functions';
 import { LOCK_OPS } from '../kb/locks';
-import { structName } from '../facts/lock-ref';
+import { bindLockRef, structName } from '../facts/lock-ref';
 import type { LockRef, Span } from '../facts/types';
 import { Edge, FS_RECLAIM, MAX_CHAIN, Step } from '../index/analysis';
 import { lockClassName } from '../index/lock-class';
@@ -64,7 +64,22 @@ const enum StepKind {
 interface EdgeAt {
   fn: number;
   ev: number;
+  /** The held lock's reference in `fn`; -1 when the edge was made inside the callee (`inner`). */
   held: number;
+  /** An edge made in the function called at `ev`, about a lock the call passes it, and its target there. */
+  inner?: EdgeAt;
+  innerTo?: number;
+}
+
+/**
+ * A lock reached through a parameter (`void f(spinlock_t *l) { spin_lock(l); }`): a
+ * placeholder class, bound at each call to the class of the caller's argument, as lockdep
+ * keys the instance. `fallback` is its name where no caller binds it (`file.c:f:l`).
+ */
+interface ParamLock {
+  fn: number;
+  ref: LockRef;
+  fallback: number;
 }
 
 export class LockGraph {
@@ -72,6 +87,8 @@ export class LockGraph {
   private fileIdx = new Map<string, number>();
   /** Per file: function name -> global function ids (a name may be defined twice under #ifdef). */
   private local: Map<string, number[]>[] = [];
+  /** Per file: event index -> offset of its first lock-argument triple in `largs`. */
+  private largsAt: Map<number, number>[] = [];
   private fnFile: number[] = [];
   private fnLocal: number[] = [];
   private structs = new Map<string, Record<string, string>>();
@@ -80,6 +97,12 @@ export class LockGraph {
   private refClass = new Map<number, number>();
   private resolved = new Map<string, Map<number, number>>();
   private closures: (Int32Array | undefined)[] = [];
+  /** The placeholders among a closure's classes (usually none). */
+  private closurePh: (Int32Array | undefined)[] = [];
+  private params = new Map<number, ParamLock>();
+  private isPh: boolean[] = [];
+  private bound = new Map<string, number>();
+  private pending: ({ from: number; to: number; at: EdgeAt }[] | undefined)[] = [];
   private inProgress = new Set<number>();
   private fsReclaim: number;
 
@@ -109,6 +132,9 @@ export class LockGraph {
       else m.set(n, [id]);
     }
     this.local.push(m);
+    const at = new Map<number, number>();
+    for (let k = (g.largs ?? EMPTY).length - 3; k >= 0; k -= 3) at.set(g.largs[k], k);
+    this.largsAt.push(at);
     for (const s of g.structs) if (!this.structs.has(s.name)) this.structs.set(s.name, s.fields);
     // New definitions can change what a name resolves to: answers are dropped before the next question.
     this.stale = true;
@@ -121,6 +147,10 @@ export class LockGraph {
     this.stale = false;
     this.resolved.clear();
     this.closures = [];
+    this.closurePh = [];
+    this.pending = [];
+    this.bound.clear();
+    this.boundFns = undefined;
     this.refClass.clear();
     this.firstReach.clear();
   }
@@ -219,7 +249,42 @@ export class LockGraph {
   }
 
   className(id: number): string {
-    return this.classNames[id];
+    const ph = this.isPh[id] ? this.params.get(id) : undefined;
+    return ph ? this.classNames[ph.fallback] : this.classNames[id];
+  }
+
+  private placeholder(fn: number, key: string, ref: LockRef): number {
+    const id = this.classId(`\u0001${fn}:${key}`);
+    if (!this.isPh[id]) {
+      const { g } = this.f(fn);
+      this.isPh[id] = true;
+      this.params.set(id, { fn, ref, fallback: this.classId(this.nameClass(fn, g, ref)) });
+    }
+    return id;
+  }
+
+  /**
+   * A callee's placeholder seen from the call at event `e` of `fn`: the class of the argument
+   * passed for it, a placeholder of `fn` when `fn` passes on its own parameter, or the
+   * callee's fallback name when the call passes nothing readable.
+   */
+  private bindAt(fn: number, e: number, ph: number): number {
+    const key = `${fn}:${e}:${ph}`;
+    const hit = this.bound.get(key);
+    if (hit !== undefined) return hit;
+    const info = this.params.get(ph)!;
+    const { g } = this.f(fn);
+    let out = info.fallback;
+    const la = g.largs;
+    const first = this.largsAt[this.fnFile[fn]].get(e);
+    for (let k = first ?? la.length; k < la.length && la[k] === e; k += 3) {
+      if (la[k + 1] !== info.ref.param) continue;
+      const ref = bindLockRef(info.ref, g.argLocks[la[k + 2]]);
+      out = ref.param !== undefined ? this.placeholder(fn, `${e}:${ph}`, ref) : this.classId(this.nameClass(fn, g, ref));
+      break;
+    }
+    this.bound.set(key, out);
+    return out;
   }
 
   /** Class of lock reference `idx` of a function (see Analysis.classOf). */
@@ -229,7 +294,8 @@ export class LockGraph {
     const key = this.fnFile[fn] * 0x100000 + g.fns[o + 5] + idx;
     const hit = this.refClass.get(key);
     if (hit !== undefined) return hit;
-    const id = this.classId(this.nameClass(fn, g, g.locks[g.fns[o + 5] + idx]));
+    const ref = g.locks[g.fns[o + 5] + idx];
+    const id = ref.param !== undefined ? this.placeholder(fn, `r${idx}`, ref) : this.classId(this.nameClass(fn, g, ref));
     this.refClass.set(key, id);
     return id;
   }
@@ -271,7 +337,11 @@ export class LockGraph {
     // Both the knowledge base and the body, as Analysis.edgesOf.
     if (this.followsBody(kind, name)) {
       const callee = this.resolve(name, this.fnFile[fn]);
-      if (callee >= 0) for (const c of this.closure(callee)) out(c, callee);
+      if (callee >= 0) {
+        const ph = this.closurePh[callee] ?? (this.closure(callee), this.closurePh[callee]);
+        if (!ph?.length) for (const c of this.closure(callee)) out(c, callee);
+        else for (const c of this.closure(callee)) out(this.isPh[c] ? this.bindAt(fn, b / EV_FIELDS, c) : c, callee);
+      }
     }
     if (kind === EV_ALLOC && flags & E_GFP_SLEEP) out(this.fsReclaim, -1);
   }
@@ -298,8 +368,11 @@ export class LockGraph {
     this.inProgress.delete(fn);
     // A wrapper whose classes all come from one callee shares that callee's array.
     const only = !direct && via.size === 1 ? this.closures[[...via][0]] : undefined;
-    const out = only && only.length === set.size ? only : Int32Array.from([...set].sort((a, b) => a - b));
+    const sorted = [...set].sort((a, b) => a - b);
+    const out = only && only.length === set.size && sorted.every((c, i) => only[i] === c) ? only : Int32Array.from(sorted);
     this.closures[fn] = out;
+    const ph = sorted.filter((c) => this.isPh[c]);
+    this.closurePh[fn] = ph.length ? Int32Array.from(ph) : EMPTY;
     return out;
   }
 
@@ -321,36 +394,120 @@ export class LockGraph {
   /** Every edge A -> B of the loaded functions, with where it was first seen. */
   edges(): Map<number, Map<number, EdgeAt>> {
     const out = new Map<number, Map<number, EdgeAt>>();
+    const add = (from: number, to: number, at: EdgeAt) => {
+      if (from === to) return;
+      let m = out.get(from);
+      if (!m) out.set(from, (m = new Map()));
+      if (!m.has(to)) m.set(to, at);
+    };
     for (let fn = 0; fn < this.fnFile.length; fn++) {
-      const { g, o } = this.f(fn);
-      for (let e = g.fns[o + 3], end = e + g.fns[o + 4]; e < end; e++) {
-        const b = e * EV_FIELDS;
-        const mask = g.events[b + 2];
-        if (!mask) continue;
-        const targets = new Set<number>();
-        this.eventTargets(fn, g, b, (c) => targets.add(c));
-        if (!targets.size) continue;
-        for (let h = 0; h < 31; h++) {
-          if (!(mask & (1 << h))) continue;
-          const from = this.classOfRef(fn, h);
-          let m = out.get(from);
-          if (!m) out.set(from, (m = new Map()));
-          for (const t of targets) if (t !== from && !m.has(t)) m.set(t, { fn, ev: e, held: h });
-        }
+      this.edgesIn(fn, (from, to, at) => {
+        if (!this.isPh[from] && !this.isPh[to]) add(from, to, at);
+      });
+    }
+    // A function that locks its parameter and that no loaded call passes a readable lock: its
+    // nestings under the parameter's fallback name (`file.c:f:lock`), never dropped.
+    const binders = this.binders();
+    for (let fn = 0; fn < this.fnFile.length; fn++) {
+      if (binders.has(fn)) continue;
+      for (const p of this.pendingOf(fn)) {
+        const fb = (c: number) => (this.isPh[c] ? this.params.get(c)!.fallback : c);
+        add(fb(p.from), fb(p.to), p.at);
       }
     }
+    return out;
+  }
+
+  /**
+   * The edges made in one function: under the locks it holds, and those of its callees about a
+   * lock it passes them (bound to its argument). Ends may be placeholders of its own parameters.
+   */
+  private edgesIn(fn: number, emit: (from: number, to: number, at: EdgeAt) => void): void {
+    const { g, o } = this.f(fn);
+    const fi = this.fnFile[fn];
+    for (let e = g.fns[o + 3], end = e + g.fns[o + 4]; e < end; e++) {
+      const b = e * EV_FIELDS;
+      const mask = g.events[b + 2];
+      if (mask) {
+        const targets = new Set<number>();
+        this.eventTargets(fn, g, b, (c) => targets.add(c));
+        if (targets.size) {
+          for (let h = 0; h < 31; h++) {
+            if (!(mask & (1 << h))) continue;
+            const from = this.classOfRef(fn, h);
+            for (const t of targets) emit(from, t, { fn, ev: e, held: h });
+          }
+        }
+      }
+      if (g.events[b] !== EV_CALL || !this.largsAt[fi].has(e) || !this.followsBody(EV_CALL, g.names[g.events[b + 1]])) continue;
+      const callee = this.resolve(g.names[g.events[b + 1]], fi);
+      if (callee < 0) continue;
+      for (const p of this.pendingOf(callee)) {
+        const from = this.isPh[p.from] ? this.bindAt(fn, e, p.from) : p.from;
+        const to = this.isPh[p.to] ? this.bindAt(fn, e, p.to) : p.to;
+        emit(from, to, { fn, ev: e, held: -1, inner: p.at, innerTo: p.to });
+      }
+    }
+  }
+
+  /** A function's edges that end at one of its parameters' placeholders (memoised; recursion sees none). */
+  private pendingOf(fn: number): { from: number; to: number; at: EdgeAt }[] {
+    this.fresh();
+    const hit = this.pending[fn];
+    if (hit) return hit;
+    this.pending[fn] = [];
+    const out: { from: number; to: number; at: EdgeAt }[] = [];
+    const seen = new Set<string>();
+    this.edgesIn(fn, (from, to, at) => {
+      if (from === to || (!this.isPh[from] && !this.isPh[to])) return;
+      const k = `${from}>${to}`;
+      if (seen.has(k)) return;
+      seen.add(k);
+      out.push({ from, to, at });
+    });
+    this.pending[fn] = out;
+    return out;
+  }
+
+  private boundFns?: Set<number>;
+
+  /** Functions some loaded call passes a readable lock argument (their placeholders are bound there). */
+  private binders(): Set<number> {
+    this.fresh();
+    if (this.boundFns) return this.boundFns;
+    const out = new Set<number>();
+    this.files.forEach((g, fi) => {
+      for (const e of this.largsAt[fi].keys()) {
+        const callee = this.resolve(g.names[g.events[e * EV_FIELDS + 1]], fi);
+        if (callee >= 0) out.add(callee);
+      }
+    });
+    this.boundFns = out;
     return out;
   }
 
   /** Classes taken anywhere (lock events and knowledge-base functions called). */
   classesTaken(): Set<number> {
     const out = new Set<number>();
+    const binders = this.binders();
     for (let fn = 0; fn < this.fnFile.length; fn++) {
       const { g, o } = this.f(fn);
       for (let e = g.fns[o + 3], end = e + g.fns[o + 4]; e < end; e++) {
         const b = e * EV_FIELDS;
-        if (g.events[b] === EV_LOCK) out.add(this.classOfRef(fn, g.events[b + 3]));
-        else for (const l of this.host.kbFunctions[g.names[g.events[b + 1]]]?.locks ?? []) out.add(this.classId(l.lock));
+        if (g.events[b] === EV_LOCK) {
+          const c = this.classOfRef(fn, g.events[b + 3]);
+          if (!this.isPh[c]) out.add(c);
+          else if (!binders.has(fn)) out.add(this.params.get(c)!.fallback);
+        } else for (const l of this.host.kbFunctions[g.names[g.events[b + 1]]]?.locks ?? []) out.add(this.classId(l.lock));
+        // A lock the call passes to a callee that takes it through its parameter.
+        if (g.events[b] !== EV_CALL || !this.largsAt[this.fnFile[fn]].has(e) || !this.followsBody(EV_CALL, g.names[g.events[b + 1]])) continue;
+        const callee = this.resolve(g.names[g.events[b + 1]], this.fnFile[fn]);
+        if (callee < 0) continue;
+        this.closure(callee);
+        for (const ph of this.closurePh[callee] ?? EMPTY) {
+          const c = this.bindAt(fn, e, ph);
+          if (!this.isPh[c]) out.add(c);
+        }
       }
     }
     return out;
@@ -395,6 +552,7 @@ export class LockGraph {
 
   /** The evidence of an edge as events with their notes still to write (at most MAX_CHAIN). */
   private walk(to: number, at: EdgeAt): StepAt[] {
+    if (at.inner) return [{ fn: at.fn, e: at.ev, k: StepKind.CALLS, x: to }, ...this.walk(at.innerTo!, at.inner)].slice(0, MAX_CHAIN);
     const { g, o } = this.f(at.fn);
     const out: StepAt[] = [];
     for (let e = at.ev - 1; e >= g.fns[o + 3]; e--) {
@@ -432,6 +590,12 @@ export class LockGraph {
     if (target < 0 || seen.has(target) || out.length >= MAX_CHAIN) return;
     seen.add(target);
     const t = this.f(target);
+    // Reached through a lock this call passes: follow the callee's placeholder that binds to it.
+    if (!this.inClosure(target, cls)) {
+      const ph = [...(this.closurePh[target] ?? EMPTY)].find((p) => this.bindAt(fn, e, p) === cls);
+      if (ph === undefined) return;
+      cls = ph;
+    }
     // The callee's first event that reaches the class (memoised: many edges share the path).
     const key = target * 0x100000 + cls;
     let x = this.firstReach.get(key);
@@ -467,8 +631,10 @@ export class LockGraph {
     switch (s.k) {
       case StepKind.HOLDS:
         return `${name}() holds ${this.className(this.classOfRef(s.fn, s.x))} from here`;
-      case StepKind.TAKES:
-        return `${name}() takes ${this.className(s.x)} (${callee})`;
+      case StepKind.TAKES: {
+        const ph = this.isPh[s.x] ? this.params.get(s.x) : undefined;
+        return ph ? `${name}() takes ${ph.ref.text}, the lock its caller passed (${callee})` : `${name}() takes ${this.className(s.x)} (${callee})`;
+      }
       case StepKind.KB_TAKES: {
         const l = this.kbLock(callee, s.x)!;
         return `${name}() calls ${callee}(), which ${l.maybe ? 'may take' : 'takes'} ${l.lock} (${this.host.kbFunctions[callee].source})`;
@@ -496,7 +662,10 @@ export class LockGraph {
     }
     if (!this.followsBody(kind, name)) return false;
     const callee = this.resolve(name, this.fnFile[fn]);
-    return callee >= 0 && this.inClosure(callee, cls);
+    if (callee < 0) return false;
+    if (this.inClosure(callee, cls)) return true;
+    for (const ph of this.closurePh[callee] ?? EMPTY) if (this.bindAt(fn, b / EV_FIELDS, ph) === cls) return true;
+    return false;
   }
 
   /** A call (not opaque, not a lock primitive) or a free whose body Analysis reads too. */

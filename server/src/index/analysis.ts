@@ -9,7 +9,7 @@ import * as path from 'path';
 import { allocGfpClass, ALLOCATORS, classifyGfp } from '../kb/allocators';
 import { KERNEL_FUNCTIONS, KernelFunctionFact, InternalLock, knownLockFacts, OPAQUE_PREFIXES } from '../kb/kernel-functions';
 import { IrqMode, LockKind, LOCK_OPS, SLEEPING_KINDS } from '../kb/locks';
-import { structName } from '../facts/lock-ref';
+import { bindLockRef, structName } from '../facts/lock-ref';
 import { argRef, unparen, VAR_PATH } from '../facts/arg-ref';
 import type { ArgRef, CacheCreation, CtorRef, FnEvent, FunctionFacts, LockRef, Span } from '../facts/types';
 import type { Project } from './project';
@@ -36,6 +36,11 @@ export interface LockAcq {
   trylock: boolean;
   /** Taken only when the gfp the summarised function was given allows sleeping (pcpu_alloc_mutex under alloc_percpu_gfp(type, gfp)). */
   ifCallerGfpSleeps?: boolean;
+  /**
+   * The lock is reached through a parameter of the summarised function (LockRef.param): `cls`
+   * is its fallback name until a caller's argument binds it (lockdep keys the instance).
+   */
+  param?: LockRef;
   chain: Step[];
 }
 
@@ -110,6 +115,9 @@ export interface Summary {
 export interface Edge {
   from: string;
   to: string;
+  /** An end reached through the function's parameter, bound where it is called (Analysis.edgesOf). */
+  fromParam?: LockRef;
+  toParam?: LockRef;
   chain: Step[];
   /** The chain's last step, when it can be had without building the whole chain. */
   readonly last?: Step;
@@ -184,6 +192,7 @@ const MAX_HOLDER_FILES = 300;
 
 export class Analysis {
   private memo = new Map<string, Summary>();
+  private pendingMemo = new Map<string, Edge[]>();
   private inProgress = new Set<string>();
   private structs = new Map<string, Record<string, string>>();
   private structsBuiltFrom = -1;
@@ -205,6 +214,7 @@ export class Analysis {
 
   invalidate(): void {
     this.memo.clear();
+    this.pendingMemo.clear();
     this.siteMemo = new WeakMap();
     this.dirFiles = undefined;
     this.structsBuiltFrom = -1;
@@ -328,7 +338,8 @@ export class Analysis {
    * base names the allocator's locks (its body's locks depend on the gfp and the slab state).
    */
   readsBody(name: string, kind: 'call' | 'free' | 'alloc'): boolean {
-    if (kind === 'alloc' || LOCK_OPS[name] || OPAQUE_PREFIXES.test(name) || /^[A-Z0-9_]+$/.test(name)) return false;
+    // Upper-case macros are read like any callee (a `POOL_LOCK(p)` wrapper takes its argument's lock), as the whole-tree graph does.
+    if (kind === 'alloc' || LOCK_OPS[name] || OPAQUE_PREFIXES.test(name)) return false;
     if (this.kbFunctions[name]) return this.kernelDefinitions(name, '.c') === 1;
     return kind === 'call' || this.kernelDefinitions(name) > 0;
   }
@@ -507,7 +518,8 @@ export class Analysis {
         const chain = [step(e.at, `${fn.name}() takes ${cls} (${e.fn})`)];
         // The first acquisition is the evidence, unless it was a trylock and this one waits.
         if (!s.acquires.has(cls) || (s.acquires.get(cls)!.trylock && !e.trylock)) {
-          s.acquires.set(cls, { cls, kind: e.kind, irq: e.irq, irqOff: e.irqOff || e.irq === 'irq' || e.irq === 'irqsave', trylock: !!e.trylock, chain });
+          const r = fn.locks[e.lock];
+          s.acquires.set(cls, { cls, kind: e.kind, irq: e.irq, irqOff: e.irqOff || e.irq === 'irq' || e.irq === 'irqsave', trylock: !!e.trylock, ...(r.param !== undefined ? { param: r } : {}), chain });
         }
         if (SLEEPING_KINDS.has(e.kind) && !e.trylock && !s.maySleep) s.maySleep = [step(e.at, `${fn.name}() takes sleeping lock ${cls} (${e.fn})`)];
       } else if (e.k === 'alloc') {
@@ -564,9 +576,11 @@ export class Analysis {
       if (!caller || !caller.events.some((x) => x.k === 'lock' && this.classOf(site.file, caller, caller.locks[x.lock]) === c)) (s.releasesCallers ??= new Set()).add(c);
     }
     if (cs.limit && !s.limit) s.limit = cs.limit;
-    for (const [cls, a] of cs.acquires) {
+    for (const a0 of cs.acquires.values()) {
       // An atomic gfp skips the allocator's sleeping locks (pcpu_alloc() takes pcpu_alloc_mutex only when it may block).
-      if (o.gfp === 'atomic' && SLEEPING_KINDS.has(a.kind)) continue;
+      if (o.gfp === 'atomic' && SLEEPING_KINDS.has(a0.kind)) continue;
+      const a = this.bindAcq(a0, e, site.file, caller);
+      const cls = a.cls;
       // A waiting acquisition wins over an earlier trylock of the same class (a trylock fast path hides nothing).
       if (!s.acquires.has(cls) || (s.acquires.get(cls)!.trylock && !a.trylock)) s.acquires.set(cls, { ...a, irqOff: a.irqOff || e.irqOff, chain: prefix(site, a.chain) });
     }
@@ -583,6 +597,29 @@ export class Analysis {
       for (const f of cs.frees) if (s.frees.length < 32) s.frees.push({ ...f, chain: prefix(site, f.chain) });
     }
     if (kb && (cs.incomplete || cs.unresolved.size)) this.mergeKnown(s, e.fn, site, e.irqOff, o.gfp);
+  }
+
+  /**
+   * A callee's lock reached through its parameter, seen from the call `e` in `caller`: the class
+   * of the argument passed (still a parameter of `caller` when it passes its own on). Unbound
+   * (nothing readable passed) it keeps the callee's fallback name.
+   */
+  private bindRef(p: LockRef, e: FnEvent, file: string, caller: FunctionFacts | undefined): { cls: string; param?: LockRef } | undefined {
+    if (!caller || e.k !== 'call') return undefined;
+    const arg = e.lockArgs?.find((x) => x.i === p.param);
+    if (!arg) return undefined;
+    const ref = bindLockRef(p, arg.ref);
+    return { cls: this.classOf(file, caller, ref), ...(ref.param !== undefined ? { param: ref } : {}) };
+  }
+
+  private bindAcq(a: LockAcq, e: FnEvent, file: string, caller: FunctionFacts | undefined): LockAcq {
+    if (!a.param) return a;
+    const b = this.bindRef(a.param, e, file, caller);
+    if (!b) return { ...a, param: undefined };
+    const out: LockAcq = { ...a, cls: b.cls };
+    if (b.param) out.param = b.param;
+    else delete out.param;
+    return out;
   }
 
   /** Effects of a knowledge-base function called at `site`, with the gfp it was called with. */
@@ -618,19 +655,54 @@ export class Analysis {
     return undefined;
   }
 
-  /** Edges A -> B created inside one function (directly or through what it calls while holding A). */
+  /**
+   * Edges A -> B created inside one function (directly or through what it calls while holding
+   * A), and those its callees make about a lock it passes them, bound to its argument. Edges
+   * with an end at one of its own parameters are not here: its callers bind them (pendingOf).
+   */
   edgesOf(ref: FnRef): Edge[] {
+    return this.edgesIn(ref).filter((e) => !e.fromParam && !e.toParam);
+  }
+
+  /** A function's edges with an end at one of its parameters' locks (fallback names; memoised, recursion sees none). */
+  pendingOf(ref: FnRef): Edge[] {
+    const key = keyOf(ref);
+    const hit = this.pendingMemo.get(key);
+    if (hit) return hit;
+    this.pendingMemo.set(key, []);
+    const out = this.edgesIn(ref).filter((e) => e.fromParam || e.toParam);
+    this.pendingMemo.set(key, out);
+    return out;
+  }
+
+  private edgesIn(ref: FnRef): Edge[] {
     const out: Edge[] = [];
     const { file, fn } = ref;
     fn.events.forEach((e, i) => {
-      if (!e.held.length) return;
-      const targets: { cls: string; chain: Step[] }[] = [];
-      let dropped: Set<string> | undefined;
       const here: Step = { file, span: e.at, note: '' };
+      // What a callee does under a lock this call passes it.
+      if (e.k === 'call' && e.lockArgs && this.wantsBody(e)) {
+        const callee = this.resolve(e.fn, file);
+        if (callee) {
+          for (const p of this.pendingOf(callee)) {
+            // Nothing readable passed for that parameter: the callee's fallback name (as the whole-tree graph does).
+            const from = p.fromParam ? this.bindRef(p.fromParam, e, file, fn) ?? { cls: p.from } : undefined;
+            const to = p.toParam ? this.bindRef(p.toParam, e, file, fn) ?? { cls: p.to } : undefined;
+            const edge: Edge = { from: from?.cls ?? p.from, to: to?.cls ?? p.to, chain: prefix({ ...here, note: `${fn.name}() calls ${e.fn}()` }, p.chain).slice(0, MAX_CHAIN) };
+            if (from?.param) edge.fromParam = from.param;
+            if (to?.param) edge.toParam = to.param;
+            if (edge.from !== edge.to) out.push(edge);
+          }
+        }
+      }
+      if (!e.held.length) return;
+      const targets: { cls: string; param?: LockRef; chain: Step[] }[] = [];
+      let dropped: Set<string> | undefined;
       if (e.k === 'lock') {
         if (e.trylock) return; // a trylock never waits, so it orders nothing
         const cls = this.classOf(file, fn, fn.locks[e.lock]);
-        targets.push({ cls, chain: [{ ...here, note: `${fn.name}() takes ${cls} (${e.fn})` }] });
+        const r = fn.locks[e.lock];
+        targets.push({ cls, ...(r.param !== undefined ? { param: r } : {}), chain: [{ ...here, note: `${fn.name}() takes ${r.param !== undefined ? `${r.text}, the lock its caller passed` : cls} (${e.fn})` }] });
       } else if (e.k === 'call' || e.k === 'alloc' || e.k === 'free') {
         const kb = this.kbFunctions[e.fn];
         const atomic = e.k === 'alloc' && allocGfpClass(e.fn, e.gfp) === 'atomic';
@@ -645,8 +717,10 @@ export class Analysis {
           const callee = this.resolve(e.fn, file);
           if (callee) {
             dropped = this.summary(callee).releasesCallers;
-            for (const a of this.summary(callee).acquires.values()) {
-              if (!a.trylock) targets.push({ cls: a.cls, chain: prefix({ ...here, note: `${fn.name}() calls ${e.fn}()` }, a.chain) });
+            for (const a0 of this.summary(callee).acquires.values()) {
+              if (a0.trylock) continue;
+              const a = this.bindAcq(a0, e, file, fn);
+              targets.push({ cls: a.cls, ...(a.param ? { param: a.param } : {}), chain: prefix({ ...here, note: `${fn.name}() calls ${e.fn}()` }, a.chain) });
             }
             for (const al of this.summary(callee).allocs) {
               if (al.gfpClass === 'sleep') targets.push({ cls: FS_RECLAIM, chain: prefix({ ...here, note: `${fn.name}() calls ${e.fn}()` }, al.chain) });
@@ -659,12 +733,16 @@ export class Analysis {
       }
       for (const h of new Set(e.held)) {
         const from = this.classOf(file, fn, fn.locks[h]);
+        const fromRef = fn.locks[h];
         // The callee releases it before doing what it does: nothing of it is under `from`.
         if (dropped?.has(from)) continue;
         const taken = this.takenStep(ref, h, i);
         for (const t of targets) {
           if (t.cls === from) continue;
-          out.push({ from, to: t.cls, chain: (taken ? [taken, ...t.chain] : t.chain).slice(0, MAX_CHAIN) });
+          const edge: Edge = { from, to: t.cls, chain: (taken ? [taken, ...t.chain] : t.chain).slice(0, MAX_CHAIN) };
+          if (fromRef.param !== undefined) edge.fromParam = fromRef;
+          if (t.param) edge.toParam = t.param;
+          out.push(edge);
         }
       }
     });
@@ -674,13 +752,24 @@ export class Analysis {
   /** The lock graph over every loaded function: one evidence chain per edge. */
   lockGraph(files: Iterable<string> = this.project.facts.keys()): Map<string, Map<string, Edge>> {
     const g = new Map<string, Map<string, Edge>>();
-    for (const file of files) {
+    const add = (e: Edge) => {
+      let m = g.get(e.from);
+      if (!m) g.set(e.from, (m = new Map()));
+      if (!m.has(e.to)) m.set(e.to, e);
+    };
+    const list = [...files];
+    // Functions some call passes a readable lock: their parameter edges are bound there.
+    const bound = new Set<string>();
+    for (const file of list) for (const fn of this.functionsIn(file)) for (const e of fn.events) {
+      if (e.k !== 'call' || !e.lockArgs) continue;
+      const callee = this.resolve(e.fn, file);
+      if (callee) bound.add(keyOf(callee));
+    }
+    for (const file of list) {
       for (const fn of this.functionsIn(file)) {
-        for (const e of this.edgesOf({ file, fn })) {
-          let m = g.get(e.from);
-          if (!m) g.set(e.from, (m = new Map()));
-          if (!m.has(e.to)) m.set(e.to, e);
-        }
+        for (const e of this.edgesOf({ file, fn })) add(e);
+        // Never dropped: a function no call binds keeps its nestings under the fallback name (`file.c:f:lock`).
+        if (!bound.has(keyOf({ file, fn }))) for (const e of this.pendingOf({ file, fn })) if (e.from !== e.to) add(e);
       }
     }
     return g;

@@ -21,6 +21,11 @@ export interface LockOp {
   read?: boolean;
   /** Index of the lock argument (bit_spin_lock(bitnum, addr) has it at 1). */
   lockArg?: number;
+  /**
+   * A wrapper macro whose lock is a fixed member of the object it is given: `xa_lock(xa)` is
+   * `spin_lock(&(xa)->xa_lock)`, so the class is `xarray.xa_lock` whatever the argument.
+   */
+  member?: { struct: string; field: string };
 }
 
 /** Kinds whose waiters sleep. */
@@ -101,6 +106,27 @@ add(['read_sequnlock_excl', 'read_sequnlock_excl_bh'], { op: 'release', kind: 's
 add(['bit_spin_lock'], { op: 'acquire', kind: 'bit_spin', irq: 'none', lockArg: 1 });
 add(['bit_spin_trylock'], { op: 'acquire', kind: 'bit_spin', irq: 'none', lockArg: 1, conditional: 'nonzero' });
 add(['bit_spin_unlock', '__bit_spin_unlock'], { op: 'release', kind: 'bit_spin', irq: 'none', lockArg: 1 });
+
+// XArray lock wrappers (include/linux/xarray.h, 6.12: xa_lock() ... xa_lock_irqsave_nested(),
+// xas_lock() = xa_lock((xas)->xa) ...): the XArray's own spinlock.
+{
+  const xa = { struct: 'xarray', field: 'xa_lock' };
+  for (const pre of ['xa', 'xas']) {
+    add([`${pre}_lock`], { op: 'acquire', kind: 'spin', irq: 'none', member: xa });
+    add([`${pre}_lock_bh`], { op: 'acquire', kind: 'spin', irq: 'bh', member: xa });
+    add([`${pre}_lock_irq`], { op: 'acquire', kind: 'spin', irq: 'irq', member: xa });
+    add([`${pre}_lock_irqsave`], { op: 'acquire', kind: 'spin', irq: 'irqsave', member: xa });
+    add([`${pre}_unlock`], { op: 'release', kind: 'spin', irq: 'none', member: xa });
+    add([`${pre}_unlock_bh`], { op: 'release', kind: 'spin', irq: 'bh', member: xa });
+    add([`${pre}_unlock_irq`], { op: 'release', kind: 'spin', irq: 'irq', member: xa });
+    add([`${pre}_unlock_irqrestore`], { op: 'release', kind: 'spin', irq: 'irqsave', member: xa });
+  }
+  add(['xa_lock_nested'], { op: 'acquire', kind: 'spin', irq: 'none', member: xa });
+  add(['xa_lock_bh_nested'], { op: 'acquire', kind: 'spin', irq: 'bh', member: xa });
+  add(['xa_lock_irq_nested'], { op: 'acquire', kind: 'spin', irq: 'irq', member: xa });
+  add(['xa_lock_irqsave_nested'], { op: 'acquire', kind: 'spin', irq: 'irqsave', member: xa });
+  add(['xa_trylock'], { op: 'acquire', kind: 'spin', irq: 'none', conditional: 'nonzero', member: xa });
+}
 
 export const LOCK_OPS: Readonly<Record<string, LockOp>> = table;
 
