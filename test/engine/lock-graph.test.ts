@@ -226,3 +226,59 @@ test('lock graph: a lock taken through a parameter is the class of the argument 
   assert.deepEqual([...e.analysis.summary({ file: [...e.project.facts.keys()].find((f) => f.endsWith('user.c'))!, fn: tb }).acquires.keys()], ['bucket.block'], 'a macro argument bound by the macro\'s caller');
   await e.close();
 });
+
+test('lock classes through local lock pointers, accessor functions and cast/container_of accessor macros', async () => {
+  const files = {
+    'include/dev.h': `struct dev { spinlock_t lock; void *priv; };
+struct dev_priv { spinlock_t plock; struct dev d; };
+#define DEV_PRIV(d) ((struct dev_priv *)(d)->priv)
+#define to_priv(x) container_of(x, struct dev_priv, d)
+spinlock_t *dev_lockptr(struct dev *d);
+`,
+    'drv/dev.c': `#include "dev.h"
+static DEFINE_SPINLOCK(leaf_lock);
+void user(struct dev *d)
+{
+	spinlock_t *l = &d->lock;
+	spinlock_t *ptl = dev_lockptr(d);
+
+	spin_lock(l);
+	spin_lock(&leaf_lock);
+	spin_unlock(&leaf_lock);
+	spin_unlock(l);
+	spin_lock(ptl);
+	spin_lock(&DEV_PRIV(d)->plock);
+	spin_unlock(&DEV_PRIV(d)->plock);
+	spin_unlock(ptl);
+	spin_lock(&to_priv(d)->plock);
+	spin_lock(&leaf_lock);
+	spin_unlock(&leaf_lock);
+	spin_unlock(&to_priv(d)->plock);
+}
+/* Reassigned: not an alias, its class stays a name of this function. */
+void moving(struct dev *a, struct dev *b)
+{
+	spinlock_t *l = &a->lock;
+
+	if (b)
+		l = &b->lock;
+	spin_lock(l);
+	spin_lock(&leaf_lock);
+	spin_unlock(&leaf_lock);
+	spin_unlock(l);
+}
+`,
+  };
+  for (const fullThreshold of [undefined, 0]) {
+    const e = new Engine({ roots: [tempWorkspace(files)], jobs: 1, fullThreshold });
+    const { graph } = await e.lockGraph();
+    await e.close();
+    const pairs = [...graph].flatMap(([f, m]) => [...m.keys()].map((t) => `${f} -> ${t}`)).sort();
+    assert.deepEqual(pairs, [
+      'dev.c:moving:l -> dev.c:leaf_lock',
+      'dev.lock -> dev.c:leaf_lock',
+      'dev_lockptr() -> dev_priv.plock',
+      'dev_priv.plock -> dev.c:leaf_lock',
+    ], `fullThreshold ${fullThreshold}`);
+  }
+});

@@ -6,6 +6,40 @@ import { cacheWith, HDR } from './common';
 export const cases: Record<string, RuleCase[]> = {
   'dtor-non-leaf-lock': [
     {
+      name: 'through a helper that takes the lock it is passed (the class is the argument, pool.lock)',
+      files: {
+        'hdr.h': HDR,
+        'lib.c': `#include "hdr.h"
+void lock_and_count(spinlock_t *l, int *n)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(l, flags);
+	(*n)++;
+	spin_unlock_irqrestore(l, flags);
+}`,
+        'a.c': `#include "hdr.h"
+void lock_and_count(spinlock_t *l, int *n);
+static DEFINE_SPINLOCK(other_lock);
+static int count;
+static void item_dtor(void *obj)
+{
+	struct item *it = obj;
+
+	lock_and_count(&it->owner->lock, &count);
+}
+void pool_drain(struct pool *p)
+{
+	spin_lock(&p->lock);
+	spin_lock(&other_lock);
+	spin_unlock(&other_lock);
+	spin_unlock(&p->lock);
+}
+${cacheWith(null, 'item_dtor')}`,
+      },
+      expect: ['dtor-non-leaf-lock@a.c:9'],
+    },
+    {
       name: 'dtor takes a lock that nests another elsewhere',
       files: {
         'a.c': `${HDR}

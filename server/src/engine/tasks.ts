@@ -185,7 +185,7 @@ export function runPrescan(files: string[], maxBytes: number, names?: NamePacker
 
 /**
  * Cached facts are valid only for the code that produced them: the key hashes
- * the extractor's own compiled modules (facts/, parse/, kb/, scan/), so any
+ * the extractor's own compiled modules (facts/, parse/, kb/, scan/, graph/graph-facts), so any
  * change to them invalidates every cache entry without a version to remember.
  */
 export const ENGINE_CACHE_KEY = ((): string => {
@@ -201,6 +201,12 @@ export const ENGINE_CACHE_KEY = ((): string => {
     }
     for (const n of names) h.update(n).update(fs.readFileSync(pathJoin(d, n)));
     found += names.length;
+  }
+  // The lock graph caches the compact form graph-facts.ts makes.
+  try {
+    h.update(fs.readFileSync(pathJoin(__dirname, '..', 'graph', 'graph-facts.js')));
+  } catch {
+    /* bundled: see below */
   }
   // Bundled (the extension's dist/): the bundle itself is the code.
   if (!found) {

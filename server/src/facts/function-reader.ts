@@ -22,6 +22,18 @@ import { markResults, ResultSite, resultSite } from './result-use';
 import { matchParen, scanCalls, splitArgs } from '../parse/text-scan';
 import type { ArgRef, FnEvent, FunctionFacts, Imbalance, LockArg, LockRef, Span } from './types';
 
+/**
+ * What an accessor macro yields, for lock paths through it (`unix_sk(s)->lock`): its body is a
+ * cast `((struct foo *)(x))` or `container_of(x, struct foo, member)`. Otherwise nothing.
+ */
+export function macroReturns(body: string): string {
+  const b = unparen(body.replace(/\\\n/g, ' '));
+  const cast = /^\(\s*((?:const\s+)?struct\s+[A-Za-z_]\w*)\s*\*\s*\)/.exec(b);
+  if (cast) return `${cast[1].replace(/^const\s+/, '')} *`;
+  const co = /^container_of(?:_const)?\s*\([^,]*,\s*(struct\s+[A-Za-z_]\w*)\s*,/.exec(b);
+  return co ? `${co[1]} *` : '';
+}
+
 /** A lock object's type (`spinlock_t *l`, `struct mutex *m`): a variable that is passed as a lock. */
 const LOCK_TYPE_RE = /\b(?:spinlock_t|raw_spinlock_t|rwlock_t|seqlock_t|local_lock_t|struct\s+(?:mutex|rw_semaphore|semaphore))\b/;
 
@@ -206,7 +218,7 @@ export class FunctionReader {
     void end;
     return {
       name: nameNode.text, isStatic: false, at: this.src.span(node.startIndex, node.endIndex), nameAt: this.src.span(nameNode.startIndex, nameNode.endIndex),
-      returns: '', params: this.params, locks: this.locks, events: this.events, imbalances: [], returnsError: false, macro: true,
+      returns: macroReturns(this.src.masked.slice(value.startIndex, value.endIndex)), params: this.params, locks: this.locks, events: this.events, imbalances: [], returnsError: false, macro: true,
     };
   }
 
@@ -231,10 +243,19 @@ export class FunctionReader {
       if (!t) continue;
       for (const d of decl.childrenForFieldName('declarator')) {
         const { name, pointer } = declaratorName(d);
-        if (name && !this.locals.has(name)) this.locals.set(name, t.text + (pointer ? ' *' : ''));
+        if (!name || this.locals.has(name)) continue;
+        this.locals.set(name, t.text + (pointer ? ' *' : ''));
+        // `spinlock_t *lock = &p->lock;` (or `= accessor(x)`), never assigned again: the lock is that expression.
+        const value = d.type === 'init_declarator' ? d.childForFieldName('value') : null;
+        if (pointer && value && LOCK_TYPE_RE.test(t.text) && !new RegExp(`\\b${name}\\s*=[^=]`).test(this.src.masked.slice(value.endIndex, body.endIndex))) {
+          this.aliases.set(name, this.src.masked.slice(value.startIndex, value.endIndex));
+        }
       }
     }
   }
+
+  /** Local lock pointers set once from a lock expression (readLocals). */
+  private aliases = new Map<string, string>();
 
   // ---- statements ----
 
@@ -647,7 +668,10 @@ export class FunctionReader {
     if (idx === undefined) {
       idx = this.locks.length;
       // A wrapper's lock is a fixed member (xa_lock(): xarray.xa_lock), not the argument.
-      this.locks.push(op?.member ? { text, baseType: op.member.struct, fields: [op.member.field] } : lockRef(arg, this.scope));
+      let ref = op?.member ? { text, baseType: op.member.struct, fields: [op.member.field] } : lockRef(arg, this.scope);
+      const alias = ref.symbol && ref.local && !ref.fields.length && ref.param === undefined ? this.aliases.get(ref.symbol) : undefined;
+      if (alias !== undefined) ref = { ...lockRef(alias, this.scope), text };
+      this.locks.push(ref);
       this.lockIdx.set(text, idx);
     }
     return idx;

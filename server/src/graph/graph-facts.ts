@@ -19,9 +19,11 @@ export interface GraphFile {
   /** EV_FIELDS per event: kind, name, held mask, lock ref (lock) or gfp name (alloc, -1), flags, line, col, endLine, endCol. */
   events: Int32Array;
   locks: LockRef[];
-  /** Calls' lock arguments (types.ts LockArg): triples of event index, argument index, index into `argLocks`. */
+  /**
+   * Calls' lock arguments (types.ts LockArg): triples of event index, argument index, and the
+   * reference as JSON in `names` (millions on the kernel, read only where a callee binds one).
+   */
   largs: Int32Array;
-  argLocks: LockRef[];
   structs: { name: string; fields: Record<string, string> }[];
   /** File-scope variables that lock references name. */
   globals: Record<string, { type: string; isStatic: boolean }>;
@@ -60,7 +62,6 @@ export function toGraphFile(f: FileFacts): GraphFile {
   const events: number[] = [];
   const locks: LockRef[] = [];
   const largs: number[] = [];
-  const argLocks: LockRef[] = [];
   const symbols = new Set<string>();
   for (const fn of f.functions) {
     const firstEvent = events.length / EV_FIELDS;
@@ -76,8 +77,7 @@ export function toGraphFile(f: FileFacts): GraphFile {
       }
       if (e.k === 'call' && e.lockArgs) {
         for (const a of e.lockArgs) {
-          largs.push(events.length / EV_FIELDS, a.i, argLocks.length);
-          argLocks.push(a.ref);
+          largs.push(events.length / EV_FIELDS, a.i, name(JSON.stringify(a.ref)));
           if (a.ref.symbol && !a.ref.local) symbols.add(a.ref.symbol);
         }
       }
@@ -104,7 +104,7 @@ export function toGraphFile(f: FileFacts): GraphFile {
   const globals: GraphFile['globals'] = {};
   for (const s of symbols) if (f.globals[s]) globals[s] = f.globals[s];
   return {
-    path: f.path, names, fns: Int32Array.from(fns), events: Int32Array.from(events), locks, largs: Int32Array.from(largs), argLocks,
+    path: f.path, names, fns: Int32Array.from(fns), events: Int32Array.from(events), locks, largs: Int32Array.from(largs),
     structs: f.structs.map((s) => ({ name: s.name, fields: s.fields })), globals,
   };
 }

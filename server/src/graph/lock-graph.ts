@@ -195,7 +195,16 @@ export class LockGraph {
   /** Struct types used by multi-field lock references (their definitions name the classes). */
   structTypesNeeded(): string[] {
     const types = new Set<string>();
-    for (const g of this.files) for (const l of g.locks) if (l.fields.length > 1 && l.baseType) types.add(l.baseType);
+    for (const g of this.files) {
+      for (const l of g.locks) if (l.fields.length > 1 && l.baseType) types.add(l.baseType);
+      // A lock passed to a helper is named through the same struct path.
+      for (let k = 2; k < g.largs.length; k += 3) {
+        const j = g.names[g.largs[k]];
+        // Read without parsing (millions on the kernel): two fields or more, and a base type.
+        const t = /"fields":\["[^"]*","/.test(j) ? /"baseType":"(\w+)"/.exec(j) : null;
+        if (t) types.add(t[1]);
+      }
+    }
     for (const t of [...types]) {
       const fields = this.structs.get(t);
       if (fields) for (const ft of Object.values(fields)) {
@@ -204,6 +213,19 @@ export class LockGraph {
       }
     }
     return [...types].filter((t) => !this.structs.has(t));
+  }
+
+  /** Accessors that lock paths go through (`unix_sk(s)->lock`) and that no loaded file defines: name -> a file that uses one. */
+  accessorsNeeded(): Map<string, string> {
+    const out = new Map<string, string>();
+    this.files.forEach((g, fi) => {
+      for (const l of g.locks) {
+        if (!l.baseType?.endsWith('()') || !l.fields.length) continue;
+        const name = l.baseType.slice(0, -2);
+        if (!out.has(name) && this.resolve(name, fi) < 0) out.set(name, g.path);
+      }
+    });
+    return out;
   }
 
   /** What a call to `name` from function `fn` resolves to (-1: no loaded definition). */
@@ -279,7 +301,7 @@ export class LockGraph {
     const first = this.largsAt[this.fnFile[fn]].get(e);
     for (let k = first ?? la.length; k < la.length && la[k] === e; k += 3) {
       if (la[k + 1] !== info.ref.param) continue;
-      const ref = bindLockRef(info.ref, g.argLocks[la[k + 2]]);
+      const ref = bindLockRef(info.ref, JSON.parse(g.names[la[k + 2]]) as LockRef);
       out = ref.param !== undefined ? this.placeholder(fn, `${e}:${ph}`, ref) : this.classId(this.nameClass(fn, g, ref));
       break;
     }

@@ -422,7 +422,11 @@ export class Analysis {
     for (let round = 0; round < 3; round++) {
       const types = new Set<string>();
       for (const file of new Set(files)) {
-        for (const fn of this.functionsIn(file)) for (const l of fn.locks) if (l.fields.length > 1 && l.baseType) types.add(l.baseType);
+        for (const fn of this.functionsIn(file)) {
+          for (const l of fn.locks) if (l.fields.length > 1 && l.baseType) types.add(l.baseType);
+          // A lock passed to a helper is named through the same struct path.
+          for (const e of fn.events) if (e.k === 'call') for (const a of e.lockArgs ?? []) if (a.ref.fields.length > 1 && a.ref.baseType) types.add(a.ref.baseType);
+        }
       }
       this.buildStructs();
       for (const t of [...types]) {

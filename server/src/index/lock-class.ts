@@ -32,6 +32,8 @@ export function lockClassName(ref: LockRef, s: ClassScope): string {
       if (s.global(ref.symbol)?.isStatic) return KB_ALIASES.get(`${base}:${ref.symbol}`) ?? `${base}:${ref.symbol}`;
       return ref.symbol;
     }
+    // The lock an accessor returns (`spin_lock(dev_lock(dev))`, `ptl = pte_lockptr(mm, pmd)`): one class per accessor.
+    if (ref.baseType?.endsWith('()')) return ref.baseType;
     return `${base}:${s.fnName}:${ref.text}`;
   }
   let type = ref.baseType;
