@@ -282,3 +282,28 @@ void moving(struct dev *a, struct dev *b)
     ], `fullThreshold ${fullThreshold}`);
   }
 });
+
+test('a lock in a file static of an unnamed struct type is named by the variable, in its file', async () => {
+  const e = new Engine({ roots: [tempWorkspace({ 'drv/anon.c': `static struct {
+	spinlock_t lock;
+	int n;
+} mb0_transfer;
+static DEFINE_SPINLOCK(leaf_lock);
+void anon_user(void)
+{
+	spin_lock(&mb0_transfer.lock);
+	spin_lock(&leaf_lock);
+	spin_unlock(&leaf_lock);
+	spin_unlock(&mb0_transfer.lock);
+}
+void other_user(void)
+{
+	spin_lock(&mb0_transfer.lock);
+	spin_unlock(&mb0_transfer.lock);
+}
+` })], jobs: 1 });
+  const { graph, classes } = await e.lockGraph();
+  await e.close();
+  assert.deepEqual([...graph.get('anon.c:mb0_transfer.lock')!.keys()], ['anon.c:leaf_lock']);
+  assert.ok(!classes.has('anon.c:other_user:mb0_transfer.lock'), 'one class for every function that takes it');
+});

@@ -108,6 +108,8 @@ export function lockRef(arg: string, scope: TypeScope): LockRef {
     ref.baseType = declType;
     // A field of a parameter whose type names nothing (a macro's argument, `void *`): the caller's argument decides.
     if (!declType && decl.param !== undefined) ref.param = decl.param;
+    // A file-scope variable of an unnamed type (`static struct { spinlock_t lock; } mb0_transfer;`): named by the variable.
+    if (!declType && !decl.local) ref.symbol = base;
   } else {
     ref.symbol = base;
   }

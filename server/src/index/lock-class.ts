@@ -44,7 +44,8 @@ export function lockClassName(ref: LockRef, s: ClassScope): string {
   if (!type && ref.symbol) {
     const g = s.global(ref.symbol);
     type = g ? structName(g.type) : undefined;
-    if (!type) return `${ref.symbol}.${ref.fields.join('.')}`;
+    // A file static of an unnamed struct type is its file's, like a static lock.
+    if (!type) return `${g?.isStatic ? `${base}:` : ''}${ref.symbol}.${ref.fields.join('.')}`;
   }
   if (!type) return `${base}:${s.fnName}:${ref.text}`;
   const fields = ref.fields;
