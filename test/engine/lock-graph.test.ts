@@ -255,6 +255,15 @@ void user(struct dev *d)
 	spin_unlock(&leaf_lock);
 	spin_unlock(&to_priv(d)->plock);
 }
+/* Declared, then set once: an alias too. */
+void set_once(struct dev_priv *p)
+{
+	spinlock_t *l;
+
+	l = &p->plock;
+	spin_lock(l);
+	spin_unlock(l);
+}
 /* Reassigned: not an alias, its class stays a name of this function. */
 void moving(struct dev *a, struct dev *b)
 {
@@ -271,8 +280,9 @@ void moving(struct dev *a, struct dev *b)
   };
   for (const fullThreshold of [undefined, 0]) {
     const e = new Engine({ roots: [tempWorkspace(files)], jobs: 1, fullThreshold });
-    const { graph } = await e.lockGraph();
+    const { graph, classes } = await e.lockGraph();
     await e.close();
+    assert.ok(!classes.has('dev.c:set_once:l'), 'a lock pointer set once is its value');
     const pairs = [...graph].flatMap(([f, m]) => [...m.keys()].map((t) => `${f} -> ${t}`)).sort();
     assert.deepEqual(pairs, [
       'dev.c:moving:l -> dev.c:leaf_lock',

@@ -246,10 +246,13 @@ export class FunctionReader {
         if (!name || this.locals.has(name)) continue;
         this.locals.set(name, t.text + (pointer ? ' *' : ''));
         // `spinlock_t *lock = &p->lock;` (or `= accessor(x)`), never assigned again: the lock is that expression.
+        if (!pointer || !LOCK_TYPE_RE.test(t.text)) continue;
         const value = d.type === 'init_declarator' ? d.childForFieldName('value') : null;
-        if (pointer && value && LOCK_TYPE_RE.test(t.text) && !new RegExp(`\\b${name}\\s*=[^=]`).test(this.src.masked.slice(value.endIndex, body.endIndex))) {
-          this.aliases.set(name, this.src.masked.slice(value.startIndex, value.endIndex));
-        }
+        const rest = this.src.masked.slice((value ?? d).endIndex, body.endIndex);
+        const sets = [...rest.matchAll(new RegExp(`(?<![\\w.>])${name}\\s*=(?!=)\\s*([^;]+);`, 'g'))];
+        // Declared without a value and set once later (`lock = &tbl->slots[i];`) is the same alias.
+        if (value && !sets.length) this.aliases.set(name, this.src.masked.slice(value.startIndex, value.endIndex));
+        else if (!value && sets.length === 1) this.aliases.set(name, sets[0][1]);
       }
     }
   }
