@@ -15,6 +15,7 @@ import { severityOf } from '../rules/types';
 import { applyIgnores } from './ignores';
 import { loadGraphFacts } from './graph-load';
 import { LockGraph } from '../graph/lock-graph';
+import { trace } from './trace';
 import { toGraphFile } from '../graph/graph-facts';
 import { cacheModel } from './models';
 import type { CacheModel } from '../../../simulator/src/model';
@@ -192,6 +193,7 @@ export class Engine {
     this.timings.factsMs = Date.now() - t0 - this.timings.loadMs;
     const t1 = Date.now();
     const raw = lg.edges();
+    trace('lock graph: edges');
     const graph = lg.toEdgeMap(raw);
     const classes = new Set<string>();
     for (const [from, m] of graph) {
@@ -200,6 +202,8 @@ export class Engine {
     }
     // Classes that are taken somewhere but nest nothing are leaves too.
     for (const c of lg.classesTaken()) classes.add(lg.className(c));
+    trace('lock graph: classes taken');
+    const acquired = lg.acquiredClasses();
     const leaves = new Set<string>();
     for (const c of classes) {
       if (c === FS_RECLAIM) continue;
@@ -207,10 +211,11 @@ export class Engine {
       if (known?.nonLeafBecause) continue;
       // A knowledge-base lock whose code is not here (taken only inside mm/ functions we do not
       // read) is not seen nesting anything: unknown, never a leaf, unless .slabcheck.json says so.
-      if (known && !known.declared && lg.acquisitions(c).length === 0) continue;
+      if (known && !known.declared && !acquired.has(c)) continue;
       const out = graph.get(c);
       if (!out || out.size === 0 || known?.leaf) leaves.add(c);
     }
+    trace('lock graph: leaves');
     this.timings.graphMs = Date.now() - t1;
     return { graph, classes, leaves, lg };
   }

@@ -699,6 +699,16 @@ export class LockGraph {
     return this.host.kbFunctions[name] || k !== 'call' ? this.host.readsBody(name, k) : true;
   }
 
+  /** Names of the classes some lock primitive takes (one pass; `acquisitions` lists one class's sites). */
+  acquiredClasses(): Set<string> {
+    const ids = new Set<number>();
+    for (let fn = 0; fn < this.fnFile.length; fn++) {
+      const { g, o } = this.f(fn);
+      for (let e = g.fns[o + 3], end = e + g.fns[o + 4]; e < end; e++) if (g.events[e * EV_FIELDS] === EV_LOCK) ids.add(this.classOfRef(fn, g.events[e * EV_FIELDS + 3]));
+    }
+    return new Set([...ids].map((c) => this.className(c)));
+  }
+
   /** Where a class is taken by a lock primitive (not through a knowledge-base function), for `locks --class`. */
   acquisitions(cls: string): { fn: string; file: string; span: Span; op: string; trylock: boolean }[] {
     const id = this.classIds.get(cls);
