@@ -82,7 +82,6 @@ export async function benchSimulator(): Promise<void> {
   log('  ' + row(['cost = value', '1 CPU', '24 CPUs', '192 CPUs'], w2));
   const variants: Array<[keyof Costs, number[]]> = [
     ['crossSocketTransferNs', [150, 200, 300, 400, 440]],
-    ['execNextBottleneckNs', [500, 700, 850, 1000, 1200]],
     ['smtSlowdown', [1.25, 1.5, 1.75]],
     ['pcpuMetadataLines', [1, 2, 3]],
     ['mutexSpinLimitNs', [5_000, 20_000, 1_000_000]],
