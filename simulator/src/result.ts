@@ -147,6 +147,8 @@ export interface Sensitivity {
   uncertain: boolean;
   /** Costs tried. */
   tried: number;
+  /** The prediction the moves are compared with (same run length as the moves). */
+  central: number;
 }
 
 /** What a per-cache result assumed: the object size (evaluated or assumed) and the costs used. */

@@ -248,9 +248,8 @@ export function sweep(models: CacheModel[], options: SweepOptions = {}): SimResu
     compare.push(row);
   }
   if (options.sensitivity) {
-    const sens = sensitivity(
-      (costs) => sweep(models, { ...options, sensitivity: false, costs, points, durationNs: Math.min(options.durationNs ?? 10e6, 10e6) }).compare!.map((r) => r.gainPct),
-      usedCosts(p.workloadName), p.costs, compare.map((r) => r.gainPct));
+    const at = (costs: Partial<Costs>) => sweep(models, { ...options, sensitivity: false, costs, points, durationNs: Math.min(options.durationNs ?? 10e6, 10e6) }).compare!.map((r) => r.gainPct);
+    const sens = sensitivity(at, usedCosts(p.workloadName), p.costs, at(p.costs));
     compare.forEach((r, i) => { r.sensitivity = sens[i]; });
   }
   return assemble(p, options, runs, compare);
@@ -275,7 +274,7 @@ export function sensitivity(figures: (costs: Partial<Costs>) => number[], names:
     const swing = (r: { low: number; high: number }) => Math.max(Math.abs(r.low - c), Math.abs(r.high - c));
     rows.sort((a, b) => swing(b) - swing(a) || (a.cost < b.cost ? -1 : 1));
     const flips = rows.some((r) => Math.sign(r.low) * Math.sign(c) < 0 || Math.sign(r.high) * Math.sign(c) < 0);
-    return { top: rows.slice(0, 3), uncertain: flips, tried: rows.length };
+    return { top: rows.slice(0, 3), uncertain: flips, tried: rows.length, central: c };
   });
 }
 

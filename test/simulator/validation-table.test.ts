@@ -1,0 +1,56 @@
+/**
+ * The validation table in docs/simulator.md is the one the bench prints:
+ * regenerated here with the bench's fixed seed and run length, compared line
+ * for line with the table between the markers. Nothing here knows a figure:
+ * a change of model, cost or seed that moves any simulated value breaks it
+ * until the docs are regenerated.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { validate, validationMarkdown, PUBLISHED_FIGURES, VALIDATION_SEED, VALIDATION_DURATION_NS } from '../../simulator/src/index';
+import { REPO as REPO_ROOT } from './helpers';
+
+function documented(name: string): string {
+  const doc = fs.readFileSync(path.join(REPO_ROOT, 'docs', 'simulator.md'), 'utf8');
+  const start = doc.indexOf(`<!-- ${name}:start -->\n`);
+  const end = doc.indexOf(`<!-- ${name}:end -->`);
+  assert.ok(start >= 0 && end > start, `docs/simulator.md has the ${name} markers`);
+  return doc.slice(start + `<!-- ${name}:start -->\n`.length, end);
+}
+
+test('the documented validation table is the generated one (fixed seed)', () => {
+  const rows = validate({ seed: VALIDATION_SEED, durationNs: VALIDATION_DURATION_NS });
+  assert.equal(rows.length, PUBLISHED_FIGURES.length, 'one row per published figure');
+  const generated = validationMarkdown(rows);
+  assert.equal(documented('validation-table'), generated,
+    'docs/simulator.md is stale: regenerate the table with `npm run bench` (or validationMarkdown(validate()))');
+  // Every row's verdict follows from its numbers.
+  for (const r of rows) {
+    const d = Math.abs(r.simulated - r.published);
+    assert.equal(r.within, r.unit === '%' ? d <= 5 : d <= 0.05 * r.published, r.id);
+    assert.ok(Math.abs(r.difference - (r.simulated - r.published)) < 0.01, r.id);
+  }
+});
+
+test('the table is deterministic and moves with the costs', () => {
+  const a = validate({ durationNs: 5e6 });
+  const b = validate({ durationNs: 5e6 });
+  assert.deepEqual(a, b, 'same seed, same table');
+  const c = validate({ durationNs: 5e6, costs: { pcpuAllocPathNs: 1000 } });
+  const gain = (rows: typeof a, id: string) => rows.find((r) => r.id === id)!.simulated;
+  assert.ok(gain(c, 'exec-1') > gain(a, 'exec-1'), 'a longer percpu path raises the 1-CPU gain');
+  assert.ok(gain(c, 'tc-sys') > gain(a, 'tc-sys'), 'and the tc system-time reduction');
+  assert.equal(gain(c, 'shr-trylock'), gain(a, 'shr-trylock'), 'the shrinker does not use the percpu allocator');
+});
+
+test('the documented sensitivity table names costs that exist, three per figure', () => {
+  const t = documented('sensitivity-table');
+  const lines = t.trim().split('\n').slice(2);
+  assert.equal(lines.length, PUBLISHED_FIGURES.length);
+  for (const l of lines) {
+    const costs = [...l.matchAll(/`([A-Za-z]+)` \((measured|published|assumed)\)/g)].map((m) => m[1]);
+    assert.equal(costs.length, 3, l);
+  }
+});
