@@ -85,3 +85,24 @@ test('CLI: --workload shrinker and tc, --writers, --sensitivity', async () => {
   assert.equal(j.compare[0].sensitivity.top.length, 3);
   assert.equal(typeof j.compare[0].sensitivity.uncertain, 'boolean');
 });
+
+test('the shrinker scenario files agree with the built-in workload (same costs, line locks)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { readRepoJson } = require('./helpers') as typeof import('./helpers');
+  const rwsem = simulate([], { scenario: readRepoJson('simulator/scenarios/shrinker-rwsem.json') }).runs[0];
+  const lockless = simulate([], { scenario: readRepoJson('simulator/scenarios/shrinker-lockless.json') }).runs[0];
+  const builtin = simulate([], { workload: 'shrinker', mode: 'baseline', cpus: 24, machine: 'desktop-24', durationNs: 2e6 }).runs[0];
+  const line = rwsem.locks.find((l) => l.name === 'shrinker_rwsem.count')!;
+  assert.equal(line.kind, 'line');
+  assert.ok(line.contended > line.acquisitions * 0.5, 'every CPU queues for the rwsem line');
+  assert.ok(Math.abs(rwsem.throughputPerSec / builtin.throughputPerSec - 1) < 0.1, `scenario ${rwsem.throughputPerSec}/s vs built-in ${builtin.throughputPerSec}/s`);
+  assert.ok(lockless.throughputPerSec > 2 * rwsem.throughputPerSec, 'without the shared line the walk runs unhindered');
+});
+
+test('shrinker and tc runs are deterministic', () => {
+  for (const workload of ['shrinker', 'tc'] as const) {
+    const a = JSON.stringify(sweep([], { workload, durationNs: 1e6, seed: 5 }));
+    const b = JSON.stringify(sweep([], { workload, durationNs: 1e6, seed: 5 }));
+    assert.equal(a, b, workload);
+  }
+});
