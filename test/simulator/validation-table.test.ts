@@ -54,3 +54,19 @@ test('the documented sensitivity table names costs that exist, three per figure'
     assert.equal(costs.length, 3, l);
   }
 });
+
+test('docs/simulator.md lists every cost with its value and kind as costs.ts has them', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { COST_TABLE } = require('../../simulator/src/costs') as typeof import('../../simulator/src/costs');
+  const doc = fs.readFileSync(path.join(REPO_ROOT, 'docs', 'simulator.md'), 'utf8');
+  const rows = new Map<string, { value: string; kind: string }>();
+  for (const m of doc.matchAll(/^\| `([A-Za-z]+)` \| ([^|]+) \| (measured|published|assumed) \| [^|]+\|$/gm)) rows.set(m[1], { value: m[2].trim(), kind: m[3] });
+  for (const [name, e] of Object.entries(COST_TABLE)) {
+    const r = rows.get(name);
+    assert.ok(r, `${name} is in the docs' cost table`);
+    assert.equal(r.kind, e.kind, name);
+    const shown = e.unit === 'ns' ? (e.value >= 1000 ? `${e.value / 1000} us` : `${e.value} ns`) : String(e.value);
+    assert.equal(r.value, shown, name);
+  }
+  assert.equal(rows.size, Object.keys(COST_TABLE).length, 'no cost in the docs that the code lacks');
+});
