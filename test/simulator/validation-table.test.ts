@@ -50,7 +50,7 @@ test('the documented sensitivity table names costs that exist, three per figure'
   const lines = t.trim().split('\n').slice(2);
   assert.equal(lines.length, PUBLISHED_FIGURES.length);
   for (const l of lines) {
-    const costs = [...l.matchAll(/`([A-Za-z]+)` \((measured|published|assumed)\)/g)].map((m) => m[1]);
+    const costs = [...l.matchAll(/`([A-Za-z0-9]+)` \((measured|published|assumed)\)/g)].map((m) => m[1]);
     assert.equal(costs.length, 3, l);
   }
 });
@@ -60,7 +60,7 @@ test('docs/simulator.md lists every cost with its value and kind as costs.ts has
   const { COST_TABLE } = require('../../simulator/src/costs') as typeof import('../../simulator/src/costs');
   const doc = fs.readFileSync(path.join(REPO_ROOT, 'docs', 'simulator.md'), 'utf8');
   const rows = new Map<string, { value: string; kind: string }>();
-  for (const m of doc.matchAll(/^\| `([A-Za-z]+)` \| ([^|]+) \| (measured|published|assumed) \| [^|]+\|$/gm)) rows.set(m[1], { value: m[2].trim(), kind: m[3] });
+  for (const m of doc.matchAll(/^\| `([A-Za-z0-9]+)` \| ([^|]+) \| (measured|published|assumed) \| [^|]+\|$/gm)) rows.set(m[1], { value: m[2].trim(), kind: m[3] });
   for (const [name, e] of Object.entries(COST_TABLE)) {
     const r = rows.get(name);
     assert.ok(r, `${name} is in the docs' cost table`);
