@@ -1,12 +1,12 @@
 /**
- * Simulator benchmark: engine speed, the wall time of the published exec()
- * sweep, the simulated gains beside the published ones, and how the 192-CPU
- * gain moves with the costs it is most sensitive to. Prints figures only;
+ * Simulator benchmark: engine speed, the wall time of the exec() sweep, and
+ * the validation table (every published figure, simulated, difference) with
+ * each figure's three most influential costs. Prints figures only;
  * nothing here is asserted (the tests do that).
  *
  * Run: node out/bench/simulator.js   (or through bench/run.ts)
  */
-import { simulate, sweep, COST_TABLE, PUBLISHED_EXEC_GAINS, type CompareRow, type Costs } from '../simulator/src/index';
+import { simulate, sweep, validate, validationMarkdown, sensitivityMarkdown, COST_TABLE, type ValidationRow } from '../simulator/src/index';
 
 function cpuSeconds(f: () => void): { cpu: number; wall: number } {
   const u0 = process.cpuUsage();
@@ -39,10 +39,6 @@ function eventRate(cpus: number, mode: 'baseline' | 'ctor-dtor', tries: number):
   return { events, best: rates[rates.length - 1], median: rates[Math.floor(rates.length / 2)] };
 }
 
-function gainAt(rows: CompareRow[], cpus: number): number {
-  return rows.find((r) => r.cpus === cpus)?.gainPct ?? NaN;
-}
-
 export async function benchSimulator(): Promise<void> {
   const log = (s = '') => process.stdout.write(s + '\n');
   log('== simulator ==');
@@ -63,37 +59,15 @@ export async function benchSimulator(): Promise<void> {
     + `${events} events (${fmt(events / t.cpu / 1e6)} M events per CPU-second)`);
   log();
 
-  log('exec() throughput gain of the ctor/dtor pair, simulated vs published (seeds/004):');
-  const w1 = [12, 6, 13, 13, 11, 11, 11, 10];
-  log('  ' + row(['machine', 'cpus', 'baseline/s', 'ctor-dtor/s', 'simulated', 'published', 'analytic', 'within 5pp'], w1));
-  for (const c of result.compare!) {
-    const pub = c.publishedGainPct;
-    log('  ' + row([
-      c.machine, c.cpus, Math.round(c.baselinePerSec), Math.round(c.ctorDtorPerSec), `${fmt(c.gainPct)}%`,
-      pub === undefined ? '-' : `${pub}%`, c.analytic ? `${fmt(c.analytic.gainPct)}%` : '-',
-      pub === undefined ? '-' : Math.abs(c.gainPct - pub) <= 5 ? 'yes' : 'NO',
-    ], w1));
-  }
-  void PUBLISHED_EXEC_GAINS;
-  log();
-
-  log('sensitivity of the gains to single cost changes (everything else at its default; 20 ms runs):');
-  const w2 = [42, 10, 10, 10];
-  log('  ' + row(['cost = value', '1 CPU', '24 CPUs', '192 CPUs'], w2));
-  const variants: Array<[keyof Costs, number[]]> = [
-    ['crossSocketTransferNs', [150, 200, 300, 400, 440]],
-    ['execNextBottleneckNs', [500, 700, 850, 1000, 1200]],
-    ['smtSlowdown', [1.25, 1.5, 1.75]],
-    ['pcpuMetadataLines', [1, 2, 3]],
-    ['mutexSpinLimitNs', [5_000, 20_000, 1_000_000]],
-  ];
-  for (const [name, values] of variants) {
-    for (const v of values) {
-      const r = sweep([], { costs: { [name]: v } as Partial<Costs>, durationNs: 20e6 });
-      const mark = v === COST_TABLE[name].value ? ' (default)' : '';
-      log('  ' + row([`${name} = ${v}${mark}`, `${fmt(gainAt(r.compare!, 1))}%`, `${fmt(gainAt(r.compare!, 24))}%`, `${fmt(gainAt(r.compare!, 192))}%`], w2));
-    }
-  }
+  log('validation against every published figure (one cost table; seed 1, 20 ms runs; the same table is in docs/simulator.md):');
+  let rows: ValidationRow[] = [];
+  const tv = cpuSeconds(() => { rows = validate({ sensitivity: true }); });
+  log(validationMarkdown(rows));
+  log(`sensitivity (each cost of the workload at 50% and 150%, 10 ms runs; ${fmt(tv.wall)} s wall for the table and this):`);
+  log(sensitivityMarkdown(rows));
+  const summary = rows.map((r) => `${r.id} ${r.within ? 'met' : 'MISSED'}${r.sensitivity?.uncertain ? ' (uncertain)' : ''}`).join(', ');
+  log(`summary: ${summary}`);
+  void COST_TABLE;
 }
 
 if (require.main === module) {

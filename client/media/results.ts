@@ -1,14 +1,17 @@
 /**
  * The simulation results page (bundled with chart.js into dist/media/results.js):
  * throughput against CPUs for both modes, lock wait breakdown, memory over
- * time, the lockdep-style findings and deadlock timelines with source links,
- * the full text report, and "Export JSON". Data arrives as a
+ * time, where CPU time goes per run (the workload's profile buckets), each
+ * gain's sensitivity (the three costs it depends on most, "uncertain" when
+ * one flips its sign), the result's assumptions (object size evaluated or
+ * assumed, costs used), the lockdep-style findings and deadlock timelines
+ * with source links, the full text report, and "Export JSON". Data arrives as a
  * SimulationPayload message after the page posts {type:'ready'}.
  */
 import {
   BarController, BarElement, CategoryScale, Chart, Filler, Legend, LinearScale, LineController, LineElement, PointElement, Title, Tooltip,
 } from 'chart.js';
-import type { DeadlockReport, RunResult } from '../../simulator/src/result';
+import type { DeadlockReport, RunResult, SimResult } from '../../simulator/src/result';
 import type { LockdepFinding } from '../../simulator/src/lockdep';
 import type { SimulationPayload } from '../src/shared/payloads';
 import { defaultMemoryRun, lockWaitBreakdown, memorySeries, runLabel, throughputSeries } from '../src/shared/chartData';
@@ -22,6 +25,34 @@ interface Charts {
   throughput?: Chart;
   lockWait?: Chart;
   memory?: Chart;
+  profile?: Chart;
+}
+
+/** What "baseline" and "ctor/dtor" mean in this result. */
+function modeNames(r: SimResult): { baseline: string; ctorDtor: string } {
+  return r.modeLabels ?? { baseline: 'baseline (per-object allocation)', ctorDtor: 'ctor/dtor' };
+}
+
+/** Profile buckets over all runs (largest total first, at most 8, the rest as "rest"), share per run in %. */
+export function profileSeries(r: SimResult): { runs: string[]; buckets: { name: string; pct: number[] }[] } {
+  const total = new Map<string, number>();
+  for (const run of r.runs) for (const p of run.profile ?? []) total.set(p.bucket, (total.get(p.bucket) ?? 0) + p.share);
+  const names = [...total.keys()].sort((a, b) => total.get(b)! - total.get(a)! || (a < b ? -1 : 1));
+  const keep = names.slice(0, 8);
+  const buckets = keep.map((name) => ({ name, pct: r.runs.map((run) => round1((run.profile ?? []).find((p) => p.bucket === name)?.share ?? 0)) }));
+  if (names.length > keep.length) {
+    buckets.push({ name: 'rest', pct: r.runs.map((run) => round1((run.profile ?? []).filter((p) => !keep.includes(p.bucket)).reduce((a, p) => a + p.share, 0))) });
+  }
+  return { runs: r.runs.map((run) => runName(r, run)), buckets };
+}
+
+function round1(share: number): number {
+  return Math.round(share * 1000) / 10;
+}
+
+function runName(r: SimResult, run: RunResult): string {
+  const m = modeNames(r);
+  return `${run.cpus} CPUs, ${run.mode === 'baseline' ? m.baseline : m.ctorDtor}`;
 }
 const charts: Charts = {};
 (window as unknown as { slabcheckCharts: Charts }).slabcheckCharts = charts;
@@ -67,8 +98,8 @@ function drawThroughput(canvas: HTMLCanvasElement, p: SimulationPayload): void {
     data: {
       labels: s.cpus.map(String),
       datasets: [
-        { label: 'baseline (per-object allocation)', data: s.baseline, borderColor: PALETTE[0], backgroundColor: PALETTE[0], yAxisID: 'y', tension: 0.15 },
-        { label: 'ctor/dtor', data: s.ctorDtor, borderColor: PALETTE[1], backgroundColor: PALETTE[1], yAxisID: 'y', tension: 0.15 },
+        { label: modeNames(p.result).baseline, data: s.baseline, borderColor: PALETTE[0], backgroundColor: PALETTE[0], yAxisID: 'y', tension: 0.15 },
+        { label: modeNames(p.result).ctorDtor, data: s.ctorDtor, borderColor: PALETTE[1], backgroundColor: PALETTE[1], yAxisID: 'y', tension: 0.15 },
         { label: 'gain %', data: s.gainPct, borderColor: PALETTE[2], backgroundColor: PALETTE[2], borderDash: [5, 4], yAxisID: 'y1', tension: 0.15 },
       ],
     },
@@ -96,6 +127,57 @@ function drawLockWait(canvas: HTMLCanvasElement, p: SimulationPayload): void {
     },
     options: { ...options, scales: { x: { ...options.scales.x, stacked: true }, y: { ...options.scales.y, stacked: true } } },
   });
+}
+
+function drawProfile(canvas: HTMLCanvasElement, p: SimulationPayload): void {
+  const s = profileSeries(p.result);
+  const { options } = baseOptions('% of busy CPU time');
+  charts.profile = new Chart(canvas, {
+    type: 'bar',
+    data: {
+      labels: s.runs,
+      datasets: s.buckets.map((b, i) => ({ label: b.name, data: b.pct, backgroundColor: PALETTE[i % PALETTE.length], stack: 'cpu' })),
+    },
+    options: { ...options, indexAxis: 'y' as const, scales: { x: { ...options.scales.y, stacked: true, max: 100 }, y: { ...options.scales.x, stacked: true } } },
+  });
+}
+
+function sensitivityCell(r: NonNullable<SimResult['compare']>[number]): HTMLElement {
+  const s = r.sensitivity;
+  if (!s) return el('td', { class: 'muted small' }, '-');
+  const td = el('td', { class: 'small sensitivity' });
+  if (s.uncertain) td.append(el('span', { class: 'badge warning uncertain', title: 'the gain changes sign when one of the costs moves within +-50%' }, 'uncertain'), ' ');
+  td.append(s.top.map((t) => `${t.cost} (${t.kind}) ${sign(t.low)}/${sign(t.high)}`).join('; '));
+  return td;
+}
+
+function sign(x: number): string {
+  return `${x > 0 ? '+' : ''}${x.toFixed(1)}%`;
+}
+
+function assumptionsCard(r: SimResult): HTMLElement {
+  const card = el('section', { class: 'card', id: 'assumptions' }, el('h2', {}, 'Assumptions of this result'));
+  for (const a of r.assumptions ?? []) {
+    if (a.cache !== '(none)') {
+      card.append(el('p', {}, 'cache ', el('code', {}, a.cache), `: object size ${a.objectSize.bytes} B `,
+        el('span', { class: `badge ${a.objectSize.how === 'assumed' ? 'warning' : 'ok'}` }, a.objectSize.how),
+        a.objectSize.expr ? el('span', { class: 'muted small' }, ` ${a.objectSize.expr}`) : null,
+        `, ${a.percpuRegions} percpu region${a.percpuRegions === 1 ? '' : 's'} in the ctor`));
+    }
+    for (const n of a.notes) card.append(el('p', { class: 'small' }, n));
+  }
+  const costs = r.assumptions?.[0]?.costs ?? [];
+  if (costs.length) {
+    const t = el('table', { class: 'grid small', id: 'costs-table' }, el('thead', {}, el('tr', {}, ...['cost', 'value', 'kind', 'source'].map((h) => el('th', {}, h)))));
+    const body = el('tbody');
+    for (const c of costs) {
+      body.append(el('tr', {}, el('td', { class: 'mono' }, c.name), el('td', { class: 'num' }, String(c.value)),
+        el('td', {}, el('span', { class: `badge ${c.kind === 'assumed' ? 'warning' : 'ok'}` }, c.kind)), el('td', { class: 'muted' }, c.source)));
+    }
+    t.append(body);
+    card.append(el('details', {}, el('summary', {}, `${costs.length} costs used`), t));
+  }
+  return card;
 }
 
 function memoryData(run: RunResult) {
@@ -129,16 +211,22 @@ function drawMemory(canvas: HTMLCanvasElement, p: SimulationPayload, runIndex: n
 
 function compareTable(p: SimulationPayload): HTMLElement {
   const rows = p.result.compare ?? [];
+  const m = modeNames(p.result);
+  const hasSens = rows.some((r) => r.sensitivity);
+  const heads = ['CPUs', 'machine', `${m.baseline} / s`, `${m.ctorDtor} / s`, 'gain', 'busy CPU time per iteration', 'analytic gain', 'published'];
+  if (hasSens) heads.push('depends most on (cost at 50% / 150%)');
   const t = el('table', { class: 'grid', id: 'compare-table' },
-    el('thead', {}, el('tr', {}, ...['CPUs', 'machine', 'baseline / s', 'ctor/dtor / s', 'gain', 'analytic gain', 'published'].map((h) => el('th', {}, h)))));
+    el('thead', {}, el('tr', {}, ...heads.map((h) => el('th', {}, h)))));
   const body = el('tbody');
   for (const r of rows) {
     body.append(el('tr', {},
       el('td', { class: 'num' }, String(r.cpus)), el('td', {}, r.machine),
       el('td', { class: 'num' }, fmtInt(r.baselinePerSec)), el('td', { class: 'num' }, fmtInt(r.ctorDtorPerSec)),
       el('td', { class: `num ${r.gainPct > 0.5 ? 'good' : r.gainPct < -0.5 ? 'bad' : ''}` }, `${r.gainPct > 0 ? '+' : ''}${r.gainPct.toFixed(2)}%`),
+      el('td', { class: 'num' }, r.baselineBusyNsPerIteration !== undefined ? `${fmtNs(r.baselineBusyNsPerIteration)} -> ${fmtNs(r.ctorDtorBusyNsPerIteration)} (${r.busyReductionPct > 0 ? '-' : '+'}${Math.abs(r.busyReductionPct).toFixed(1)}%)` : '-'),
       el('td', { class: 'num' }, r.analytic ? `${r.analytic.gainPct > 0 ? '+' : ''}${r.analytic.gainPct.toFixed(2)}%` : '-'),
-      el('td', { class: 'num' }, r.publishedGainPct !== undefined ? `${r.publishedGainPct}%` : '-')));
+      el('td', { class: 'num' }, r.publishedGainPct !== undefined ? `${r.publishedGainPct}%` : '-'),
+      hasSens ? sensitivityCell(r) : null));
   }
   t.append(body);
   return t;
@@ -219,7 +307,14 @@ function render(p: SimulationPayload): void {
   if (p.converted) {
     parts.push(el('p', { class: 'note' }, 'This cache has no ctor/dtor yet. slabcheck reported it as a ctor/dtor candidate; "ctor/dtor" below is the proposed conversion: the percpu allocation made after kmem_cache_alloc() moves into a constructor and the free made before kmem_cache_free() into a destructor. "baseline" is the code as it is.'));
   }
-  parts.push(el('section', { class: 'card' }, el('h2', {}, 'Baseline vs ctor/dtor'), compareTable(p)));
+  const names = modeNames(r);
+  const uncertain = (r.compare ?? []).filter((c) => c.sensitivity?.uncertain);
+  const cmp = el('section', { class: 'card' }, el('h2', {}, r.modeLabels ? `${names.baseline} vs ${names.ctorDtor}` : 'Baseline vs ctor/dtor'), compareTable(p));
+  if (uncertain.length) {
+    cmp.append(el('p', { class: 'note', id: 'uncertain-note' }, el('span', { class: 'badge warning' }, 'uncertain'),
+      ` the gain at ${uncertain.map((c) => `${c.cpus} CPUs`).join(', ')} changes sign when one cost it depends on moves within +-50%: read it as a direction at most.`));
+  }
+  parts.push(cmp, assumptionsCard(r));
 
   const tp = chartCard('chart-throughput', 'Throughput against CPUs', 'Workload iterations per second after warm-up, both modes; gain on the right axis.');
   const lw = chartCard('chart-lockwait', 'Lock wait breakdown', 'Contended acquisitions x mean wait, per lock class and run, summed over CPUs.');
@@ -228,7 +323,11 @@ function render(p: SimulationPayload): void {
   const memIdx = defaultMemoryRun(r);
   select.value = String(memIdx);
   const mem = chartCard('chart-memory', 'Memory over time', 'Objects and percpu memory of the selected run (percpu over all possible CPUs; retained = held by free constructed objects).', select);
-  parts.push(el('div', { class: 'charts' }, tp.card, lw.card, mem.card));
+  const hasProfile = r.runs.some((run) => (run.profile ?? []).length > 0);
+  const pf = chartCard('chart-profile', 'Where CPU time goes', 'Share of busy CPU time (work and spinning; sleeping excluded) per bucket the workload names, after warm-up, per run.');
+  // A workload without caches (shrinker) has no memory to show.
+  const hasMemory = r.caches.length > 0;
+  parts.push(el('div', { class: 'charts' }, tp.card, lw.card, hasMemory ? mem.card : null, hasProfile ? pf.card : null));
 
   const fsec = el('section', { class: 'card', id: 'lockdep' }, el('h2', {}, `Lockdep: ${r.findings.length} finding${r.findings.length === 1 ? '' : 's'}`));
   if (!r.findings.length) fsec.append(el('p', { class: 'muted' }, 'No lock dependency problem was observed in these runs.'));
@@ -255,7 +354,8 @@ function render(p: SimulationPayload): void {
 
   drawThroughput(tp.canvas, p);
   drawLockWait(lw.canvas, p);
-  drawMemory(mem.canvas, p, memIdx);
+  if (hasMemory) drawMemory(mem.canvas, p, memIdx);
+  if (hasProfile) drawProfile(pf.canvas, p);
   select.addEventListener('change', () => {
     const i = Number(select.value);
     if (!current || !charts.memory || !current.result.runs[i]) return;
@@ -264,7 +364,7 @@ function render(p: SimulationPayload): void {
     charts.memory.data.datasets = d.datasets;
     charts.memory.update();
   });
-  post({ type: 'rendered', charts: 3, items: L.count, ms: Math.round(performance.now() - t0) });
+  post({ type: 'rendered', charts: 2 + (hasMemory ? 1 : 0) + (hasProfile ? 1 : 0), items: L.count, ms: Math.round(performance.now() - t0) });
 }
 
 function isPayload(x: unknown): x is SimulationPayload {

@@ -13,7 +13,7 @@ import { Topology, type MachineSpec } from './machine';
 import { gfpInfo } from './gfp';
 import { isPercpuAllocator, isPercpuFree, knownDataLines, KERNEL_CALLS } from './kernel-calls';
 import type { AnalyticEstimate } from './result';
-import { NEXT_BOTTLENECK } from './workloads/exec';
+import { execPrivateNs, execStations } from './workloads/exec';
 
 interface Network { think: number; demands: Record<string, number> }
 
@@ -29,9 +29,12 @@ export function analyticExec(models: CacheModel[], costs: Costs, machine: Machin
   const build = (baseline: boolean): Network => {
     const d: Record<string, number> = {};
     const add = (k: string, v: number) => { d[k] = (d[k] ?? 0) + v; };
-    let think = costs.execWorkNs * scale;
+    let think = execPrivateNs(costs, models) * scale;
     let overlap = 0;
-    add(NEXT_BOTTLENECK, acq(costs.execNextBottleneckLines) + costs.execNextBottleneckNs * scale);
+    for (const st of execStations(costs, ncpus)) {
+      const per = st.kind === 'line' ? costs.atomicNs + tr : acq(st.lines) + st.holdNs * scale;
+      add(st.name, st.visits * per);
+    }
     for (const m of models) {
       think += costs.slubFastPathNs;
       if (!baseline) {

@@ -17,7 +17,9 @@ export const SIMULATE_USAGE = `usage: slabcheck simulate [options]
 
 Runs the multi-CPU slab allocator simulator.
 
-  --workload exec|burst|reclaim   built-in workload (default exec)
+  --workload NAME                 built-in workload: exec (default), tc (filter add/delete, tc_action),
+                                  shrinker (shrink_slab over many memcgs: shrinker_rwsem vs lockless),
+                                  burst, reclaim
   --scenario FILE                 run a scenario (JSON, simulator/schema/scenario.schema.json)
   --models FILE                   cache models: a JSON array of CacheModel, or {"caches": [...]}
                                   as printed by 'slabcheck caches --format json' (default: mm_struct)
@@ -35,6 +37,10 @@ Runs the multi-CPU slab allocator simulator.
                                   sleeping lock a dtor takes, else reclaim_demo.mutex)
   --rounds N                      burst/reclaim: rounds per CPU
   --objects N                     burst: objects per round
+  --memcgs N                      shrinker: memcgs walked (default 4000; spreads the lockless refcount
+                                  lines, at most 256 distinct; per-memcg data is taken as cold either way)
+  --writers N                     shrinker: CPUs that mount/umount (write side) instead of reclaiming (default 0)
+  --sensitivity                   with --compare: the three costs each gain depends on most (+-50%); slower
   --timeline N                    events kept per CPU for deadlock timelines (default 16)
   -h, --help                      this text
 
@@ -61,13 +67,16 @@ interface Parsed {
   rounds?: number;
   objects?: number;
   timeline?: number;
+  memcgs?: number;
+  writers?: number;
+  sensitivity: boolean;
 }
 
 const WITH_VALUE = new Set(['--workload', '--scenario', '--models', '--cpus', '--machine', '--mode', '--seed', '--format', '--duration-ms',
-  '--max-events', '--max-sim-ms', '--cost', '--hold-lock', '--rounds', '--objects', '--timeline']);
+  '--max-events', '--max-sim-ms', '--cost', '--hold-lock', '--rounds', '--objects', '--timeline', '--memcgs', '--writers']);
 
 function parse(argv: string[]): Parsed {
-  const p: Parsed = { help: false, compare: false, format: 'text', costs: {} };
+  const p: Parsed = { help: false, compare: false, format: 'text', costs: {}, sensitivity: false };
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i];
     let value: string | undefined;
@@ -75,6 +84,7 @@ function parse(argv: string[]): Parsed {
     if (a.startsWith('--') && eq > 0) { value = a.slice(eq + 1); a = a.slice(0, eq); }
     if (a === '-h' || a === '--help') { p.help = true; continue; }
     if (a === '--compare') { if (value !== undefined) throw new UsageError('--compare: takes no value'); p.compare = true; continue; }
+    if (a === '--sensitivity') { if (value !== undefined) throw new UsageError('--sensitivity: takes no value'); p.sensitivity = true; continue; }
     if (!WITH_VALUE.has(a)) throw new UsageError(a.startsWith('-') ? `unknown option ${a} (see --help)` : `unexpected argument ${JSON.stringify(a)} (options start with --)`);
     if (value === undefined) {
       value = argv[++i];
@@ -82,7 +92,7 @@ function parse(argv: string[]): Parsed {
     }
     switch (a) {
       case '--workload':
-        if (!['exec', 'burst', 'reclaim'].includes(value)) throw new UsageError(`--workload: must be exec, burst or reclaim, got ${JSON.stringify(value)} (use --scenario FILE for scenarios)`);
+        if (!['exec', 'tc', 'shrinker', 'burst', 'reclaim'].includes(value)) throw new UsageError(`--workload: must be exec, tc, shrinker, burst or reclaim, got ${JSON.stringify(value)} (use --scenario FILE for scenarios)`);
         p.workload = value;
         break;
       case '--scenario': p.scenarioFile = value; break;
@@ -115,6 +125,8 @@ function parse(argv: string[]): Parsed {
       case '--rounds': p.rounds = intArg(a, value, 1, 10_000_000); break;
       case '--objects': p.objects = intArg(a, value, 1, 10_000_000); break;
       case '--timeline': p.timeline = intArg(a, value, 0, 10_000); break;
+      case '--memcgs': p.memcgs = intArg(a, value, 1, 1_000_000); break;
+      case '--writers': p.writers = intArg(a, value, 0, MAX_CPUS); break;
       case '--hold-lock': p.holdLock = value; break;
       case '--cost': {
         const m = /^([A-Za-z]+)=(.*)$/.exec(value);
@@ -130,6 +142,8 @@ function parse(argv: string[]): Parsed {
   if (p.scenarioFile && p.workload) throw new UsageError('--workload: cannot be combined with --scenario (the scenario is the workload)');
   if (p.scenarioFile && p.cpus) throw new UsageError('--cpus: cannot be combined with --scenario (the scenario sets cpus)');
   if (p.compare && p.mode) throw new UsageError('--mode: cannot be combined with --compare (it runs both modes)');
+  if (p.sensitivity && !p.compare) throw new UsageError('--sensitivity: needs --compare (it is about the gain)');
+  if ((p.memcgs !== undefined || p.writers !== undefined) && p.workload !== 'shrinker') throw new UsageError('--memcgs/--writers: only for --workload shrinker');
   return p;
 }
 
@@ -199,6 +213,9 @@ export async function simulateCommand(argv: string[]): Promise<number> {
       rounds: p.rounds,
       burstObjects: p.objects,
       timelineDepth: p.timeline,
+      memcgs: p.memcgs,
+      writers: p.writers,
+      sensitivity: p.sensitivity || undefined,
     };
     if (scenario !== undefined) opts.machine = p.machine;
     result = p.compare ? sweep(models, opts) : simulate(models, { ...opts, mode: p.mode });

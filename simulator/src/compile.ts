@@ -60,12 +60,14 @@ export class Compiler {
       switch (s.kind) {
         case 'lock': {
           const kind = s.lockKind ?? this.lockKinds.get(s.lock) ?? 'spin';
-          const l = e.locks.ensure(s.lock, kind, knownDataLines(s.lock, k.pcpuMetadataLines));
+          // A contended line is the data itself: nothing else moves with it.
+          const l = e.locks.ensure(s.lock, kind, kind === 'line' ? 0 : knownDataLines(s.lock, k.pcpuMetadataLines));
           out.push(ins(OP.LOCK, l.id, irqMode(s.irq), label, { t: !!s.trylock }));
           break;
         }
         case 'unlock': {
-          const l = e.locks.ensure(s.lock, this.lockKinds.get(s.lock) ?? 'spin', knownDataLines(s.lock, k.pcpuMetadataLines));
+          const uk = this.lockKinds.get(s.lock) ?? 'spin';
+          const l = e.locks.ensure(s.lock, uk, uk === 'line' ? 0 : knownDataLines(s.lock, k.pcpuMetadataLines));
           out.push(ins(OP.UNLOCK, l.id, 0, label));
           break;
         }

@@ -1,18 +1,25 @@
 /**
- * Default costs, one table for every machine and every CPU count. Each entry
- * says where its value comes from; "assumed" marks figures with no published
- * source (SIMULATOR-NOTES.md lists the sources). docs/simulator.md explains
- * which of them drive the exec() gain curve.
+ * Default costs, one table for every machine, CPU count and workload. Each
+ * entry says where its value comes from and of which kind it is:
+ *   measured  - a micro-benchmark run on the development VM (bench/micro/, the
+ *               command is in docs/simulator.md), or a perf share of one;
+ *   published - a citable measurement or figure, or read from the kernel source;
+ *   assumed   - no source: a guess, named as one wherever it is used.
+ * No entry is set per workload or chosen to land a published figure;
+ * docs/simulator.md shows each prediction's sensitivity to them.
  *
- * Times are nanoseconds of a ~3 GHz core running alone on its core; SMT
- * sharing is applied on top by the engine (see smtSlowdown).
+ * Times are nanoseconds of a core running alone on its core; SMT sharing is
+ * applied on top by the engine (see smtSlowdown).
  */
+export type CostKind = 'measured' | 'published' | 'assumed';
+
 export interface CostEntry {
   value: number;
   unit: 'ns' | 'count' | 'ratio' | 'bytes';
   /** Where the value comes from. */
   source: string;
-  /** True when no published figure backs the value. */
+  kind: CostKind;
+  /** True when no source backs the value (kind === 'assumed'). */
   assumed: boolean;
   /** What the simulator uses it for. */
   use: string;
@@ -22,76 +29,112 @@ const PERFBOOK = 'perfbook (McKenney), table of operation costs';
 const BROUER_SLAB = "Jesper Brouer's slab bulk-allocation measurements";
 const BROUER_PAGE = 'Jesper Brouer, page_bench (order-0 alloc+free ~250-270 cycles at ~3 GHz)';
 const RFC = 'slab destructor RFC (Harry Yoo, linux-mm, April 2025)';
+const MICRO = 'bench/micro/costs.c on the development VM';
+const PROFILE = 'bench/micro/exec-profile.sh (perf, no-libc exec loop; share x measured exec time)';
 
-function c(value: number, unit: CostEntry['unit'], source: string, assumed: boolean, use: string): CostEntry {
-  return { value, unit, source, assumed, use };
+function c(value: number, unit: CostEntry['unit'], kind: CostKind, source: string, use: string): CostEntry {
+  return { value, unit, source, kind, assumed: kind === 'assumed', use };
 }
 
 export const COST_TABLE = {
   // --- synchronisation and cache coherence --------------------------------
-  lockAcquireNs: c(20, 'ns', `${PERFBOOK}: uncontended acquire+release 15-66 ns`, false,
+  lockAcquireNs: c(6.3, 'ns', 'measured', `${MICRO}: spin_acq_rel_ns (xchg acquire + release store, uncontended); perfbook gives 15-66 ns on older parts`,
     'atomic acquire + release of a lock whose line is already local'),
-  smtTransferNs: c(10, 'ns', 'assumed: SMT siblings share L1/L2, so below the same-socket range of perfbook', true,
+  atomicNs: c(4.8, 'ns', 'measured', `${MICRO}: atomic_rmw_local_ns (lock xadd on a local line)`,
+    'one atomic read-modify-write on a line (refcounts, rwsem count, lockref), besides moving the line'),
+  smtTransferNs: c(4.5, 'ns', 'measured', `${MICRO}: l2_hit_ns; SMT siblings share L1/L2, so a line moves between them at about an L2 hit`,
     'cache-line transfer between SMT siblings of one core'),
-  sameSocketTransferNs: c(60, 'ns', `${PERFBOOK}: same-socket cache-line transfer 22-100 ns`, false,
+  sameSocketTransferNs: c(64, 'ns', 'measured', `${MICRO}: line_transfer_ns, half a ping-pong round trip between the two vCPUs (best run; 64-400 ns with the VM's other load); perfbook: 22-100 ns`,
     'cache-line transfer between cores of one socket (lock handoff, shared data)'),
-  crossSocketTransferNs: c(300, 'ns', `${PERFBOOK}: cross-socket cache-line transfer 150-440 ns`, false,
+  crossSocketTransferNs: c(300, 'ns', 'published', `${PERFBOOK}: cross-socket cache-line transfer 150-440 ns (about the middle of the range; this VM has one socket)`,
     'cache-line transfer between sockets (lock handoff, shared data)'),
-  mutexWakeupNs: c(4000, 'ns', 'assumed: sleep/wakeup handoff 2-10 us (SIMULATOR-NOTES)', true,
+  l2HitNs: c(4.5, 'ns', 'measured', `${MICRO}: l2_hit_ns (dependent loads, 256 KiB working set)`,
+    'a read of a line in the local L2 (tree walks, per-CPU areas the CPU reuses)'),
+  dramMissNs: c(221, 'ns', 'measured', `${MICRO}: dram_miss_ns (dependent loads, 512 MiB working set, TLB misses included)`,
+    'a read that misses every cache (per-memcg data a shrinker walk touches once per pass)'),
+  mutexWakeupNs: c(4000, 'ns', 'assumed', 'assumed: sleep/wakeup handoff 2-10 us (SIMULATOR-NOTES)',
     'time from waking a sleeping mutex waiter until it runs'),
-  mutexSpinLimitNs: c(20000, 'ns', 'assumed: optimistic spinning lasts while the owner runs and nothing else wants the CPU; bounded here at ~20 percpu critical sections', true,
+  mutexSpinLimitNs: c(20000, 'ns', 'assumed', 'assumed: optimistic spinning lasts while the owner runs and nothing else wants the CPU; bounded here',
     'how long a mutex waiter spins on a running owner before sleeping'),
-  smtSlowdown: c(1.5, 'ratio', 'assumed: two busy SMT threads give ~1.33x the throughput of one', true,
+  smtSlowdown: c(1.5, 'ratio', 'assumed', 'assumed: two busy SMT threads give ~1.33x the throughput of one',
     'work on a CPU whose SMT sibling is also running takes this many times longer'),
 
   // --- SLUB and the page allocator ----------------------------------------
-  slubFastPathNs: c(11, 'ns', `${BROUER_SLAB}: fast path alloc+free 10-12 ns`, false,
+  slubFastPathNs: c(11, 'ns', 'published', `${BROUER_SLAB}: fast path alloc+free 10-12 ns`,
     'per-CPU alloc+free pair; half is charged to each side'),
-  slubListPerObjectNs: c(5, 'ns', 'assumed: moving one object between a per-CPU cache and its slab', true,
+  slubListPerObjectNs: c(5, 'ns', 'assumed', 'assumed: moving one object between a per-CPU cache and its slab',
     'work under kmem_cache_node.list_lock per object refilled or flushed'),
-  slubNewSlabNs: c(200, 'ns', 'assumed: slab struct setup and freelist build', true,
+  slubNewSlabNs: c(200, 'ns', 'assumed', 'assumed: slab struct setup and freelist build',
     'setting up a new slab besides the page allocation and the ctor runs'),
-  slubSheafCapacity: c(32, 'count', 'assumed: per-CPU object cache capacity (6.18 sheaves are sized per cache)', true,
+  slubSheafCapacity: c(32, 'count', 'assumed', 'assumed: per-CPU object cache capacity (6.18 sheaves are sized per cache)',
     'objects a CPU caches before flushing to the node lists'),
-  pageAllocFreeNs: c(90, 'ns', BROUER_PAGE, false,
+  pageAllocFreeNs: c(90, 'ns', 'published', BROUER_PAGE,
     'order-0 page alloc+free pair; half is charged to each side, multiplied by 2^order'),
-  reclaimPassNs: c(5000, 'ns', 'assumed: one direct-reclaim pass over LRU and shrinkers', true,
+  reclaimPassNs: c(5000, 'ns', 'assumed', 'assumed: one direct-reclaim pass over LRU and shrinkers',
     'work of a reclaim pass besides freeing slabs and running dtors'),
-  reclaimBatchPages: c(32, 'count', 'SWAP_CLUSTER_MAX in mm/vmscan.c', false,
+  reclaimBatchPages: c(32, 'count', 'published', 'SWAP_CLUSTER_MAX in mm/vmscan.c',
     'pages one reclaim pass frees besides slabs'),
 
   // --- the percpu allocator -------------------------------------------------
-  pcpuAllocPathNs: c(1300, 'ns', 'assumed (SIMULATOR-NOTES): percpu alloc path length ~1.3 us', true,
-    'whole alloc_percpu path except the per-CPU clearing; includes pcpuAllocLockedNs'),
-  pcpuFreePathNs: c(300, 'ns', 'assumed (SIMULATOR-NOTES): percpu free path length ~0.3 us', true,
+  pcpuAllocPathNs: c(183, 'ns', 'measured', `${PROFILE}: pcpu_alloc_noprof 1.45% of a 25.2 us exec(), two allocations (2 possible CPUs)`,
+    'whole alloc_percpu path except the per-CPU clearing beyond the measuring VM\'s 2 possible CPUs; includes pcpuAllocLockedNs'),
+  pcpuFreePathNs: c(101, 'ns', 'measured', `${PROFILE}: free_percpu 0.80% of a 25.2 us exec(), two frees`,
     'whole free_percpu path; includes pcpuFreeLockedNs'),
-  pcpuAllocLockedNs: c(150, 'ns', 'assumed: area search and area allocation under pcpu_lock (inside pcpu_alloc_mutex)', true,
-    'the part of the alloc path under pcpu_lock'),
-  pcpuFreeLockedNs: c(60, 'ns', 'assumed: pcpu_free_area and memcg free hook under pcpu_lock', true,
+  pcpuAllocLockedNs: c(90, 'ns', 'assumed', 'assumed: half of the measured alloc path runs under pcpu_lock (area search, pcpu_alloc_area; inlined, so perf cannot split it)',
+    'the part of the alloc path under pcpu_lock (inside pcpu_alloc_mutex)'),
+  pcpuFreeLockedNs: c(50, 'ns', 'assumed', 'assumed: half of the measured free path runs under pcpu_lock (pcpu_free_area)',
     'the part of the free path under pcpu_lock'),
-  pcpuMetadataLines: c(2, 'count', 'assumed: chunk alloc_map/bound_map/md_blocks lines touched per critical section', true,
+  pcpuMetadataLines: c(2, 'count', 'assumed', 'assumed: chunk alloc_map/bound_map/md_blocks lines touched per critical section',
     'lines of allocator metadata a pcpu_lock holder pulls from the previous holder'),
-  pcpuClearPerCpuNs: c(10, 'ns', 'assumed: one line memset per possible CPU (for_each_possible_cpu in pcpu_alloc)', true,
+  pcpuClearPerCpuNs: c(4.5, 'ns', 'measured', `${MICRO}: l2_hit_ns; mm/percpu.c pcpu_alloc clears the area with a memset per possible CPU; assumed: the area is reused at the same offset, so its lines stay cache-resident`,
     'clearing the new area on every possible CPU, outside the locks'),
-  pcpuPopulateMapNs: c(2000, 'ns', 'assumed: mapping newly populated pages and flushing the vmap area', true,
+  pcpuPopulateMapNs: c(2000, 'ns', 'assumed', 'assumed: mapping newly populated pages and flushing the vmap area',
     'chunk population under pcpu_alloc_mutex besides one page per possible CPU'),
-  pcpuChargeNs: c(30, 'ns', `assumed: memcg (un)charge of a retained area, the hot path left by the ${RFC}`, true,
+  pcpuChargeNs: c(30, 'ns', 'assumed', `assumed: memcg (un)charge of a retained area, the hot path left by the ${RFC}`,
     'per percpu region, on each object alloc and free in ctor/dtor mode'),
-  percpuCountersListNs: c(20, 'ns', 'assumed: list_add/list_del of percpu counters on percpu_counters list', true,
+  percpuCountersListNs: c(30, 'ns', 'measured', `${PROFILE}: __percpu_counter_init_many beyond its pcpu_alloc_noprof, 0.12% of exec()`,
     'work under percpu_counters_lock per counter-group init or destroy'),
 
-  // --- the exec() workload ---------------------------------------------------
-  execWorkNs: c(78000, 'ns', `calibrated: no absolute exec() rate was published (${RFC}); chosen so that the assumed percpu path (2 x (1.3 + 0.3) us plus hooks) is ~4% of one exec on one CPU`, true,
-    'everything an exec() does outside the modelled locks and percpu path'),
-  execNextBottleneckNs: c(850, 'ns', 'assumed: page-table/LRU/i_mmap lock hold per exec (the next shared bottleneck once percpu is gone)', true,
-    'hold time of the next shared lock each exec takes'),
-  execNextBottleneckLines: c(4, 'count', 'assumed: shared lines the next-bottleneck critical section pulls from the previous holder', true,
-    'lines transferred from the previous holder of the next-bottleneck lock'),
-  workJitter: c(0.1, 'ratio', 'assumed: +-10% spread on long work segments so CPUs do not run in lockstep', true,
+  // --- exec(): fs/exec.c, kernel/fork.c, mm/ -----------------------------------
+  execKernelNs: c(25200, 'ns', 'measured', 'bench/micro/exec-loop-nolibc.c: mean exec()+exit of a static no-libc binary re-executing itself, 1 CPU (the modelled parts are subtracted, the rest is spread over the path)',
+    'one exec() of the benchmark binary, everything included, on one CPU'),
+  execFileVmas: c(4, 'count', 'measured', 'readelf -l of the benchmark binary: 4 PT_LOAD segments, each a file-backed VMA (fs/binfmt_elf.c elf_load -> vm_mmap -> vma_link_file)',
+    'i_mmap_rwsem write acquisitions per exec() at mmap (one more at exit: unlink_file_vma_batch)'),
+  execFilePages: c(4, 'count', 'measured', 'readelf -l of the benchmark binary: each segment fits one page',
+    'page-cache folios of the binary mapped per exec(): mapcount+refcount atomics at map and unmap'),
+  pgdCloneNs: c(11.2, 'ns', 'measured', `${MICRO}: copy_2k_ns; arch/x86/mm/pgtable.c pgd_ctor clones the 256 kernel pgd entries (2 KiB) under pgd_lock`,
+    'work under pgd_lock in pgd_alloc besides the list add'),
+  pgdListLines: c(2, 'count', 'published', 'arch/x86/mm/pgtable.c pgd_list_add/pgd_list_del: list_add/list_del on pgd_list writes the head and the neighbouring page->lru',
+    'lines a pgd_lock holder pulls from the previous holder besides the lock'),
+  immapLines: c(2, 'count', 'assumed', 'assumed: vma_interval_tree_insert/remove rewrites the parent and the rebalanced node last written by the previous holder (the rest of the path is read-shared)',
+    'lines an i_mmap_rwsem holder pulls from the previous holder besides the lock'),
+
+  // --- tc filter insertion and removal (net/sched) ---------------------------
+  tcRequestNs: c(3400, 'ns', 'measured', 'proxy: system time per request of `ip -b` adding/deleting 50k /32 routes in a fresh netns on the development VM (this kernel has no flower or gact built in); an rtnetlink request with its allocations',
+    'kernel work of one tc filter add or delete request outside the modelled locks and percpu allocations'),
+  tcFlowerLockedNs: c(150, 'ns', 'assumed', 'assumed: idr_alloc_u32 of the handle and list add/del under tp->lock (net/sched/cls_flower.c fl_change/__fl_delete)',
+    'hold of the flower tcf_proto tp->lock per filter add or delete'),
+  tcIdrLockedNs: c(100, 'ns', 'assumed', 'assumed: idr_alloc_u32/idr_replace/idr_remove under idrinfo->lock (net/sched/act_api.c tcf_idr_check_alloc, tcf_idr_insert_many, tcf_idr_release)',
+    'hold of the action kind\'s idrinfo->lock mutex per acquisition'),
+  tcChainLockedNs: c(100, 'ns', 'assumed', 'assumed: tcf_chain_tp_find under chain->filter_chain_lock (net/sched/cls_api.c tc_new_tfilter/tc_del_tfilter)',
+    'hold of chain->filter_chain_lock per request'),
+
+  // --- shrink_slab (mm/shrinker.c; before the lockless series, mm/vmscan.c) ---
+  shrinkerColdLines: c(3, 'count', 'assumed', 'assumed from mm/shrinker.c shrink_slab_memcg: the memcg\'s shrinker_info (map), its nr_deferred and the list_lru_memcg count of the one set bit, each cold once per pass over thousands of memcgs',
+    'cache misses (dramMissNs) per memcg a reclaim pass visits'),
+  shrinkerMapWords: c(63, 'count', 'published', 'seeds/003 script: 4001 tmpfs mounts, one memcg-aware shrinker each, so shrinker_nr_max ~ 4000 bits = 63 words scanned by find_next_bit per memcg',
+    'bitmap words find_next_bit scans per memcg (l2HitNs each)'),
+  shrinkerRegisterNs: c(2000, 'ns', 'assumed', 'assumed: shrinker_register/shrinker_free work under the write side (idr_alloc, expanding every memcg\'s shrinker_info is not modelled)',
+    'hold of the write side of shrinker_rwsem per mount or umount'),
+
+  workJitter: c(0.1, 'ratio', 'assumed', 'assumed: +-10% spread on long work segments so CPUs do not run in lockstep',
     'uniform relative jitter on workload work segments'),
-  callNs: c(50, 'ns', 'assumed: an opaque function call in a ctor/dtor step list', true,
+  callNs: c(50, 'ns', 'assumed', 'assumed: an opaque function call in a ctor/dtor step list',
     'cost of a call step to a function the simulator knows nothing about'),
 } satisfies Record<string, CostEntry>;
+
+/** Possible CPUs of the VM the percpu path was measured on (its clearing is inside pcpuAllocPathNs). */
+export const MEASURED_POSSIBLE_CPUS = 2;
 
 export type CostName = keyof typeof COST_TABLE;
 export type Costs = { [K in CostName]: number };

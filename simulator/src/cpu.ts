@@ -57,6 +57,11 @@ export class Cpu {
 
   waitLock = -1;
   waitStart = 0;
+  /** Profile bucket the current lock acquisition is charged to (-1: none). */
+  curProf = -1;
+  /** When the current sleep began, and how long this wait has slept so far. */
+  sleepStart = 0;
+  waitSleptNs = 0;
   /** Lock ids whose trylock failed: their matching unlock is skipped. */
   readonly trylockFailed: number[] = [];
 

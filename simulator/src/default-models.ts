@@ -48,6 +48,45 @@ export function mmStructModel(costs: Costs): CacheModel {
 }
 
 /**
+ * The tc action object as the RFC's patch 4 converts net/sched/act_api.c:
+ * the ctor allocates the three percpu regions tcf_idr_create allocates today
+ * (cpu_bstats and cpu_bstats_hw through netdev_alloc_pcpu_stats, cpu_qstats
+ * through alloc_percpu, all GFP_KERNEL), the dtor frees them as free_tcf does.
+ */
+export function tcActionModel(): CacheModel {
+  return {
+    version: 1,
+    name: 'tc_action',
+    variable: 'tcf_action_cachep',
+    // struct tcf_gact: struct tc_action plus the gact fields; not evaluated here.
+    objectSize: { bytes: 256, expr: 'sizeof(struct tcf_gact)', assumed: true },
+    align: 64,
+    flags: ['SLAB_HWCACHE_ALIGN', 'SLAB_ACCOUNT'],
+    ctor: {
+      name: 'tcf_action_ctor',
+      summary: 'allocates 3 percpu regions (cpu_bstats, cpu_bstats_hw, cpu_qstats; GFP_KERNEL)',
+      maySleep: true,
+      steps: [
+        { kind: 'alloc', allocator: 'netdev_alloc_pcpu_stats', gfp: 'GFP_KERNEL', percpu: true, bytes: 16 },
+        { kind: 'alloc', allocator: 'netdev_alloc_pcpu_stats', gfp: 'GFP_KERNEL', percpu: true, bytes: 16 },
+        { kind: 'alloc', allocator: 'alloc_percpu', gfp: 'GFP_KERNEL', percpu: true, bytes: 20 },
+      ],
+    },
+    dtor: {
+      name: 'tcf_action_dtor',
+      summary: 'frees the 3 percpu regions (pcpu_lock, a leaf)',
+      maySleep: false,
+      steps: [
+        { kind: 'free', allocator: 'free_percpu', percpu: true },
+        { kind: 'free', allocator: 'free_percpu', percpu: true },
+        { kind: 'free', allocator: 'free_percpu', percpu: true },
+      ],
+    },
+    at: AT,
+  };
+}
+
+/**
  * A cache whose dtor takes `lock`. With a mutex that some code holds while
  * allocating with GFP_KERNEL this is the reclaim deadlock the
  * dtor-reclaim-deadlock rule describes; with a leaf irqsave spinlock it is safe.

@@ -5,7 +5,7 @@
  */
 import type { Engine } from './engine';
 import type { Lock } from './locks';
-import { LK_MUTEX, LK_SPIN } from './locks';
+import { LK_LINE, LK_MUTEX, LK_SPIN } from './locks';
 import { CPU_SLEEP, CPU_SPIN } from './cpu';
 import type { TimelineEvent } from './timeline';
 import type { CacheStats, DeadlockReport, LockStats, MemorySample, RunResult, StopInfo, WaitEdge } from './result';
@@ -102,7 +102,7 @@ export function runResult(e: Engine, endNs: number, samples: MemorySample[], dea
     } else if (window > 0) tput += k / (window / 1e9);
   }
   const locks: LockStats[] = e.locks.locks
-    .filter((l) => (l.kind === LK_SPIN || l.kind === LK_MUTEX) && (l.acquisitions > 0 || l.contended > 0))
+    .filter((l) => (l.kind === LK_SPIN || l.kind === LK_MUTEX || l.kind === LK_LINE) && (l.acquisitions > 0 || l.contended > 0))
     .map((l) => ({
       name: l.name, class: l.className, kind: l.kindName,
       acquisitions: l.acquisitions, contended: l.contended, sleeps: l.sleeps,
@@ -119,6 +119,17 @@ export function runResult(e: Engine, endNs: number, samples: MemorySample[], dea
     slabs: c.liveSlabs, slabsAllocated: c.slabsAllocated, slabsFreed: c.slabsFreed, objectsInUse: c.objectsInUse,
     ctorRuns: c.ctorRuns, dtorRuns: c.dtorRuns, dtorRunsInReclaim: c.dtorRunsInReclaim, prewarmedObjects: c.prewarmedObjects,
   }));
+  let busy = 0;
+  for (const ns of e.profNs) busy += ns;
+  // Looping workloads never idle: what no bucket saw (allocator bookkeeping) is "other".
+  if (cfg.workload.looping && window > 0) {
+    const all = cfg.ncpus * window - e.sleptNs;
+    if (all > busy) { e.profNs[0] += all - busy; busy = all; }
+  }
+  const profile = e.profNames
+    .map((bucket, i) => ({ bucket, ns: Math.round(e.profNs[i]), share: round4(busy > 0 ? e.profNs[i] / busy : 0) }))
+    .filter((p) => p.ns > 0)
+    .sort((a, b) => b.ns - a.ns || (a.bucket < b.bucket ? -1 : 1));
   return {
     machine: cfg.machine.name, cpus: cfg.ncpus, mode: cfg.mode, workload: cfg.workload.name,
     simulatedNs: Math.round(endNs), measuredNs: Math.round(window), events: e.events,
@@ -130,6 +141,8 @@ export function runResult(e: Engine, endNs: number, samples: MemorySample[], dea
       possibleCpus: e.topo.possibleCpus, bytesPerCpu: Math.round(e.percpu.allocatedBytes),
     },
     reclaimPasses: e.reclaimPasses,
+    profile,
+    cpuTime: { busyNs: Math.round(busy), sleptNs: Math.round(e.sleptNs), busyNsPerIteration: round1(measured > 0 ? busy / measured : 0) },
     memory: samples,
     lockdep: { classes: e.lockdep.names.length, edges: e.lockdep.edges(), findings: e.lockdep.findings.slice() },
     deadlock,

@@ -38,6 +38,8 @@ export interface Workload {
   readonly name: string;
   /** Label of a CPU's top frame ("exec() iteration"). */
   readonly label: string;
+  /** Every CPU runs until the end (never idle): busy time is the window minus sleeping. */
+  readonly looping?: boolean;
   setup(e: Engine): void;
   /** The CPU's next program, or null when it is done. */
   next(e: Engine, c: Cpu): Instr[] | null;
@@ -87,6 +89,14 @@ export class Engine implements LockHost {
 
   events = 0;
   pagesInUse = 0;
+  /** Where CPU time goes after warm-up: bucket names and nanoseconds (bucket 0: everything unlabelled). */
+  readonly profNames: string[] = ['other'];
+  readonly profNs: number[] = [0];
+  private readonly profIds = new Map<string, number>([['other', 0]]);
+  /** Time CPUs slept on locks after warm-up (not CPU time). */
+  sleptNs = 0;
+  /** Workload flags (SET_FLAG / SKIP_IF_FLAG). */
+  readonly flags: number[] = [];
   reclaimPasses = 0;
   pressure: boolean;
   private halted: StopInfo | null = null;
@@ -147,6 +157,26 @@ export class Engine implements LockHost {
       ins(OP.RECLAIM_EXIT, 0, 0, 'direct reclaim done'),
     ];
     cfg.workload.setup(this);
+  }
+
+  /** The id of profile bucket `name`, created on first use. */
+  profBucket(name: string): number {
+    let id = this.profIds.get(name);
+    if (id === undefined) {
+      id = this.profNames.length;
+      this.profIds.set(name, id);
+      this.profNames.push(name);
+      this.profNs.push(0);
+    }
+    return id;
+  }
+
+  profile(c: Cpu, ns: number): void {
+    if (this.now >= this.cfg.warmupNs) this.profNs[c.curProf < 0 ? 0 : c.curProf] += ns;
+  }
+
+  slept(_c: Cpu, ns: number): void {
+    if (this.now >= this.cfg.warmupNs) this.sleptNs += ns;
   }
 
   cacheByName(name: string): SlubCache | undefined {
@@ -273,6 +303,8 @@ export class Engine implements LockHost {
   private run(c: Cpu): void {
     const jitter = this.costs.workJitter;
     const scale = this.topo.workScale[c.id];
+    const prof = this.profNs;
+    const counting = this.now >= this.cfg.warmupNs;
     let budget = NO_PROGRESS_LIMIT;
     for (;;) {
       if (--budget === 0) {
@@ -305,7 +337,9 @@ export class Engine implements LockHost {
           let ns = x.m === 2 ? x.n : x.n * scale;
           if (x.m === 1) ns *= 1 + jitter * (2 * this.rng.float() - 1);
           // Whole nanoseconds keep timelines readable; the rounding is unbiased.
-          pending += Math.round(ns);
+          const r = Math.round(ns);
+          pending += r;
+          if (counting) prof[x.prof < 0 ? 0 : x.prof] += r;
           pc++;
           if (pc >= prog.length) break;
           x = prog[pc];
@@ -332,7 +366,14 @@ export class Engine implements LockHost {
     const costs = this.costs;
     switch (x.op) {
       case OP.LOCK:
+        c.curProf = x.prof;
         return this.locks.acquire(c, this.locks.locks[x.n], x.m, x.t === true);
+      case OP.SET_FLAG:
+        this.flags[x.n] = x.m;
+        return true;
+      case OP.SKIP_IF_FLAG:
+        if (this.flags[x.n]) c.pcs[d] += x.m;
+        return true;
       case OP.UNLOCK:
         this.locks.release(c, this.locks.locks[x.n]);
         return true;

@@ -30,6 +30,12 @@ export const LK_LOCAL = 2;
 /** fs_reclaim: lockdep sees it, nobody ever waits on it. */
 export const LK_PSEUDO = 3;
 export const LK_RCU = 4;
+/**
+ * A contended cache line, not a lock: an atomic RMW (refcount, rwsem count,
+ * lockref) owns the line for atomicNs after pulling it from the last CPU
+ * that wrote it; CPUs queue FIFO for it like a spinlock. Lockdep ignores it.
+ */
+export const LK_LINE = 5;
 
 export function lockKindCode(kind: string | undefined): number {
   switch (kind) {
@@ -37,6 +43,7 @@ export function lockKindCode(kind: string | undefined): number {
     case 'local_lock': return LK_LOCAL;
     case 'rcu': return LK_RCU;
     case 'pseudo': return LK_PSEUDO;
+    case 'line': return LK_LINE;
     default: return LK_SPIN; // spin, raw_spin, rwlock, bit_spin, seqlock, unknown
   }
 }
@@ -84,6 +91,10 @@ export interface LockHost {
   rec(c: Cpu, action: number, subject: number): void;
   /** Why the CPU is atomic (for sleep checks), or null. */
   atomicWhy(c: Cpu): string | null;
+  /** CPU time spent acquiring (cost, spinning) charged to the CPU's current profile bucket. */
+  profile(c: Cpu, ns: number): void;
+  /** Time a CPU slept waiting for a lock (not CPU time). */
+  slept(c: Cpu, ns: number): void;
   deadlock(chain: number[], lock: Lock): void;
   imbalance(c: Cpu, lock: Lock, what: string): void;
 }
@@ -108,7 +119,7 @@ export class LockTable {
     const hit = this.byName.get(name);
     if (hit) return hit;
     const kind = lockKindCode(kindName);
-    const cls = kind === LK_RCU ? -1 : this.host.lockdep.classId(className, kind === LK_MUTEX);
+    const cls = kind === LK_RCU || kind === LK_LINE ? -1 : this.host.lockdep.classId(className, kind === LK_MUTEX);
     const l = new Lock(this.locks.length, name, cls, className, kind, kindName ?? 'spin', dataLines, this.intern(name));
     this.locks.push(l);
     this.byName.set(name, l);
@@ -145,7 +156,9 @@ export class LockTable {
     if (l.owner < 0 && l.spinHead < 0 && l.handoff < 0) {
       this.take(c, l, irq, h.now);
       const tr = h.topo.transfer(l.lastCpu, c.id);
-      c.pending += h.costs.lockAcquireNs + tr * (1 + l.dataLines);
+      const cost = this.base(l) + tr * (1 + l.dataLines);
+      c.pending += cost;
+      h.profile(c, cost);
       return true;
     }
     if (trylock) {
@@ -160,6 +173,7 @@ export class LockTable {
     l.contended++;
     c.waitLock = l.id;
     c.waitStart = h.now;
+    c.waitSleptNs = 0;
     c.heldIrq[c.nheld] = irq; // remembered until granted
     if (kind === LK_MUTEX && !this.ownerRunning(l)) {
       this.enqueueSleeper(c, l, false);
@@ -214,9 +228,10 @@ export class LockTable {
     const h = this.host;
     const l = this.locks[w.waitLock];
     if (l.waking === w.id) l.waking = -1;
+    w.waitSleptNs += h.now - w.sleepStart;
     h.rec(w, A_WAKE, l.sid);
     if (l.owner < 0 && l.spinHead < 0) {
-      this.finishWait(w, l, h.now + h.costs.lockAcquireNs + h.topo.transfer(l.lastCpu, w.id) * (1 + l.dataLines), false);
+      this.finishWait(w, l, h.now + this.base(l) + h.topo.transfer(l.lastCpu, w.id) * (1 + l.dataLines), false);
       return true;
     }
     if (l.handoff < 0) l.handoff = w.id;
@@ -255,7 +270,13 @@ export class LockTable {
     const h = this.host;
     const tr = h.topo.transfer(r.id, w.id);
     const at = h.now + (wake ? h.costs.mutexWakeupNs : 0) + tr;
-    this.finishWait(w, l, at + h.costs.lockAcquireNs + tr * l.dataLines, wake, at);
+    if (wake) w.waitSleptNs += at - w.sleepStart;
+    this.finishWait(w, l, at + this.base(l) + tr * l.dataLines, wake, at);
+  }
+
+  /** Fixed cost of one acquisition besides moving lines: a lock's acquire+release, a line's atomic. */
+  private base(l: Lock): number {
+    return l.kind === LK_LINE ? this.host.costs.atomicNs : this.host.costs.lockAcquireNs;
   }
 
   /**
@@ -263,12 +284,19 @@ export class LockTable {
    * the lock stays off-CPU (CPU_WAKING) until then, so arrivals meanwhile see
    * an owner that is not running and sleep too.
    */
-  private finishWait(w: Cpu, l: Lock, resumeAt: number, offCpu: boolean, acquiredAt = this.host.now): void {
+  private finishWait(w: Cpu, l: Lock, resumeAtNs: number, offCpu: boolean, acquiredAtNs = this.host.now): void {
+    // Whole nanoseconds, as everywhere else in simulated time (costs may be fractional).
+    const resumeAt = Math.round(resumeAtNs);
+    const acquiredAt = Math.round(acquiredAtNs);
     l.wait.add(acquiredAt - w.waitStart);
+    const h = this.host;
+    h.profile(w, resumeAt - w.waitStart - w.waitSleptNs);
+    if (w.waitSleptNs > 0) h.slept(w, w.waitSleptNs);
+    w.waitSleptNs = 0;
     this.take(w, l, w.heldIrq[w.nheld], acquiredAt);
     w.waitLock = -1;
     w.state = offCpu ? CPU_WAKING : CPU_RUNNING;
-    this.host.schedule(w, resumeAt, EV_RUN);
+    h.schedule(w, resumeAt, EV_RUN);
   }
 
   private take(c: Cpu, l: Lock, irq: number, at: number): void {
@@ -305,6 +333,7 @@ export class LockTable {
   private enqueueSleeper(c: Cpu, l: Lock, atHead: boolean): void {
     const h = this.host;
     c.state = CPU_SLEEP;
+    c.sleepStart = h.now;
     l.sleeps++;
     h.rec(c, A_SLEEP, l.sid);
     h.unschedule(c);
@@ -315,7 +344,7 @@ export class LockTable {
       if (m.kind !== LK_MUTEX) continue;
       while (m.spinHead >= 0) {
         const s = this.dequeue(m, true);
-        if (m.handoff === s.id) { s.state = CPU_SLEEP; h.unschedule(s); this.link(s, m, false, true); continue; }
+        if (m.handoff === s.id) { s.state = CPU_SLEEP; s.sleepStart = h.now; h.unschedule(s); this.link(s, m, false, true); continue; }
         this.enqueueSleeper(s, m, false);
       }
     }

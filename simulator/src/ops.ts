@@ -53,6 +53,10 @@ export const enum OP {
   PAGE_ALLOC = 31,
   SLUB_SHRINK_ALL = 32,
   SLUB_NEW_SLAB_DONE = 33,
+  /** Workload flag n := m (a writer holds the write side of an rwsem the workload models). */
+  SET_FLAG = 34,
+  /** Skip the next m instructions of this frame when flag n is set (a failed down_read_trylock). */
+  SKIP_IF_FLAG = 35,
 }
 
 export const IRQ_NONE = 0;
@@ -80,10 +84,12 @@ export interface Instr {
   label: string;
   /** The label interned in the timeline's string table (-1 until first use). */
   sid: number;
+  /** Profile bucket (Engine.profBucket) its CPU time is charged to; -1: "other". */
+  prof: number;
 }
 
 export function ins(op: number, n: number, m: number, label: string, extra?: Partial<Instr>): Instr {
-  return { op, n, m, label, sid: -1, t: extra?.t ?? false, gfp: extra?.gfp, sub: extra?.sub };
+  return { op, n, m, label, sid: -1, t: extra?.t ?? false, gfp: extra?.gfp, sub: extra?.sub, prof: extra?.prof ?? -1 };
 }
 
 /** Frame flags: what context a frame runs in. */

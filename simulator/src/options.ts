@@ -6,7 +6,7 @@ import type { Costs } from './costs';
 import { SimUsageError, checkCosts, describe } from './costs';
 import { MAX_CPUS, type MachineSpec } from './machine';
 
-export type WorkloadName = 'exec' | 'burst' | 'reclaim' | 'scenario';
+export type WorkloadName = 'exec' | 'tc' | 'shrinker' | 'burst' | 'reclaim' | 'scenario';
 export type Mode = 'baseline' | 'ctor-dtor';
 
 export interface SimOptions {
@@ -36,6 +36,10 @@ export interface SimOptions {
   rounds?: number;
   /** reclaim: the mutex CPU0 holds while allocating (default: the first sleeping lock a dtor takes, else reclaim_demo.mutex). */
   holdLock?: string;
+  /** shrinker: memcgs the reclaim walks (default 4000, seeds/003). */
+  memcgs?: number;
+  /** shrinker: CPUs that mount and umount (write side) instead of reclaiming (default 0). */
+  writers?: number;
 }
 
 export interface SweepPoint {
@@ -47,9 +51,11 @@ export interface SweepOptions extends Omit<SimOptions, 'mode' | 'cpus'> {
   /** Default: 1 CPU on up, 24 on desktop-24, 192 on server-192. */
   points?: SweepPoint[];
   cpus?: number | number[];
+  /** Each row gets the three costs its gain depends on most (each moved +-50%); slower. */
+  sensitivity?: boolean;
 }
 
-export const WORKLOADS: WorkloadName[] = ['exec', 'burst', 'reclaim', 'scenario'];
+export const WORKLOADS: WorkloadName[] = ['exec', 'tc', 'shrinker', 'burst', 'reclaim', 'scenario'];
 
 export function checkOptions(o: SimOptions | SweepOptions): void {
   const errors: string[] = [];
@@ -86,6 +92,8 @@ export function checkOptions(o: SimOptions | SweepOptions): void {
   int('samples', o.samples, 0, 100_000);
   int('burstObjects', o.burstObjects, 1, 10_000_000);
   int('rounds', o.rounds, 1, 10_000_000);
+  int('memcgs', o.memcgs, 1, 1_000_000);
+  int('writers', o.writers, 0, MAX_CPUS);
   if (o.holdLock !== undefined && (typeof o.holdLock !== 'string' || !o.holdLock)) errors.push(`holdLock: must be a lock name, got ${describe(o.holdLock)}`);
   if (o.prewarm !== undefined && typeof o.prewarm !== 'boolean') errors.push(`prewarm: must be true or false, got ${describe(o.prewarm)}`);
   errors.push(...checkCosts(o.costs));

@@ -9,7 +9,10 @@ import type { DeadlockReport, RunResult, SimResult } from './result';
 export function formatReport(r: SimResult): string {
   const out: string[] = [];
   out.push(`slabcheck simulate: workload ${r.workload}, seed ${r.seed}, caches ${r.caches.join(', ') || '(none)'} (result version ${r.version})`);
+  if (r.modeLabels) out.push(`  baseline = ${r.modeLabels.baseline}; ctor-dtor = ${r.modeLabels.ctorDtor}`);
   if (r.compare?.length) out.push('', ...compareTable(r));
+  if (r.compare?.some((c) => c.sensitivity)) out.push('', ...sensitivityLines(r));
+  if (r.assumptions?.length) out.push('', ...assumptionLines(r));
   for (const run of r.runs) out.push('', ...runSection(run));
   if (r.findings.length) {
     out.push('', `== lockdep: ${r.findings.length} finding${r.findings.length === 1 ? '' : 's'} ==`);
@@ -36,6 +39,29 @@ function compareTable(r: SimResult): string[] {
     c.analytic ? c.analytic.baseline.bottleneck : '-',
   ]);
   return [`== ${r.workload} throughput, baseline vs ctor/dtor (iterations per second of simulated time) ==`, ...table(head, body, [false, true, true, true, true, true, true, false])];
+}
+
+function sensitivityLines(r: SimResult): string[] {
+  const out = ['== sensitivity: the three costs each gain depends on most (cost at 50% / 150%) =='];
+  for (const c of r.compare!) {
+    if (!c.sensitivity) continue;
+    out.push(`  ${c.machine} ${c.cpus} CPUs, gain ${pct(c.gainPct)}${c.sensitivity.uncertain ? ' UNCERTAIN: flips sign within +-50% of a cost' : ''}`);
+    for (const t of c.sensitivity.top) out.push(`    ${t.cost} = ${t.value} (${t.kind}): ${pct(t.low)} / ${pct(t.high)}`);
+  }
+  return out;
+}
+
+function assumptionLines(r: SimResult): string[] {
+  const out = ['== assumptions =='];
+  for (const a of r.assumptions) {
+    if (a.cache !== '(none)') {
+      out.push(`  cache ${a.cache}: object size ${a.objectSize.bytes} B (${a.objectSize.how}${a.objectSize.expr ? `: ${a.objectSize.expr}` : ''}), ${a.percpuRegions} percpu region${a.percpuRegions === 1 ? '' : 's'} in the ctor`);
+    }
+    for (const n of a.notes) out.push(`  ${n}`);
+  }
+  const costs = r.assumptions[0]?.costs ?? [];
+  if (costs.length) out.push(`  costs used: ${costs.map((c) => `${c.name}=${c.value} (${c.kind})`).join(', ')}`);
+  return out;
 }
 
 function runSection(run: RunResult): string[] {
@@ -66,6 +92,10 @@ function runSection(run: RunResult): string[] {
     out.push(...table(['t', 'slabs', 'objects', 'in use', 'percpu bytes', 'retained percpu'],
       pick.map((m) => [ms(m.tNs), int(m.slabs), int(m.objects), int(m.objectsInUse), int(m.percpuBytes), int(m.retainedPercpuBytes)]),
       [true, true, true, true, true, true]).map((x) => '    ' + x));
+  }
+  if (run.profile?.length) {
+    out.push(`  CPU time (after warm-up; busy ${ms(run.cpuTime.busyNs)}, slept on locks ${ms(run.cpuTime.sleptNs)}, ${int(run.cpuTime.busyNsPerIteration)} ns busy per iteration):`);
+    out.push('    ' + run.profile.slice(0, 10).map((p) => `${p.bucket} ${(p.share * 100).toFixed(1)}%`).join(', '));
   }
   if (run.stop) out.push(`  stopped: ${run.stop.message}`);
   return out;

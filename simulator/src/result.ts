@@ -31,6 +31,12 @@ export interface LockStats {
   utilization: number;
 }
 
+export interface ProfileEntry {
+  bucket: string;
+  ns: number;
+  share: number;
+}
+
 export interface MemorySample {
   tNs: number;
   slabs: number;
@@ -100,6 +106,14 @@ export interface RunResult {
   caches: CacheStats[];
   percpu: { allocs: number; frees: number; populations: number; possibleCpus: number; bytesPerCpu: number };
   reclaimPasses: number;
+  /**
+   * Where CPU time went after warm-up (work, lock acquisition and spinning;
+   * sleeping excluded), per bucket the workload names (bucket "other": work
+   * nobody labelled), largest first; share of busy time.
+   */
+  profile: ProfileEntry[];
+  /** CPU time after warm-up: busy (work + spinning), slept on locks, busy per measured iteration. */
+  cpuTime: { busyNs: number; sleptNs: number; busyNsPerIteration: number };
   memory: MemorySample[];
   lockdep: { classes: number; edges: Array<{ from: string; to: string }>; findings: LockdepFinding[] };
   deadlock: DeadlockReport | null;
@@ -116,6 +130,36 @@ export interface AnalyticEstimate {
   thinkNs: number;
 }
 
+/** How one prediction moves when one cost is halved or raised by half. */
+export interface CostSensitivity {
+  cost: string;
+  kind: string;
+  value: number;
+  /** The prediction with the cost at 50% and at 150% of its value. */
+  low: number;
+  high: number;
+}
+
+export interface Sensitivity {
+  /** The three costs that move the prediction most, largest swing first. */
+  top: CostSensitivity[];
+  /** The prediction changes sign for some cost within +-50%. */
+  uncertain: boolean;
+  /** Costs tried. */
+  tried: number;
+  /** The prediction the moves are compared with (same run length as the moves). */
+  central: number;
+}
+
+/** What a per-cache result assumed: the object size (evaluated or assumed) and the costs used. */
+export interface CacheAssumptions {
+  cache: string;
+  objectSize: { bytes: number; how: 'evaluated' | 'assumed'; expr?: string };
+  percpuRegions: number;
+  costs: Array<{ name: string; value: number; kind: string; source: string }>;
+  notes: string[];
+}
+
 export interface CompareRow {
   machine: string;
   cpus: number;
@@ -124,6 +168,12 @@ export interface CompareRow {
   /** (ctorDtor / baseline - 1) * 100. */
   gainPct: number;
   publishedGainPct?: number;
+  /** CPU time (busy, not sleeping) per iteration in each mode, and its reduction (the RFC's "system time"). */
+  baselineBusyNsPerIteration: number;
+  ctorDtorBusyNsPerIteration: number;
+  busyReductionPct: number;
+  /** With SweepOptions.sensitivity: what the gain depends on most. */
+  sensitivity?: Sensitivity;
   analytic?: { baseline: AnalyticEstimate; ctorDtor: AnalyticEstimate; gainPct: number };
 }
 
@@ -136,6 +186,10 @@ export interface SimResult {
   costs: Costs;
   runs: RunResult[];
   compare?: CompareRow[];
+  /** What the two modes are, when they are not "per-object allocation" and "slab ctor/dtor". */
+  modeLabels?: { baseline: string; ctorDtor: string };
+  /** Per cache: object size evaluated or assumed, and the costs this workload used. */
+  assumptions: CacheAssumptions[];
   /** Lockdep findings of all runs, each once. */
   findings: LockdepFinding[];
   deadlocks: DeadlockReport[];

@@ -54,7 +54,7 @@ export interface Scenario {
   programs: ScenarioProgram[];
 }
 
-export const LOCK_KINDS = ['spin', 'raw_spin', 'rwlock', 'mutex', 'rwsem', 'semaphore', 'local_lock', 'seqlock', 'bit_spin', 'rcu'] as const;
+export const LOCK_KINDS = ['spin', 'raw_spin', 'rwlock', 'mutex', 'rwsem', 'semaphore', 'local_lock', 'seqlock', 'bit_spin', 'rcu', 'line'] as const;
 
 /** A scenario cache as a CacheModel (the simulator runs both the same way). */
 export function scenarioCacheToModel(c: ScenarioCache): CacheModel {

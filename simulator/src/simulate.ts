@@ -3,10 +3,12 @@
  * and assemble the versioned result.
  */
 import type { CacheModel } from './model';
-import { SimUsageError, resolveCosts, type Costs } from './costs';
+import { COST_TABLE, SimUsageError, resolveCosts, type CostName, type Costs } from './costs';
 import { MACHINE_PROFILES, machineForCpus, resolveMachine, type MachineSpec } from './machine';
 import { Engine, type Workload } from './engine';
-import { mmStructModel } from './default-models';
+import { mmStructModel, tcActionModel } from './default-models';
+import { tcWorkload } from './workloads/tc';
+import { SHRINKER_MODES, shrinkerWorkload } from './workloads/shrinker';
 import { execWorkload } from './workloads/exec';
 import { burstWorkload } from './workloads/burst';
 import { reclaimWorkload } from './workloads/reclaim';
@@ -14,7 +16,7 @@ import { scenarioWorkload } from './workloads/scenario';
 import { validateModels, validateScenario } from './validate-scenario';
 import { scenarioCacheToModel, type Scenario } from './scenario-types';
 import { checkOptions, type Mode, type SimOptions, type SweepOptions, type SweepPoint } from './options';
-import { RESULT_VERSION, type CompareRow, type RunResult, type SimResult } from './result';
+import { RESULT_VERSION, type CacheAssumptions, type CompareRow, type RunResult, type Sensitivity, type SimResult } from './result';
 import type { LockdepFinding } from './lockdep';
 import { publishedGain } from './published';
 import { analyticExec } from './analytic';
@@ -50,7 +52,8 @@ function prepare(models: CacheModel[], o: SimOptions): Prepared {
   let all = models.map(normalizeModel);
   const builtin = !scenario && all.length === 0;
   if (scenario) all = all.concat((scenario.caches ?? []).map(scenarioCacheToModel));
-  else if (builtin) all = [mmStructModel(costs)];
+  else if (builtin && workloadName === 'tc') all = [tcActionModel()];
+  else if (builtin && workloadName !== 'shrinker') all = [mmStructModel(costs)];
   const names = new Set<string>();
   for (const m of all) {
     if (names.has(m.name)) throw new SimUsageError([`models: two caches named ${JSON.stringify(m.name)}`]);
@@ -64,19 +67,23 @@ function makeWorkload(p: Prepared, o: SimOptions): Workload {
     case 'burst': return burstWorkload(o.burstObjects, o.rounds ?? 4);
     case 'reclaim': return reclaimWorkload(o.holdLock, o.rounds ?? 50);
     case 'scenario': return scenarioWorkload(p.scenario!);
+    case 'tc': return tcWorkload(o.prewarm ?? true);
+    case 'shrinker': return shrinkerWorkload(o.memcgs, o.writers ?? 0);
     default: return execWorkload(o.prewarm ?? true);
   }
 }
 
 function defaultCpus(p: Prepared): number[] {
   if (p.scenario) return [p.scenario.cpus];
+  if (p.workloadName === 'tc') return [TC_POINT.cpus];
+  if (p.workloadName === 'shrinker') return [SHRINKER_POINT.cpus];
   return p.workloadName === 'exec' ? [1, 24, 192] : [4];
 }
 
 /** One run of one workload, CPU count and mode. */
 function runOnce(p: Prepared, o: SimOptions, machine: MachineSpec, ncpus: number, mode: Mode): RunResult {
   const sc = p.scenario;
-  const isExec = p.workloadName === 'exec';
+  const isExec = LOOPING.has(p.workloadName);
   const duration = o.durationNs ?? sc?.durationNs ?? (isExec ? DEFAULT_EXEC_DURATION_NS : Infinity);
   const maxSim = o.maxSimNs ?? sc?.maxSimNs ?? Math.max(isFinite(duration) ? duration : 0, 10_000_000_000);
   const engine = new Engine({
@@ -97,8 +104,62 @@ function runOnce(p: Prepared, o: SimOptions, machine: MachineSpec, ncpus: number
   return engine.runToEnd();
 }
 
-function machineFor(o: { machine?: string | MachineSpec }, sc: Scenario | undefined, n: number): MachineSpec {
-  return resolveMachine(o.machine, 'machine') ?? resolveMachine(sc?.machine, 'scenario.machine') ?? machineForCpus(n);
+/** Workloads whose CPUs loop until the duration ends (warm-up, throughput window). */
+const LOOPING = new Set(['exec', 'tc', 'shrinker']);
+
+/**
+ * Where the published tc and shrinker figures were measured, as far as the
+ * sources say: 10 parallel tc processes (tc-testing flower.json concurrency
+ * tests) on the RFC's 2-socket server (assumed: the cover letter does not say
+ * which machine); 24 CPUs for the shrinker test (seeds/003: stress-ng reports
+ * 1440 s of CPU time in 60 s; one socket with SMT assumed).
+ */
+export const TC_POINT: SweepPoint = { machine: 'server-192', cpus: 10 };
+export const SHRINKER_POINT: SweepPoint = { machine: 'desktop-24', cpus: 24 };
+
+function machineFor(o: { machine?: string | MachineSpec }, sc: Scenario | undefined, n: number, workload?: string): MachineSpec {
+  const given = resolveMachine(o.machine, 'machine') ?? resolveMachine(sc?.machine, 'scenario.machine');
+  if (given) return given;
+  if (workload === 'tc' && n <= 192) return MACHINE_PROFILES['server-192'];
+  return machineForCpus(n);
+}
+
+/** The costs each workload reads (what its sensitivity is computed over). */
+export const WORKLOAD_COSTS: Record<string, CostName[]> = {
+  exec: ['lockAcquireNs', 'atomicNs', 'smtTransferNs', 'sameSocketTransferNs', 'crossSocketTransferNs', 'l2HitNs', 'mutexWakeupNs',
+    'mutexSpinLimitNs', 'smtSlowdown', 'slubFastPathNs', 'pcpuAllocPathNs', 'pcpuFreePathNs', 'pcpuAllocLockedNs', 'pcpuFreeLockedNs',
+    'pcpuMetadataLines', 'pcpuClearPerCpuNs', 'pcpuChargeNs', 'percpuCountersListNs', 'execKernelNs', 'execFileVmas', 'execFilePages',
+    'pgdCloneNs', 'pgdListLines', 'immapLines'],
+  tc: ['lockAcquireNs', 'smtTransferNs', 'sameSocketTransferNs', 'crossSocketTransferNs', 'mutexWakeupNs', 'mutexSpinLimitNs', 'slubFastPathNs',
+    'pcpuAllocPathNs', 'pcpuFreePathNs', 'pcpuAllocLockedNs', 'pcpuFreeLockedNs', 'pcpuMetadataLines', 'pcpuClearPerCpuNs', 'pcpuChargeNs',
+    'tcRequestNs', 'tcFlowerLockedNs', 'tcIdrLockedNs', 'tcChainLockedNs'],
+  shrinker: ['lockAcquireNs', 'atomicNs', 'smtTransferNs', 'sameSocketTransferNs', 'l2HitNs', 'dramMissNs', 'smtSlowdown',
+    'shrinkerColdLines', 'shrinkerMapWords', 'shrinkerRegisterNs', 'mutexWakeupNs'],
+};
+
+function usedCosts(workload: string): CostName[] {
+  return WORKLOAD_COSTS[workload] ?? (['lockAcquireNs', 'sameSocketTransferNs', 'crossSocketTransferNs', 'slubFastPathNs', 'slubListPerObjectNs',
+    'slubNewSlabNs', 'pageAllocFreeNs', 'pcpuAllocPathNs', 'pcpuFreePathNs', 'reclaimPassNs', 'callNs'] as CostName[]);
+}
+
+function assumptionsFor(p: Prepared): CacheAssumptions[] {
+  const costs = usedCosts(p.workloadName).map((name) => ({ name, value: p.costs[name], kind: COST_TABLE[name].kind, source: COST_TABLE[name].source }));
+  const notes: string[] = [];
+  if (p.workloadName === 'exec') notes.push('exec(): the kernel path measured on the development VM (no-libc binary, 4 segments) is assumed to cost the same on every machine profile');
+  if (p.workloadName === 'tc') notes.push(`tc: ${TC_POINT.cpus} tc processes on ${String(TC_POINT.machine)} (the machine is assumed), each adding and deleting a flower filter with a gact action`);
+  if (p.workloadName === 'shrinker') notes.push(`shrinker: ${SHRINKER_POINT.cpus} reclaiming CPUs on ${String(SHRINKER_POINT.machine)} (assumed from the stress-ng CPU time), no cache model`);
+  if (p.costs !== undefined) {
+    const changed = (Object.keys(COST_TABLE) as CostName[]).filter((k) => p.costs[k] !== COST_TABLE[k].value);
+    if (changed.length) notes.push(`costs changed from the defaults: ${changed.map((k) => `${k}=${p.costs[k]}`).join(', ')}`);
+  }
+  const list: CacheAssumptions[] = p.models.map((m) => ({
+    cache: m.name,
+    objectSize: { bytes: m.objectSize.bytes, how: m.objectSize.assumed ? 'assumed' : 'evaluated', expr: m.objectSize.expr },
+    percpuRegions: (m.ctor?.steps ?? []).filter((s) => s.kind === 'alloc' && s.percpu).length,
+    costs, notes,
+  }));
+  if (!list.length) list.push({ cache: '(none)', objectSize: { bytes: 0, how: 'assumed' }, percpuRegions: 0, costs, notes });
+  return list;
 }
 
 function assemble(p: Prepared, o: SimOptions, runs: RunResult[], compare?: CompareRow[]): SimResult {
@@ -124,7 +185,9 @@ function assemble(p: Prepared, o: SimOptions, runs: RunResult[], compare?: Compa
     deadlocks,
     stops,
     ok: deadlocks.length === 0 && stops.length === 0 && !findings.some((f) => f.severity === 'error'),
+    assumptions: assumptionsFor(p),
   };
+  if (p.workloadName === 'shrinker') result.modeLabels = { baseline: SHRINKER_MODES.baseline, ctorDtor: SHRINKER_MODES['ctor-dtor'] };
   if (compare) result.compare = compare;
   return result;
 }
@@ -134,7 +197,7 @@ export function simulate(models: CacheModel[], options: SimOptions = {}): SimRes
   const p = prepare(models, options);
   const counts = options.cpus === undefined ? defaultCpus(p) : Array.isArray(options.cpus) ? options.cpus : [options.cpus];
   const mode = options.mode ?? p.scenario?.mode ?? 'ctor-dtor';
-  const runs = counts.map((n) => runOnce(p, options, machineFor(options, p.scenario, n), n, mode));
+  const runs = counts.map((n) => runOnce(p, options, machineFor(options, p.scenario, n, p.workloadName), n, mode));
   return assemble(p, options, runs);
 }
 
@@ -157,11 +220,13 @@ export function sweep(models: CacheModel[], options: SweepOptions = {}): SimResu
     const list = Array.isArray(options.cpus) ? options.cpus : [options.cpus];
     points = list.map((n) => ({ machine: options.machine, cpus: n }));
   } else if (p.scenario) points = [{ machine: p.scenario.machine, cpus: p.scenario.cpus }];
+  else if (p.workloadName === 'tc') points = [TC_POINT];
+  else if (p.workloadName === 'shrinker') points = [SHRINKER_POINT];
   else points = DEFAULT_SWEEP;
   const runs: RunResult[] = [];
   const compare: CompareRow[] = [];
   for (const pt of points) {
-    const machine = resolveMachine(pt.machine, 'machine') ?? machineFor(options, p.scenario, pt.cpus);
+    const machine = resolveMachine(pt.machine, 'machine') ?? machineFor(options, p.scenario, pt.cpus, p.workloadName);
     const base = runOnce(p, options, machine, pt.cpus, 'baseline');
     const ctor = runOnce(p, options, machine, pt.cpus, 'ctor-dtor');
     runs.push(base, ctor);
@@ -169,6 +234,9 @@ export function sweep(models: CacheModel[], options: SweepOptions = {}): SimResu
       machine: machine.name, cpus: pt.cpus,
       baselinePerSec: base.throughputPerSec, ctorDtorPerSec: ctor.throughputPerSec,
       gainPct: base.throughputPerSec > 0 ? round2((ctor.throughputPerSec / base.throughputPerSec - 1) * 100) : 0,
+      baselineBusyNsPerIteration: base.cpuTime.busyNsPerIteration,
+      ctorDtorBusyNsPerIteration: ctor.cpuTime.busyNsPerIteration,
+      busyReductionPct: base.cpuTime.busyNsPerIteration > 0 ? round2((1 - ctor.cpuTime.busyNsPerIteration / base.cpuTime.busyNsPerIteration) * 100) : 0,
     };
     // The published figures are for mm_struct as the RFC converts it.
     const pub = p.workloadName === 'exec' && p.builtin ? publishedGain(machine.name, pt.cpus) : undefined;
@@ -179,7 +247,35 @@ export function sweep(models: CacheModel[], options: SweepOptions = {}): SimResu
     }
     compare.push(row);
   }
+  if (options.sensitivity) {
+    const at = (costs: Partial<Costs>) => sweep(models, { ...options, sensitivity: false, costs, points, durationNs: Math.min(options.durationNs ?? 10e6, 10e6) }).compare!.map((r) => r.gainPct);
+    const sens = sensitivity(at, usedCosts(p.workloadName), p.costs, at(p.costs));
+    compare.forEach((r, i) => { r.sensitivity = sens[i]; });
+  }
   return assemble(p, options, runs, compare);
+}
+
+/**
+ * For each prediction `figures(costs)[i]`: move each named cost to 50% and
+ * 150% of its value (counts stay at least 1), keep the three that move it
+ * most, and flag it uncertain when some move flips its sign.
+ */
+export function sensitivity(figures: (costs: Partial<Costs>) => number[], names: CostName[], base: Costs, central: number[]): Sensitivity[] {
+  const tries = names.map((name) => {
+    const at = (f: number) => {
+      let v = base[name] * f;
+      if (COST_TABLE[name].unit === 'count') v = Math.max(1, Math.round(v));
+      return figures({ ...base, [name]: v });
+    };
+    return { name, low: at(0.5), high: at(1.5) };
+  });
+  return central.map((c, i) => {
+    const rows = tries.map((t) => ({ cost: t.name, kind: COST_TABLE[t.name].kind, value: base[t.name], low: t.low[i], high: t.high[i] }));
+    const swing = (r: { low: number; high: number }) => Math.max(Math.abs(r.low - c), Math.abs(r.high - c));
+    rows.sort((a, b) => swing(b) - swing(a) || (a.cost < b.cost ? -1 : 1));
+    const flips = rows.some((r) => Math.sign(r.low) * Math.sign(c) < 0 || Math.sign(r.high) * Math.sign(c) < 0);
+    return { top: rows.slice(0, 3), uncertain: flips, tried: rows.length, central: c };
+  });
 }
 
 /**

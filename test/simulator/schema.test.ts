@@ -28,7 +28,7 @@ test('costs, step kinds and lock kinds match the code', () => {
 });
 
 test('the shipped example scenarios are valid', () => {
-  for (const f of ['simulator/scenarios/reclaim-deadlock.json', 'simulator/scenarios/reclaim-leaf-lock.json']) {
+  for (const f of ['simulator/scenarios/reclaim-deadlock.json', 'simulator/scenarios/reclaim-leaf-lock.json', 'simulator/scenarios/shrinker-rwsem.json', 'simulator/scenarios/shrinker-lockless.json']) {
     assert.deepEqual(validateScenario(readRepoJson(f)), { ok: true, errors: [] }, f);
   }
 });
