@@ -317,3 +317,12 @@ void other_user(void)
   assert.deepEqual([...graph.get('anon.c:mb0_transfer.lock')!.keys()], ['anon.c:leaf_lock']);
   assert.ok(!classes.has('anon.c:other_user:mb0_transfer.lock'), 'one class for every function that takes it');
 });
+
+test('lock references through ACCESS_PRIVATE(), parenthesised arguments and xa_lock() name struct fields', async () => {
+  const { lockRef } = await import('../../server/src/facts/lock-ref');
+  const scope = (n: string) => (n === 'rnp' ? { type: 'struct rcu_node *', local: true, param: 0 } : undefined);
+  assert.deepEqual([lockRef('&ACCESS_PRIVATE(rnp, lock)', scope).baseType, lockRef('&ACCESS_PRIVATE(rnp, lock)', scope).fields], ['rcu_node', ['lock']]);
+  assert.deepEqual([lockRef('&(rnp)->lock', scope).baseType, lockRef('&(rnp)->lock', scope).param], ['rcu_node', undefined], 'a typed parameter names the class itself');
+  const untyped = (n: string) => (n === 'p' ? { type: '', local: true, param: 1 } : undefined);
+  assert.equal(lockRef('&(p)->lock', untyped).param, 1, 'a macro argument is bound by the caller');
+});

@@ -4,16 +4,72 @@
  * those callees' callees (breadth first, bounded depth), then the headers
  * that define the struct types multi-field lock paths go through.
  */
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as v8 from 'v8';
 import type { Analysis } from '../index/analysis';
 import type { Project } from '../index/project';
-import { toGraphFile } from '../graph/graph-facts';
+import { GraphFile, toGraphFile } from '../graph/graph-facts';
+import { ENGINE_CACHE_KEY } from './tasks';
 import type { LockGraph } from '../graph/lock-graph';
 import type { GraphOut } from './tasks';
 import { trace } from './trace';
 
 const CALL_DEPTH = 4;
 
+/**
+ * The files a whole-tree graph read, in one file (`graph-pack-*.bin`, v8 serialisation): a warm
+ * run reads it instead of asking the workers for 16k cached files and walking the callee levels
+ * again. Keyed by the extractor's code and by every discovered file's path, size and mtime: any
+ * change on disk falls back to the per-file caches. Editor buffers (overlays) never use it.
+ */
+function packPath(p: Project): string | undefined {
+  if (!p.opts.cacheDir) return undefined;
+  const key = crypto.createHash('sha1').update(ENGINE_CACHE_KEY).update(p.opts.roots.map((r) => path.resolve(r)).join('\0')).digest('hex').slice(0, 16);
+  return path.join(p.opts.cacheDir, `graph-pack-${key}.bin`);
+}
+
+function treeStamp(p: Project): string {
+  const h = crypto.createHash('sha1');
+  for (const f of p.files) {
+    const s = p.prescan.get(f);
+    h.update(`${f}\0${s?.size ?? -1}\0${s?.mtimeMs ?? -1}\n`);
+  }
+  return h.digest('hex');
+}
+
 export async function loadGraphFacts(p: Project, lg: LockGraph, a: Analysis): Promise<void> {
+  const pack = p.overlays.size ? undefined : packPath(p);
+  const stamp = pack ? treeStamp(p) : '';
+  if (pack) {
+    try {
+      const data = v8.deserialize(fs.readFileSync(pack)) as { stamp: string; graphs: GraphFile[] };
+      if (data.stamp === stamp) {
+        for (const g of data.graphs) lg.add(g);
+        p.stats.factsCached += data.graphs.length;
+        trace(`lock graph: ${data.graphs.length} files from the pack`);
+        return;
+      }
+    } catch {
+      /* no pack, or an unreadable one: read the files */
+    }
+  }
+  await readGraphFacts(p, lg, a);
+  if (pack) {
+    try {
+      fs.mkdirSync(path.dirname(pack), { recursive: true });
+      const tmp = `${pack}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, v8.serialize({ stamp, graphs: lg.graphFiles() }));
+      fs.renameSync(tmp, pack);
+      trace('lock graph: pack saved');
+    } catch {
+      /* a read-only cache: next time reads the files again */
+    }
+  }
+}
+
+async function readGraphFacts(p: Project, lg: LockGraph, a: Analysis): Promise<void> {
   const ingest = async (files: Iterable<string>) => {
     // Userspace copies (tools/, scripts/...) are not kernel code: their locks are not kernel classes.
     const need = [...new Set(files)].filter((f) => !lg.has(f) && !a.outsideKernel(f));

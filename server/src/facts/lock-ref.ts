@@ -68,6 +68,13 @@ export function lockRef(arg: string, scope: TypeScope): LockRef {
       return withFields(ref, rest);
     }
   }
+  // ACCESS_PRIVATE(p, member) is p->member (include/linux/compiler_types.h): rcu_node.lock is taken through it.
+  const ap = /^ACCESS_PRIVATE\(/.exec(rest);
+  if (ap) {
+    const close = matchParen(rest, ap[0].length - 1);
+    const parts = close > 0 ? splitArgs(rest.slice(ap[0].length, close)) : [];
+    if (parts.length === 2) return lockRef(`(${parts[0].trim()})->${parts[1].trim()}${rest.slice(close + 1)}`, scope);
+  }
   const w = PERCPU_WRAPPERS.exec(rest);
   if (w) {
     const close = matchParen(rest, w[0].length - 1);

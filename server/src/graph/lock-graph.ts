@@ -110,6 +110,14 @@ export class LockGraph {
     this.fsReclaim = this.classId(FS_RECLAIM);
   }
 
+  /** The loaded files, as added (graph-load.ts packs them for the next run; structs are kept in `structs`). */
+  graphFiles(): GraphFile[] {
+    const byName = new Map<string, { name: string; fields: Record<string, string> }>();
+    for (const [name, fields] of this.structs) byName.set(name, { name, fields });
+    // The first file carries every struct definition (add() keeps the first of each name).
+    return this.files.map((g, i) => (i === 0 ? { ...g, structs: [...byName.values()] } : g));
+  }
+
   has(p: string): boolean {
     return this.fileIdx.has(p);
   }
@@ -153,6 +161,7 @@ export class LockGraph {
     this.pending = [];
     this.bound.clear();
     this.boundFns = undefined;
+    this.mayBindMemo = [];
     this.refClass.clear();
     this.firstReach.clear();
   }
@@ -465,7 +474,7 @@ export class LockGraph {
       }
       if (g.events[b] !== EV_CALL || !this.largsAt[fi].has(e) || !this.followsBody(EV_CALL, g.names[g.events[b + 1]])) continue;
       const callee = this.resolve(g.names[g.events[b + 1]], fi);
-      if (callee < 0) continue;
+      if (callee < 0 || !this.mayBind(callee)) continue;
       for (const p of this.pendingOf(callee)) {
         const from = this.isPh[p.from] ? this.bindAt(fn, e, p.from) : p.from;
         const to = this.isPh[p.to] ? this.bindAt(fn, e, p.to) : p.to;
@@ -490,6 +499,34 @@ export class LockGraph {
       out.push({ from, to, at });
     });
     this.pending[fn] = out;
+    return out;
+  }
+
+  private mayBindMemo: (boolean | undefined)[] = [];
+
+  /**
+   * Whether a function's closure can hold a placeholder: it takes a lock through a parameter, or
+   * passes a parameter's lock to a callee that can. Far cheaper than the closure, so callers skip
+   * binding for the (nearly all) callees that take nothing of their caller's.
+   */
+  private mayBind(fn: number): boolean {
+    const hit = this.mayBindMemo[fn];
+    if (hit !== undefined) return hit;
+    this.mayBindMemo[fn] = false; // recursion: what the rest of the cycle adds is found from its other members
+    const { g, o } = this.f(fn);
+    let out = false;
+    for (let i = g.fns[o + 5], end = i + g.fns[o + 6]; i < end && !out; i++) if (g.locks[i].param !== undefined) out = true;
+    const fi = this.fnFile[fn];
+    for (let e = g.fns[o + 3], end = e + g.fns[o + 4]; e < end && !out; e++) {
+      const k0 = this.largsAt[fi].get(e);
+      if (k0 === undefined) continue;
+      let passesParam = false;
+      for (let k = k0; k < g.largs.length && g.largs[k] === e; k += 3) if (g.names[g.largs[k + 2]].includes('"param":')) passesParam = true;
+      if (!passesParam) continue;
+      const callee = this.resolve(g.names[g.events[e * EV_FIELDS + 1]], fi);
+      if (callee >= 0 && callee !== fn && this.mayBind(callee)) out = true;
+    }
+    this.mayBindMemo[fn] = out;
     return out;
   }
 
@@ -526,7 +563,7 @@ export class LockGraph {
         // A lock the call passes to a callee that takes it through its parameter.
         if (g.events[b] !== EV_CALL || !this.largsAt[this.fnFile[fn]].has(e) || !this.followsBody(EV_CALL, g.names[g.events[b + 1]])) continue;
         const callee = this.resolve(g.names[g.events[b + 1]], this.fnFile[fn]);
-        if (callee < 0) continue;
+        if (callee < 0 || !this.mayBind(callee)) continue;
         this.closure(callee);
         for (const ph of this.closurePh[callee] ?? EMPTY) {
           const c = this.bindAt(fn, e, ph);
