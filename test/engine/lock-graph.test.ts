@@ -326,3 +326,26 @@ test('lock references through ACCESS_PRIVATE(), parenthesised arguments and xa_l
   const untyped = (n: string) => (n === 'p' ? { type: '', local: true, param: 1 } : undefined);
   assert.equal(lockRef('&(p)->lock', untyped).param, 1, 'a macro argument is bound by the caller');
 });
+
+test('a local lock pointer passed to a helper that locks its parameter is what the pointer was set to', async () => {
+  const e = new Engine({ roots: [tempWorkspace({ 'k/rstat.c': `static DEFINE_SPINLOCK(leaf3);
+raw_spinlock_t some_lock;
+static void take(raw_spinlock_t *l)
+{
+	raw_spin_lock(l);
+	spin_lock(&leaf3);
+	spin_unlock(&leaf3);
+	raw_spin_unlock(l);
+}
+void updated(int cpu)
+{
+	raw_spinlock_t *cpu_lock = per_cpu_ptr(&some_lock, cpu);
+
+	take(cpu_lock);
+}
+` })], jobs: 1 });
+  const { graph, classes } = await e.lockGraph();
+  await e.close();
+  assert.deepEqual([...graph.get('some_lock')?.keys() ?? []], ['rstat.c:leaf3']);
+  assert.ok(!classes.has('rstat.c:updated:cpu_lock'));
+});

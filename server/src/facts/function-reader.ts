@@ -696,7 +696,13 @@ export class FunctionReader {
       const m = VAR_PATH.exec(t);
       if (!m || (!addr && !m[2] && !m[3] && /^(?:[A-Z0-9_]+|NULL|true|false)$/.test(m[1]))) return;
       const d = this.argScope(m[1]);
-      if (!addr && !macro && d?.param === undefined && !(d && LOCK_TYPE_RE.test(d.type))) return;
+      const lockVar = !!d && LOCK_TYPE_RE.test(d.type);
+      if (!addr && !macro && d?.param === undefined && !lockVar) return;
+      // A local lock pointer set once passes what it was set to (`cpu_lock = per_cpu_ptr(&l, cpu)`).
+      if (lockVar && d?.param === undefined && !addr && !m[2] && !m[3] && this.scope(m[1]) && this.aliases.has(m[1])) {
+        (out ??= []).push({ i, ref: lockRef(this.aliases.get(m[1])!, this.scope) });
+        return;
+      }
       (out ??= []).push({ i, ref: lockRef(a, this.argScope) });
     });
     return out;
