@@ -349,3 +349,44 @@ void updated(int cpu)
   assert.deepEqual([...graph.get('some_lock')?.keys() ?? []], ['rstat.c:leaf3']);
   assert.ok(!classes.has('rstat.c:updated:cpu_lock'));
 });
+
+test('closures through recursion do not depend on where the walk starts (a cycle is settled)', async () => {
+  const e = new Engine({ roots: [tempWorkspace({ 'k/rec.c': `static DEFINE_SPINLOCK(L);
+static DEFINE_SPINLOCK(M1);
+static DEFINE_SPINLOCK(M2);
+void b(int n);
+void c(void)
+{
+	spin_lock(&L);
+	spin_unlock(&L);
+}
+void a(int n)
+{
+	b(n);
+}
+void b(int n)
+{
+	if (n)
+		a(n - 1);
+	c();
+}
+/* Walks b first: a is met inside b's cycle. */
+void user1(void)
+{
+	spin_lock(&M1);
+	b(1);
+	spin_unlock(&M1);
+}
+/* a's closure must still hold L, through b. */
+void user2(void)
+{
+	spin_lock(&M2);
+	a(1);
+	spin_unlock(&M2);
+}
+` })], jobs: 1 });
+  const { graph } = await e.lockGraph();
+  await e.close();
+  assert.deepEqual([...graph.get('rec.c:M1')!.keys()], ['rec.c:L']);
+  assert.deepEqual([...graph.get('rec.c:M2')?.keys() ?? []], ['rec.c:L']);
+});

@@ -158,6 +158,7 @@ export class LockGraph {
     this.resolved.clear();
     this.closures = [];
     this.closurePh = [];
+    this.provisional.clear();
     this.pending = [];
     this.bound.clear();
     this.boundFns = undefined;
@@ -379,14 +380,38 @@ export class LockGraph {
     if (kind === EV_ALLOC && flags & E_GFP_SLEEP) out(this.fsReclaim, -1);
   }
 
-  /** Sorted class ids this function or its callees may take (trylocks excluded). */
+  /**
+   * Sorted class ids this function or its callees may take (trylocks excluded). Recursion: a
+   * function met again while its closure is being computed contributes nothing yet; every
+   * closure that depended on one is provisional and recomputed until nothing grows once the
+   * outermost computation ends (settle), so the answer does not depend on where the walk began.
+   */
   closure(fn: number): Int32Array {
     this.fresh();
     const hit = this.closures[fn];
-    if (hit) return hit;
-    // Recursion: what is known so far is enough (the cycle's other members add the rest).
-    if (this.inProgress.has(fn)) return EMPTY;
+    if (hit) {
+      if (this.provisional.has(fn)) this.sawCycle = true;
+      return hit;
+    }
+    if (this.inProgress.has(fn)) {
+      this.sawCycle = true;
+      return EMPTY;
+    }
     this.inProgress.add(fn);
+    const outer = this.sawCycle;
+    this.sawCycle = false;
+    const out = this.computeClosure(fn, true);
+    if (this.sawCycle) this.provisional.add(fn);
+    this.sawCycle ||= outer;
+    this.inProgress.delete(fn);
+    if (this.inProgress.size === 0 && this.provisional.size) this.settle();
+    return this.closures[fn] ?? out;
+  }
+
+  private provisional = new Set<number>();
+  private sawCycle = false;
+
+  private computeClosure(fn: number, share: boolean): Int32Array {
     const { g, o } = this.f(fn);
     const set = new Set<number>();
     let direct = false;
@@ -398,15 +423,30 @@ export class LockGraph {
         else direct = true;
       });
     }
-    this.inProgress.delete(fn);
-    // A wrapper whose classes all come from one callee shares that callee's array.
-    const only = !direct && via.size === 1 ? this.closures[[...via][0]] : undefined;
+    // A wrapper whose classes all come from one callee shares that callee's array (final ones only).
+    const single = !direct && via.size === 1 ? [...via][0] : -1;
+    const only = share && single >= 0 && !this.provisional.has(single) ? this.closures[single] : undefined;
     const sorted = [...set].sort((a, b) => a - b);
     const out = only && only.length === set.size && sorted.every((c, i) => only[i] === c) ? only : Int32Array.from(sorted);
     this.closures[fn] = out;
     const ph = sorted.filter((c) => this.isPh[c]);
     this.closurePh[fn] = ph.length ? Int32Array.from(ph) : EMPTY;
     return out;
+  }
+
+  /** Recompute the provisional closures until none grows (closures only grow: a union of callees'). */
+  private settle(): void {
+    this.inProgress.add(-1); // nested closure() calls do not settle again
+    for (let round = 0, changed = true; changed && round < 100; round++) {
+      changed = false;
+      for (const fn of [...this.provisional]) {
+        const before = this.closures[fn]?.length ?? 0;
+        if (this.computeClosure(fn, false).length !== before) changed = true;
+      }
+    }
+    this.inProgress.delete(-1);
+    this.provisional.clear();
+    this.sawCycle = false;
   }
 
   private inClosure(fn: number, cls: number): boolean {
