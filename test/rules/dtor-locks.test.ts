@@ -1,7 +1,8 @@
-import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { checkFiles, registerRuleTests, RuleCase } from '../helpers';
+import { checkFiles, fileTests, registerRuleTests, RuleCase } from '../helpers';
 import { cacheWith, HDR } from './common';
+
+const test = fileTests(module);
 
 export const cases: Record<string, RuleCase[]> = {
   'dtor-non-leaf-lock': [
