@@ -213,6 +213,34 @@ ${cacheWith(null, 'item_dtor')}`,
       expect: ['dtor-sleeping-lock@a.c:26', 'dtor-sleeping-lock@a.c:28'],
     },
     {
+      name: 'the dtor set in the #else branch of an #ifdef inside kmem_cache_args (the first branch sets another field)',
+      files: {
+        'a.c': `${HDR}
+static void item_dtor(void *obj)
+{
+	struct item *it = obj;
+
+	mutex_lock(&it->owner->mlock);
+	mutex_unlock(&it->owner->mlock);
+}
+static struct kmem_cache *item_cachep;
+static int __init item_cache_init(void)
+{
+	struct kmem_cache_args args = {
+#ifdef CONFIG_ITEM_ALIGNED
+		.align = 64,
+#else
+		.dtor = item_dtor,
+#endif
+	};
+
+	item_cachep = kmem_cache_create("item", sizeof(struct item), &args, 0);
+	return item_cachep ? 0 : -ENOMEM;
+}`,
+      },
+      expect: ['dtor-sleeping-lock@a.c:20'],
+    },
+    {
       name: 'mutex_trylock does not sleep; guard(spinlock_irqsave) is a spinlock',
       files: {
         'a.c': `${HDR}

@@ -487,21 +487,23 @@ class CreationReader {
   /**
    * `.ctor = f, .dtor = g, .align = 64` in any order. An `#ifdef` inside the braces comes out as
    * ERROR nodes (the first designator after it glued into `CONFIG_X.ctor = f`): the first
-   * branch is read, `#else`/`#elif` branches skipped, as for arguments.
+   * branch is read; an `#else`/`#elif` branch gives only the fields an earlier branch of the
+   * same `#if` did not set (`#ifdef X` with no `.dtor`, `#else .dtor = f`: the dtor is f).
    */
   private readInitializer(c: CacheCreation, list: SyntaxNode, ctx: Ctx): void {
-    let skip = false;
+    let alt = false;
+    let setInGroup = new Set<string>();
     let prev: SyntaxNode | undefined;
     for (const e of list.children) {
       const before = prev;
       prev = e;
       if (e.type === 'ERROR') {
         const d = /^#\s*(\w+)/.exec(this.src.text.slice(e.startIndex, e.endIndex));
-        if (d && (d[1] === 'else' || d[1].startsWith('elif'))) skip = true;
-        else if (d && d[1] === 'endif') skip = false;
+        if (d && (d[1] === 'else' || d[1].startsWith('elif'))) alt = true;
+        else if (d && d[1] === 'endif') alt = false;
+        else if (d && d[1].startsWith('if')) setInGroup = new Set();
         continue;
       }
-      if (skip) continue;
       let field: string | undefined;
       let value: SyntaxNode | null = null;
       if (e.type === 'initializer_pair') {
@@ -513,7 +515,9 @@ class CreationReader {
         if (left?.type === 'field_expression' && left.childForFieldName('operator')?.text === '.') field = left.childForFieldName('field')?.text;
         value = e.childForFieldName('right');
       }
-      if (field && value) this.setField(c, field, value, ctx);
+      if (!field || !value || (alt && setInGroup.has(field))) continue;
+      setInGroup.add(field);
+      this.setField(c, field, value, ctx);
     }
   }
 
