@@ -329,6 +329,37 @@ ${cacheWith(null, 'item_dtor')}`,
       expect: ['dtor-reclaim-deadlock@a.c:21'],
     },
     {
+      name: 'GFP_KERNEL passed under the lock to a helper in another file that allocates with its gfp parameter',
+      files: {
+        'hdr.h': `${HDR}\nvoid *pool_buf_alloc(size_t size, gfp_t gfp);\n`,
+        'a.c': `#include "hdr.h"
+static void item_dtor(void *obj)
+{
+	struct item *it = obj;
+	unsigned long flags;
+
+	spin_lock_irqsave(&it->owner->lock, flags);
+	spin_unlock_irqrestore(&it->owner->lock, flags);
+}
+int pool_grow(struct pool *p)
+{
+	void *buf;
+
+	spin_lock(&p->lock);
+	buf = pool_buf_alloc(4096, GFP_KERNEL);
+	spin_unlock(&p->lock);
+	return buf ? 0 : -ENOMEM;
+}
+${cacheWith(null, 'item_dtor')}`,
+        'b.c': `#include "hdr.h"
+void *pool_buf_alloc(size_t size, gfp_t gfp)
+{
+	return kzalloc(size, gfp);
+}`,
+      },
+      expect: ['dtor-reclaim-deadlock@a.c:7'],
+    },
+    {
       name: 'the dtor trylocks the lock and bails out: it never waits for the allocator holding it',
       files: {
         'a.c': `${HDR}

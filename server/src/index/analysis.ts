@@ -648,7 +648,9 @@ export class Analysis {
             for (const a of this.summary(callee).acquires.values()) {
               if (!a.trylock) targets.push({ cls: a.cls, chain: prefix({ ...here, note: `${fn.name}() calls ${e.fn}()` }, a.chain) });
             }
-            for (const al of this.summary(callee).allocs) {
+            // With the gfp this call passes bound: a helper allocating with its gfp parameter, given GFP_KERNEL, may reclaim.
+            const bound = e.k === 'call' && e.args?.length ? this.summaryIn(callee, argsEnv(e, fn, rootEnv(fn), here), 1) : this.summary(callee);
+            for (const al of bound.allocs) {
               if (al.gfpClass === 'sleep') targets.push({ cls: FS_RECLAIM, chain: prefix({ ...here, note: `${fn.name}() calls ${e.fn}()` }, al.chain) });
             }
           }
