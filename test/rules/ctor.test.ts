@@ -44,6 +44,31 @@ void init(void)
       expect: ['ctor-allocates@a.c:21'],
     },
     {
+      name: 'allocating from its own cache through a helper in another file that is given the cache is an error too',
+      semantics: 'mainline',
+      files: {
+        'hdr.h': `${HDR}\nvoid *item_obj_alloc(struct kmem_cache *c, gfp_t gfp);\n`,
+        'a.c': `#include "hdr.h"
+static struct kmem_cache *item_cachep;
+static void item_ctor(void *obj)
+{
+	struct item *it = obj;
+
+	it->buf = item_obj_alloc(item_cachep, GFP_KERNEL);
+}
+void init(void)
+{
+	item_cachep = kmem_cache_create("item", sizeof(struct item), 0, 0, item_ctor);
+}`,
+        'b.c': `#include "hdr.h"
+void *item_obj_alloc(struct kmem_cache *c, gfp_t gfp)
+{
+	return kmem_cache_alloc(c, gfp);
+}`,
+      },
+      expect: ['ctor-allocates@a.c:7'],
+    },
+    {
       name: 'dtor-rfc: unchecked allocation is reported',
       files: {
         'a.c': `${HDR}
@@ -865,4 +890,13 @@ ${cacheWith('item_ctor', null)}`,
   ]);
   const direct = got.find((f) => f.file.endsWith('a.c'))!;
   assert.match(direct.message, /alloc_percpu\(\), which always allocates with GFP_KERNEL.*use alloc_percpu_gfp\(type, gfp\)/);
+});
+
+test('ctor-allocates: its own cache through a helper given the cache is an error', async () => {
+  const assert: typeof import('node:assert/strict') = (await import('node:assert/strict')).default;
+  const c = cases['ctor-allocates'].find((x) => x.name.startsWith('allocating from its own cache through a helper'))!;
+  for (const fullThreshold of [undefined, 0]) {
+    const { findings } = await checkFiles(c.files, 'mainline', { fullThreshold });
+    assert.deepEqual(findings.filter((f) => f.rule === 'ctor-allocates').map((f) => f.severity), ['error']);
+  }
 });

@@ -65,6 +65,8 @@ export interface AllocUse {
   cache?: string;
   /** The cache's identity (Analysis.cacheIdOf), when it is a global or a struct field class. */
   cacheId?: string;
+  /** The cache is this parameter of the summarised function: its callers' argument names it. */
+  cacheParam?: number;
   percpu: boolean;
   checked: boolean;
   assignedTo?: string;
@@ -517,7 +519,7 @@ export class Analysis {
         const chain = [step(e.at, `${fn.name}() allocates with ${e.fn}(${shown})${g.cls === 'caller' ? ', the gfp its caller gave' : ''}`)];
         const cacheId = this.cacheIdOf(file, fn, e.cacheRef);
         s.allocs.push({
-          fn: e.fn, gfp: e.gfp, gfpClass: g.cls, gfpFrom: g.from, gfpBound: g.from ? g.text : undefined, cache: e.cache, cacheId: typeof cacheId === 'string' ? cacheId : undefined,
+          fn: e.fn, gfp: e.gfp, gfpClass: g.cls, gfpFrom: g.from, gfpBound: g.from ? g.text : undefined, cache: e.cache, cacheId: typeof cacheId === 'string' ? cacheId : undefined, cacheParam: typeof cacheId === 'object' ? cacheId.param : undefined,
           percpu: !!fact?.percpu, checked: e.checked, assignedTo: e.assignedTo, returned: e.returned, chain,
         });
         if (g.cls === 'sleep' && !s.maySleep) {
@@ -578,7 +580,10 @@ export class Analysis {
         // An allocation the callee returns is checked (or returned on) where this function uses the call's result.
         const up = !!a.returned && e.k === 'call';
         const call = e as Extract<FnEvent, { k: 'call' }>;
-        s.allocs.push({ ...a, checked: up ? !!call.checked : a.checked, returned: up && !!call.returned, handedUp: up, chain: prefix(site, a.chain) });
+        // A helper allocating from the cache it is given: the cache is what this call passes.
+        const passed = a.cacheParam !== undefined && e.k === 'call' && caller ? this.cacheIdOf(site.file, caller, call.args?.[a.cacheParam]) : undefined;
+        const cache = a.cacheParam === undefined ? {} : { cacheId: typeof passed === 'string' ? passed : undefined, cacheParam: typeof passed === 'object' ? passed.param : undefined };
+        s.allocs.push({ ...a, ...cache, checked: up ? !!call.checked : a.checked, returned: up && !!call.returned, handedUp: up, chain: prefix(site, a.chain) });
       }
       for (const f of cs.frees) if (s.frees.length < 32) s.frees.push({ ...f, chain: prefix(site, f.chain) });
     }
