@@ -34,8 +34,21 @@ import { FAMILIES } from './families';
 import type { Expected, Family, Fixture, Variant } from './family';
 import { lineAt, offsetAt } from './text';
 
-/** (family, rule, case name) pairs known to fail, with the reason. Each must still fail. */
-const KNOWN: { family: string; rule: string; name: string; label?: string; reason: string }[] = [];
+/**
+ * Variants known to fail (family, rule, case; optionally one variant label and one analysis
+ * mode), with the reason. Each must still fail somewhere, else the run fails.
+ */
+const BIND_DEPTH = 'a cache passed as an argument is followed MAX_CACHE_BIND_DEPTH (2) helpers deep (analysis.ts); the case\'s own helper plus the added ones is deeper. Raising the bound wants a kernel-tree run to check what it adds';
+const PRESCAN_GATE = 'demand-driven, ctor-dtor-candidate reads only caches allocated (kmem_cache_alloc) in a file that uses the cache and mentions percpu (the pre-scan\'s hasPercpu, ARCHITECTURE known limits); the rewrite moved the allocation into a helper file, so the gate closes';
+const KNOWN: { family: string; rule: string; name: string; label?: string; mode?: string; reason: string }[] = [
+  { family: 'gfp-helpers', rule: 'ctor-may-sleep-in-atomic', name: 'the cache passed as a parameter to a helper that allocates with GFP_ATOMIC: found through the binding', label: 'two helpers', reason: BIND_DEPTH },
+  { family: 'gfp-helpers', rule: 'ctor-may-sleep-in-atomic', name: 'the helper allocates with its gfp parameter, and the caller passes GFP_NOWAIT; another caller holds a spinlock', label: 'two helpers', reason: BIND_DEPTH },
+  { family: 'gfp-helpers', rule: 'ctor-dtor-candidate', name: 'allocated through two helpers given the cache', reason: BIND_DEPTH },
+  { family: 'gfp-helpers', rule: 'ctor-dtor-candidate', name: 'percpu alloc after kmem_cache_alloc, free_percpu before kmem_cache_free', mode: 'demand-driven', reason: PRESCAN_GATE },
+  { family: 'gfp-helpers', rule: 'ctor-dtor-candidate', name: 'through a setup helper', mode: 'demand-driven', reason: PRESCAN_GATE },
+  { family: 'gfp-helpers', rule: 'ctor-dtor-candidate', name: 'through a setup helper defined in another file', mode: 'demand-driven', reason: PRESCAN_GATE },
+  { family: 'move-helper', rule: 'ctor-dtor-candidate', name: 'allocated through two helpers given the cache', label: '__sess_obj_alloc() from a.c', mode: 'demand-driven', reason: PRESCAN_GATE },
+];
 
 function loadFixtures(): Fixture[] {
   const dir = path.join(__dirname, '..', 'rules');
@@ -123,7 +136,7 @@ test('metamorphic: rule cases rewritten without changing their meaning keep thei
           const got: Expected[] = findings.filter((f) => f.rule === fx.rule).map((f) => ({ rule: f.rule, file: path.relative(dir, f.file), line: f.span[0], severity: f.severity }));
           c.ran++;
           const ok = JSON.stringify(sortedShow(got)) === JSON.stringify(sortedShow(want));
-          const k = KNOWN.findIndex((x) => x.family === fam.name && x.rule === fx.rule && x.name === fx.name && (!x.label || x.label === v.label));
+          const k = KNOWN.findIndex((x) => x.family === fam.name && x.rule === fx.rule && x.name === fx.name && (!x.label || x.label === v.label) && (!x.mode || x.mode === mode));
           if (ok) continue;
           if (k >= 0) { c.known++; knownHit.add(k); continue; }
           c.failed++;
@@ -146,7 +159,7 @@ test('metamorphic: rule cases rewritten without changing their meaning keep thei
   const secs = ((performance.now() - t0) / 1000).toFixed(1);
   console.log(`metamorphic: ${total.ran} variants (${[...counts].map(([n, c]) => `${n} ${c.ran}`).join(', ')}), ${total.failed} failed, known: ${total.known}; ${fixtures.length} rule cases, ${total.na} not applicable; ${secs} s`);
   for (const [n, c] of counts) if (c.failed || c.known) console.log(`metamorphic:   ${n}: ${c.failed} failed, ${c.known} known`);
-  for (const [i, k] of KNOWN.entries()) if (knownHit.has(i)) console.log(`metamorphic: known failure ${k.family} on ${k.rule}: "${k.name}": ${k.reason}`);
+  for (const [i, k] of KNOWN.entries()) if (knownHit.has(i)) console.log(`metamorphic: known failure ${k.family}${k.label ? ` [${k.label}]` : ''} on ${k.rule}: "${k.name}"${k.mode ? ` (${k.mode})` : ''}: ${k.reason}`);
   const stale = KNOWN.filter((_, i) => !knownHit.has(i));
   assert.deepEqual(stale, [], 'known failures that no longer fail: remove them from KNOWN');
   for (const [n, c] of counts) assert.ok(c.ran > 0, `family ${n} applied to no rule case`);
