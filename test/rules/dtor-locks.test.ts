@@ -213,6 +213,23 @@ ${cacheWith(null, 'item_dtor')}`,
       expect: ['dtor-sleeping-lock@a.c:26', 'dtor-sleeping-lock@a.c:28'],
     },
     {
+      name: 'an rwsem taken for reading in the dtor sleeps too',
+      files: {
+        'a.c': `${HDR}
+static DECLARE_RWSEM(table_sem);
+static void item_dtor(void *obj)
+{
+	struct item *it = obj;
+
+	down_read(&table_sem);
+	it->buf = NULL;
+	up_read(&table_sem);
+}
+${cacheWith(null, 'item_dtor')}`,
+      },
+      expect: ['dtor-sleeping-lock@a.c:21'],
+    },
+    {
       name: 'the dtor set in the #else branch of an #ifdef inside kmem_cache_args (the first branch sets another field)',
       files: {
         'a.c': `${HDR}
