@@ -48,6 +48,7 @@ const KNOWN: { family: string; rule: string; name: string; label?: string; mode?
   { family: 'gfp-helpers', rule: 'ctor-dtor-candidate', name: 'through a setup helper', mode: 'demand-driven', reason: PRESCAN_GATE },
   { family: 'gfp-helpers', rule: 'ctor-dtor-candidate', name: 'through a setup helper defined in another file', mode: 'demand-driven', reason: PRESCAN_GATE },
   { family: 'move-helper', rule: 'ctor-dtor-candidate', name: 'allocated through two helpers given the cache', label: '__sess_obj_alloc() from a.c', mode: 'demand-driven', reason: PRESCAN_GATE },
+  { family: 'combined', rule: 'ctor-dtor-candidate', name: 'allocated through two helpers given the cache', mode: 'demand-driven', reason: `${PRESCAN_GATE} (its move-helper step)` },
 ];
 
 function loadFixtures(): Fixture[] {
