@@ -19,9 +19,9 @@ const CLASS: Record<string, [string, string]> = {
 };
 for (const [cls] of Object.values(CLASS)) if (!(cls in GUARD_CLASSES)) throw new Error(`guard class ${cls} is not in the knowledge base`);
 
-interface Pair { lock: LockStmt; unlock: LockStmt; cls: string; lastInBlock: boolean }
+export interface Pair { lock: LockStmt; unlock: LockStmt; cls: string; lastInBlock: boolean }
 
-function pairs(files: Record<string, string>): Pair[] {
+export function pairs(files: Record<string, string>): Pair[] {
   const stmts = lockStatements(files);
   const out: Pair[] = [];
   for (const l of stmts) {

@@ -4,11 +4,14 @@
  * first branch of its #else variant sets `.align` instead). The
  * reader sees every branch (the code exists in some configuration), so nothing changes.
  * Only whole statements at block level that call something and neither lock, unlock nor
- * return (wrapping those would change the control flow the branches describe).
+ * return (wrapping those would change the control flow the branches describe); and a whole
+ * locked region, from a lock statement to its unlock in the same block with nothing between
+ * that leaves it (the pairs of the guard family), in either branch.
  */
 import type { Family, Variant } from '../family';
 import { LOCK_OPS } from '../../../server/src/kb/locks';
 import { Edit, editFiles, functions, lineOf, sources, tokenize } from '../text';
+import { pairs } from './guard';
 
 const NOT_STATEMENTS = new Set(['if', 'else', 'for', 'while', 'do', 'switch', 'return', 'goto', 'break', 'continue', 'case', 'default',
   'struct', 'union', 'enum', 'static', 'const', 'unsigned', 'int', 'long', 'char', 'void', 'bool', 'u64', 'size_t']);
@@ -77,7 +80,8 @@ export const ifdef: Family = {
   name: 'ifdef',
   variants(fx) {
     const out: Variant[] = [];
-    for (const [kind, sites] of [['statement', statements(fx.files)], ['designator', designatorLines(fx.files)]] as const) {
+    const regions: Site[] = pairs(fx.files).map((p) => ({ file: p.lock.file, start: p.lock.lineStart, end: p.unlock.lineEnd, text: `${p.lock.call.name}(${p.lock.lock}) .. ${p.unlock.call.name}()` }));
+    for (const [kind, sites] of [['statement', statements(fx.files)], ['designator', designatorLines(fx.files)], ['locked region', regions]] as const) {
       for (const s of sites) {
         for (const inElse of [false, true]) {
           const r = wrap(fx.files, s, inElse, kind === 'designator');
