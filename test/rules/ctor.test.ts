@@ -84,6 +84,30 @@ ${cacheWith('item_ctor', null)}`,
       expect: ['ctor-allocates@a.c:20'],
     },
     {
+      name: 'dtor-rfc: the value of a function-like macro of the file is the ctor\'s to check (unchecked, then checked)',
+      files: {
+        'a.c': `${HDR}
+#define item_counts_alloc(type) alloc_percpu(type)
+static int item_ctor(void *obj)
+{
+	struct item *it = obj;
+
+	it->counts = item_counts_alloc(int);
+	return 0;
+}
+static int thing_ctor(void *obj)
+{
+	struct item *it = obj;
+
+	it->counts = item_counts_alloc(int);
+	return it->counts ? 0 : -ENOMEM;
+}
+${cacheWith('item_ctor', null)}
+${cacheWith('thing_ctor', null, 'thing_cachep').replace('item_cache_init', 'thing_cache_init')}`,
+      },
+      expect: ['ctor-allocates@a.c:21'],
+    },
+    {
       name: 'dtor-rfc: checked allocation whose failure is returned is fine',
       files: {
         'a.c': `${HDR}
