@@ -36,7 +36,8 @@ import { lineAt, offsetAt } from './text';
 
 /**
  * Variants known to fail (family, rule, case; optionally one variant label and one analysis
- * mode), with the reason. Each must still fail somewhere, else the run fails.
+ * mode; '*' for every rule and case of a variant label), with the reason. Each must still
+ * fail somewhere, else the run fails.
  */
 const BIND_DEPTH = 'a cache passed as an argument is followed MAX_CACHE_BIND_DEPTH (2) helpers deep (analysis.ts); the case\'s own helper plus the added ones is deeper. Raising the bound wants a kernel-tree run to check what it adds';
 const PRESCAN_GATE = 'demand-driven, ctor-dtor-candidate reads only caches allocated (kmem_cache_alloc) in a file that uses the cache and mentions percpu (the pre-scan\'s hasPercpu, ARCHITECTURE known limits); the rewrite moved the allocation into a helper file, so the gate closes';
@@ -48,6 +49,11 @@ const KNOWN: { family: string; rule: string; name: string; label?: string; mode?
   { family: 'gfp-helpers', rule: 'ctor-dtor-candidate', name: 'through a setup helper', mode: 'demand-driven', reason: PRESCAN_GATE },
   { family: 'gfp-helpers', rule: 'ctor-dtor-candidate', name: 'through a setup helper defined in another file', mode: 'demand-driven', reason: PRESCAN_GATE },
   { family: 'move-helper', rule: 'ctor-dtor-candidate', name: 'allocated through two helpers given the cache', label: '__sess_obj_alloc() from a.c', mode: 'demand-driven', reason: PRESCAN_GATE },
+  { family: 'macros', rule: 'ctor-dtor-candidate', name: 'allocated through two helpers given the cache', label: 'allocations', reason: `${BIND_DEPTH} (the macro is a third)` },
+  {
+    family: 'macros', rule: '*', name: '*', label: 'creations',
+    reason: 'a kmem_cache_create() inside a same-file function-like macro is read in the macro body, where its arguments are the macro\'s parameters: the cache is reported unresolved-ctor-dtor (not silent), the invocations do not bind them (only macros producing kmem_cache_args are expanded, cache-creations.ts expandArgsMacro)',
+  },
   { family: 'combined', rule: 'ctor-dtor-candidate', name: 'allocated through two helpers given the cache', mode: 'demand-driven', reason: `${PRESCAN_GATE} (its move-helper step)` },
 ];
 
@@ -142,7 +148,7 @@ test('metamorphic: rule cases rewritten without changing their meaning keep thei
           const got: Expected[] = findings.filter((f) => f.rule === fx.rule).map((f) => ({ rule: f.rule, file: path.relative(dir, f.file), line: f.span[0], severity: f.severity }));
           c.ran++;
           const ok = JSON.stringify(sortedShow(got)) === JSON.stringify(sortedShow(want));
-          const k = KNOWN.findIndex((x) => x.family === fam.name && x.rule === fx.rule && x.name === fx.name && (!x.label || x.label === v.label) && (!x.mode || x.mode === mode));
+          const k = KNOWN.findIndex((x) => x.family === fam.name && (x.rule === '*' || x.rule === fx.rule) && (x.name === '*' || x.name === fx.name) && (!x.label || x.label === v.label) && (!x.mode || x.mode === mode));
           if (ok) continue;
           if (k >= 0) { c.known++; knownHit.add(k); continue; }
           c.failed++;

@@ -7,10 +7,11 @@ import { gfpHelpers } from './gfp-helpers';
 import { guards } from './guard';
 import { ifdef } from './ifdef';
 import { lines } from './lines';
+import { macros } from './macros';
 import { moveHelper } from './move-helper';
 import { nullChecks } from './null-checks';
 import { parens } from './parens';
 import { renameFamily } from './rename';
 import { trylock } from './trylock';
 
-export const FAMILIES: Family[] = [parens, cacheArgs, lines, comments, renameFamily, moveHelper, ifdef, trylock, nullChecks, gfpHelpers, guards, combined];
+export const FAMILIES: Family[] = [parens, cacheArgs, lines, comments, renameFamily, moveHelper, ifdef, trylock, nullChecks, gfpHelpers, guards, macros, combined];
