@@ -85,18 +85,27 @@ function varToFields(files: Record<string, string>): Rewritten | null {
 
 function varToGlobal(files: Record<string, string>): Rewritten | null {
   const edits: Record<string, Edit[]> = {};
-  for (const { v } of argsVars(files)) {
+  let n = 0;
+  for (const { v, argStart, argEnd } of argsVars(files)) {
     const src = files[v.file];
     const indent = lineOf(src, v.declStart).indent;
-    // the declaration, dedented one level, moved before the function
-    const pieces: Piece[] = [];
+    // the declaration, dedented one level, moved before the function, under a name of its own in the file
+    const name = `${v.name}_g${n++}`;
+    const nameAt = src.indexOf(v.name, src.indexOf('kmem_cache_args', v.declStart) + 'kmem_cache_args'.length);
+    const pieces: Piece[] = [lit('static ')];
     for (let at = v.declStart; at < v.declEnd;) {
       const l = lineOf(src, at);
-      const cut = l.text.startsWith(indent) ? indent.length : 0;
-      pieces.push(lit(at === v.declStart ? 'static ' : ''), copy(v.file, at + cut, Math.min(l.end + 1, v.declEnd)));
+      const from = at + (l.text.startsWith(indent) ? indent.length : 0);
+      const to = Math.min(l.end + 1, v.declEnd);
+      if (nameAt >= from && nameAt < to) pieces.push(copy(v.file, from, nameAt), lit(name), copy(v.file, nameAt + v.name.length, to));
+      else pieces.push(copy(v.file, from, to));
       at = l.end + 1;
     }
-    (edits[v.file] ??= []).push({ start: v.declStart, end: v.declEnd, text: '' }, { start: v.fnStart, end: v.fnStart, text: '', pieces });
+    (edits[v.file] ??= []).push(
+      { start: v.declStart, end: v.declEnd, text: '' },
+      { start: v.fnStart, end: v.fnStart, text: '', pieces },
+      { start: argStart, end: argEnd, text: `&${name}` },
+    );
   }
   return editFiles(files, edits);
 }
