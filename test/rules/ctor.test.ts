@@ -25,6 +25,26 @@ void init(void)
       expect: ['ctor-allocates@a.c:20'],
     },
     {
+      name: 'mainline: a cache created through a function-like macro of the file, the ctor given at its call',
+      semantics: 'mainline',
+      files: {
+        'a.c': `${HDR}
+#define item_cache_create(name, ctor) kmem_cache_create(name, sizeof(struct item), 0, 0, ctor)
+static void item_ctor(void *obj)
+{
+	struct item *it = obj;
+
+	it->buf = kmalloc(64, GFP_KERNEL);
+}
+static struct kmem_cache *item_cachep;
+void init(void)
+{
+	item_cachep = item_cache_create("item", item_ctor);
+}`,
+      },
+      expect: ['ctor-allocates@a.c:21'],
+    },
+    {
       name: 'allocating from its own cache is an error in any semantics',
       semantics: 'mainline',
       files: {

@@ -64,6 +64,11 @@ export const cases: Record<string, RuleCase[]> = {
       files: { 'a.c': `${HDR}${SLEEPY_DTOR}static int item_ctor(void *o, gfp_t gfp) { return 0; }\n${cacheWith('item_ctor', 'item_dtor')}` },
       expect: [],
     },
+    {
+      name: 'a creation wrapped in a function-like macro of the file, given named functions at its calls',
+      files: { 'a.c': `${HDR}${SLEEPY_DTOR}#define item_cache_create(n, d) kmem_cache_create(n, sizeof(struct item), &(struct kmem_cache_args){ .dtor = d }, 0)\nstatic struct kmem_cache *a_cache, *b_cache;\nvoid make(void)\n{\n\ta_cache = item_cache_create("a", item_dtor);\n\tb_cache = item_cache_create("b", NULL);\n}\n` },
+      expect: [],
+    },
     { name: 'ctor chosen by a call', files: { 'a.c': BY_CALL }, expect: [at(BY_CALL, 'pick_ctor(shift))')] },
     { name: 'ctor passed in as a parameter', files: { 'a.c': BY_PARAM }, expect: [at(BY_PARAM, '\t ctor);')] },
     { name: 'definition not in the workspace', files: { 'a.c': NOT_FOUND }, expect: [at(NOT_FOUND, '.ctor = asm_clear')] },

@@ -97,10 +97,60 @@ class CreationReader {
       const end = start + hit[0].length;
       // A declaration or definition of the API itself, however the tree took it: `struct kmem_cache *kmem_cache_create(`.
       if (/struct\s+kmem_cache\s*\*\s*$/.test(m.slice(Math.max(0, start - 200), start))) continue;
+      const node = this.nodeAt(start, end);
+      if (node?.type === 'preproc_arg') {
+        out.push(...this.inMacroBodyCalls(node, start, end));
+        continue;
+      }
       const c = this.creationAt(start, end);
       if (c) out.push(c);
     }
     return out;
+  }
+
+  /**
+   * A creation in the body of a function-like macro of this file that its invocations give the
+   * arguments (`#define item_cache_create(c) kmem_cache_create("item", 64, 0, 0, c)`): one
+   * creation per invocation, read with the macro's parameters bound to the invocation's
+   * arguments and placed at the invocation (its lvalue is the cache). Without invocations here,
+   * the creation of the macro body itself (its ctor/dtor maybe the macro's parameters).
+   */
+  private inMacroBodyCalls(arg: SyntaxNode, start: number, end: number): CacheCreation[] {
+    const def = arg.parent;
+    const own = this.inMacroBody(arg, start, end);
+    const name = def?.type === 'preproc_function_def' ? def.childForFieldName('name')?.text : undefined;
+    if (!own || !name || !def) return own ? [own] : [];
+    const island = this.island(arg.startIndex, arg.endIndex, true);
+    const call = island ? callAt(island, start, end) : undefined;
+    if (!call) return [own];
+    const params = macroParams(def);
+    const out: CacheCreation[] = [];
+    for (const off of tokens(this.src.masked, name)) {
+      if (off >= def.startIndex && off < def.endIndex) continue;
+      const n = this.nodeAt(off, off + name.length);
+      const inv = n?.parent;
+      if (!n || n.type !== 'identifier' || inv?.type !== 'call_expression' || !sameNode(inv.childForFieldName('function'), n)) continue;
+      const list = inv.childForFieldName('arguments');
+      if (!list) continue;
+      const actual = this.argsOf(list);
+      const outer = { ...this.ctxOf(inv), callAt: off };
+      const bind = new Map<string, { arg: Arg; ctx: Ctx }>();
+      params.forEach((p, i) => {
+        if (actual[i]) bind.set(p, { arg: actual[i], ctx: outer });
+      });
+      const c = this.readCall(call, { ...outer, bind, via: { macro: name, expr: this.textOf(inv.startIndex, inv.endIndex) } });
+      if (!c) continue;
+      c.at = this.src.span(inv.startIndex, inv.endIndex);
+      c.nameAt = this.src.span(n.startIndex, n.endIndex);
+      c.inFunction = outer.fn;
+      const named = bind.get(c.name);
+      if (named) c.name = named.arg.text;
+      const to = assignedTo(inv, this.src);
+      if (to) c.assignedTo = to;
+      else delete c.assignedTo;
+      out.push(c);
+    }
+    return out.length ? out : [own];
   }
 
   /** The creation whose API identifier is the token at [start, end), if it is one. */
