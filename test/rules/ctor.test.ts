@@ -805,6 +805,31 @@ void act_fill(struct act *x)
     expect: ['ctor-may-sleep-in-atomic@a.c:7'],
   },
   {
+    name: 'the cache passed down through three helpers to the one that allocates with GFP_ATOMIC',
+    semantics: 'mainline',
+    files: {
+      'act.h': ACT_H, 'a.c': ACT_C,
+      'c.c': `#include "act.h"
+static void *fill_c(struct kmem_cache *c)
+{
+	return kmem_cache_alloc(c, GFP_ATOMIC);
+}
+static void *fill_b(struct kmem_cache *c)
+{
+	return fill_c(c);
+}
+static void *fill_a(struct kmem_cache *c)
+{
+	return fill_b(c);
+}
+void act_fill(struct act *x)
+{
+	fill_a(x->cachep);
+}`,
+    },
+    expect: ['ctor-may-sleep-in-atomic@a.c:7'],
+  },
+  {
     name: 'the helper allocates with its gfp parameter, and the caller passes GFP_NOWAIT; another caller holds a spinlock',
     semantics: 'mainline',
     files: {

@@ -178,8 +178,8 @@ export const MAX_SUMMARY_DEPTH = 400;
 const MAX_DEPTH = 10;
 /** Calls through which a gfp value is bound to the callee's parameter (deeper callees see an unknown gfp). */
 export const MAX_GFP_DEPTH = 4;
-/** Calls through which a cache passed as an argument is followed to the helper that allocates from it. */
-export const MAX_CACHE_BIND_DEPTH = 2;
+/** Calls through which a cache passed as an argument is followed to the helper that allocates from it (as deep as a gfp value). */
+export const MAX_CACHE_BIND_DEPTH = 4;
 const ROOT: GfpVal = { k: 'root' };
 /** Files parsed at most to decide whether one lock class nests another (demand-driven mode). */
 const MAX_HOLDER_FILES = 300;
