@@ -65,3 +65,8 @@ export function registerRuleTests(cases: Record<string, RuleCase[]>, mod: NodeMo
   if (require.main !== mod) return;
   for (const [rule, list] of Object.entries(cases)) test(rule, () => runRuleCases(rule, list));
 }
+
+/** `test` for a rule test file's other tests: a no-op when the file is imported for its cases. */
+export function fileTests(mod: NodeModule): typeof test {
+  return require.main === mod ? test : ((() => undefined) as unknown as typeof test);
+}

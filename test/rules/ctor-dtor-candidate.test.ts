@@ -49,6 +49,22 @@ int sess_setup(struct sess *s)
       },
       expect: ['ctor-dtor-candidate@a.c:24'],
     },
+    {
+      name: 'allocated through two helpers given the cache',
+      semantics: 'mainline',
+      files: {
+        'a.c': SESSION(true).replace('kmem_cache_alloc(sess_cachep, GFP_KERNEL)', 'sess_obj_alloc(sess_cachep, GFP_KERNEL)').replace('static int sess_setup', `static void *__sess_obj_alloc(struct kmem_cache *cachep, gfp_t flags)
+{
+	return kmem_cache_alloc(cachep, flags);
+}
+static void *sess_obj_alloc(struct kmem_cache *c, gfp_t gfp)
+{
+	return __sess_obj_alloc(c, gfp);
+}
+static int sess_setup`),
+      },
+      expect: ['ctor-dtor-candidate@a.c:37'],
+    },
     { name: 'no percpu release on the free path: not the pattern', semantics: 'mainline', files: { 'a.c': SESSION(false) }, expect: [] },
     {
       // ext4_mb_mark_diskspace_used()'s shape: a percpu allocation three calls down is not memory the object owns.

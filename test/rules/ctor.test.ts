@@ -1,6 +1,7 @@
-import { test } from 'node:test';
-import { checkFiles, registerRuleTests, RuleCase, runRuleCases } from '../helpers';
+import { checkFiles, fileTests, registerRuleTests, RuleCase, runRuleCases } from '../helpers';
 import { cacheWith, HDR } from './common';
+
+const test = fileTests(module);
 
 export const cases: Record<string, RuleCase[]> = {
   'ctor-allocates': [
@@ -24,6 +25,26 @@ void init(void)
       expect: ['ctor-allocates@a.c:20'],
     },
     {
+      name: 'mainline: a cache created through a function-like macro of the file, the ctor given at its call',
+      semantics: 'mainline',
+      files: {
+        'a.c': `${HDR}
+#define item_cache_create(name, ctor) kmem_cache_create(name, sizeof(struct item), 0, 0, ctor)
+static void item_ctor(void *obj)
+{
+	struct item *it = obj;
+
+	it->buf = kmalloc(64, GFP_KERNEL);
+}
+static struct kmem_cache *item_cachep;
+void init(void)
+{
+	item_cachep = item_cache_create("item", item_ctor);
+}`,
+      },
+      expect: ['ctor-allocates@a.c:21'],
+    },
+    {
       name: 'allocating from its own cache is an error in any semantics',
       semantics: 'mainline',
       files: {
@@ -43,6 +64,31 @@ void init(void)
       expect: ['ctor-allocates@a.c:21'],
     },
     {
+      name: 'allocating from its own cache through a helper in another file that is given the cache is an error too',
+      semantics: 'mainline',
+      files: {
+        'hdr.h': `${HDR}\nvoid *item_obj_alloc(struct kmem_cache *c, gfp_t gfp);\n`,
+        'a.c': `#include "hdr.h"
+static struct kmem_cache *item_cachep;
+static void item_ctor(void *obj)
+{
+	struct item *it = obj;
+
+	it->buf = item_obj_alloc(item_cachep, GFP_KERNEL);
+}
+void init(void)
+{
+	item_cachep = kmem_cache_create("item", sizeof(struct item), 0, 0, item_ctor);
+}`,
+        'b.c': `#include "hdr.h"
+void *item_obj_alloc(struct kmem_cache *c, gfp_t gfp)
+{
+	return kmem_cache_alloc(c, gfp);
+}`,
+      },
+      expect: ['ctor-allocates@a.c:7'],
+    },
+    {
       name: 'dtor-rfc: unchecked allocation is reported',
       files: {
         'a.c': `${HDR}
@@ -56,6 +102,30 @@ static int item_ctor(void *obj)
 ${cacheWith('item_ctor', null)}`,
       },
       expect: ['ctor-allocates@a.c:20'],
+    },
+    {
+      name: 'dtor-rfc: the value of a function-like macro of the file is the ctor\'s to check (unchecked, then checked)',
+      files: {
+        'a.c': `${HDR}
+#define item_counts_alloc(type) alloc_percpu(type)
+static int item_ctor(void *obj)
+{
+	struct item *it = obj;
+
+	it->counts = item_counts_alloc(int);
+	return 0;
+}
+static int thing_ctor(void *obj)
+{
+	struct item *it = obj;
+
+	it->counts = item_counts_alloc(int);
+	return it->counts ? 0 : -ENOMEM;
+}
+${cacheWith('item_ctor', null)}
+${cacheWith('thing_ctor', null, 'thing_cachep').replace('item_cache_init', 'thing_cache_init')}`,
+      },
+      expect: ['ctor-allocates@a.c:21'],
     },
     {
       name: 'dtor-rfc: checked allocation whose failure is returned is fine',
@@ -447,24 +517,19 @@ struct item *item_get_atomic(void)
 }`;
 }
 
-/** Each case as written (every file parsed) and demand-driven (as on a kernel tree). */
-function bothModes(cases: RuleCase[]): RuleCase[] {
-  return cases.flatMap((c) => [c, { ...c, name: `${c.name} (demand-driven)`, fullThreshold: 0 }]);
-}
-
-test('ctor-may-sleep-in-atomic: the ctor\'s gfp flows through parameters', async () => {
-  await runRuleCases('ctor-may-sleep-in-atomic', bothModes([
-    {
-      name: 'the ctor passes its gfp to a helper in another file, which passes it to one that allocates with it: honours the caller',
-      files: {
-        'item.h': GFP_HDR,
-        'a.c': `#include "item.h"
+/** The ctor's gfp flows through parameters (runRuleCases runs each case as written and demand-driven). */
+export const gfpFlowCases: RuleCase[] = [
+  {
+    name: 'the ctor passes its gfp to a helper in another file, which passes it to one that allocates with it: honours the caller',
+    files: {
+      'item.h': GFP_HDR,
+      'a.c': `#include "item.h"
 static int item_ctor(void *o, gfp_t gfp)
 {
 	return item_init_stats(o, gfp);
 }
 ${atomicCacheWith('item_ctor')}`,
-        'b.c': `#include "item.h"
+      'b.c': `#include "item.h"
 static int item_stats_alloc(struct item *it, gfp_t g)
 {
 	it->counts = alloc_percpu_gfp(int, g);
@@ -474,14 +539,14 @@ int item_init_stats(struct item *it, gfp_t flags)
 {
 	return item_stats_alloc(it, flags | __GFP_ZERO);
 }`,
-      },
-      expect: [],
     },
-    {
-      name: 'the ctor passes its gfp through a function-like macro (netdev_alloc_pcpu_stats style)',
-      files: {
-        'item.h': GFP_HDR,
-        'a.c': `#include "item.h"
+    expect: [],
+  },
+  {
+    name: 'the ctor passes its gfp through a function-like macro (netdev_alloc_pcpu_stats style)',
+    files: {
+      'item.h': GFP_HDR,
+      'a.c': `#include "item.h"
 static int item_ctor(void *o, gfp_t gfp)
 {
 	struct item *it = o;
@@ -490,38 +555,38 @@ static int item_ctor(void *o, gfp_t gfp)
 	return it->counts ? 0 : -ENOMEM;
 }
 ${atomicCacheWith('item_ctor')}`,
-      },
-      expect: [],
     },
-    {
-      name: 'the ctor passes a hard-coded GFP_KERNEL to the same helpers: the helper\'s allocation may sleep',
-      files: {
-        'item.h': GFP_HDR,
-        'a.c': `#include "item.h"
+    expect: [],
+  },
+  {
+    name: 'the ctor passes a hard-coded GFP_KERNEL to the same helpers: the helper\'s allocation may sleep',
+    files: {
+      'item.h': GFP_HDR,
+      'a.c': `#include "item.h"
 static int item_ctor(void *o, gfp_t gfp)
 {
 	return item_init_stats(o, GFP_KERNEL);
 }
 ${atomicCacheWith('item_ctor')}`,
-        'b.c': `#include "item.h"
+      'b.c': `#include "item.h"
 int item_init_stats(struct item *it, gfp_t flags)
 {
 	it->counts = alloc_percpu_gfp(int, flags);
 	return it->counts ? 0 : -ENOMEM;
 }`,
-      },
-      expect: ['ctor-may-sleep-in-atomic@a.c:4'],
     },
-  ]));
-});
+    expect: ['ctor-may-sleep-in-atomic@a.c:4'],
+  },
+];
 
-test('ctor-ignores-gfp', async () => {
-  const cache = (ctor: string) => cacheWith(ctor, null);
-  await runRuleCases('ctor-ignores-gfp', bothModes([
-    {
-      name: 'valid: passes gfp directly',
-      files: {
-        'a.c': `${HDR}
+test('ctor-may-sleep-in-atomic: the ctor\'s gfp flows through parameters', () => runRuleCases('ctor-may-sleep-in-atomic', gfpFlowCases));
+
+const cache = (ctor: string) => cacheWith(ctor, null);
+export const ignoresGfpCases: RuleCase[] = [
+  {
+    name: 'valid: passes gfp directly',
+    files: {
+      'a.c': `${HDR}
 static int item_ctor(void *obj, gfp_t gfp)
 {
 	struct item *it = obj;
@@ -533,14 +598,14 @@ static int item_ctor(void *obj, gfp_t gfp)
 	return it->counts ? 0 : -ENOMEM;
 }
 ${cache('item_ctor')}`,
-      },
-      expect: [],
     },
-    {
-      name: 'valid: through one helper, and through two helpers in another file',
-      files: {
-        'item.h': GFP_HDR,
-        'a.c': `#include "item.h"
+    expect: [],
+  },
+  {
+    name: 'valid: through one helper, and through two helpers in another file',
+    files: {
+      'item.h': GFP_HDR,
+      'a.c': `#include "item.h"
 static int item_buf_alloc(struct item *it, gfp_t flags)
 {
 	it->buf = kzalloc(64, flags);
@@ -553,7 +618,7 @@ static int item_ctor(void *obj, gfp_t gfp)
 	return item_init_stats(obj, gfp);
 }
 ${cache('item_ctor')}`,
-        'b.c': `#include "item.h"
+      'b.c': `#include "item.h"
 static int item_stats_alloc(struct item *it, gfp_t g)
 {
 	it->counts = alloc_percpu_gfp(int, g);
@@ -563,14 +628,14 @@ int item_init_stats(struct item *it, gfp_t flags)
 {
 	return item_stats_alloc(it, flags);
 }`,
-      },
-      expect: [],
     },
-    {
-      name: 'valid: through a function-like macro',
-      files: {
-        'item.h': GFP_HDR,
-        'a.c': `#include "item.h"
+    expect: [],
+  },
+  {
+    name: 'valid: through a function-like macro',
+    files: {
+      'item.h': GFP_HDR,
+      'a.c': `#include "item.h"
 static int item_ctor(void *obj, gfp_t gfp)
 {
 	struct item *it = obj;
@@ -579,13 +644,13 @@ static int item_ctor(void *obj, gfp_t gfp)
 	return it->counts ? 0 : -ENOMEM;
 }
 ${cache('item_ctor')}`,
-      },
-      expect: [],
     },
-    {
-      name: 'valid: a hard-coded GFP_ATOMIC never sleeps, whatever the caller allowed (not reported)',
-      files: {
-        'a.c': `${HDR}
+    expect: [],
+  },
+  {
+    name: 'valid: a hard-coded GFP_ATOMIC never sleeps, whatever the caller allowed (not reported)',
+    files: {
+      'a.c': `${HDR}
 static int item_ctor(void *obj, gfp_t gfp)
 {
 	struct item *it = obj;
@@ -594,14 +659,14 @@ static int item_ctor(void *obj, gfp_t gfp)
 	return it->buf ? 0 : -ENOMEM;
 }
 ${cache('item_ctor')}`,
-      },
-      expect: [],
     },
-    {
-      name: 'valid: mainline semantics (a ctor has no gfp there)',
-      semantics: 'mainline',
-      files: {
-        'a.c': `${HDR}
+    expect: [],
+  },
+  {
+    name: 'valid: mainline semantics (a ctor has no gfp there)',
+    semantics: 'mainline',
+    files: {
+      'a.c': `${HDR}
 static void item_ctor(void *obj)
 {
 	struct item *it = obj;
@@ -613,13 +678,13 @@ void init(void)
 {
 	item_cachep = kmem_cache_create("item", sizeof(struct item), 0, 0, item_ctor);
 }`,
-      },
-      expect: [],
     },
-    {
-      name: 'invalid: GFP_KERNEL hard-coded, and alloc_percpu() (GFP_KERNEL inside)',
-      files: {
-        'a.c': `${HDR}
+    expect: [],
+  },
+  {
+    name: 'invalid: GFP_KERNEL hard-coded, and alloc_percpu() (GFP_KERNEL inside)',
+    files: {
+      'a.c': `${HDR}
 static int item_ctor(void *obj, gfp_t gfp)
 {
 	struct item *it = obj;
@@ -631,14 +696,14 @@ static int item_ctor(void *obj, gfp_t gfp)
 	return it->counts ? 0 : -ENOMEM;
 }
 ${cache('item_ctor')}`,
-      },
-      expect: ['ctor-ignores-gfp@a.c:20', 'ctor-ignores-gfp@a.c:23'],
     },
-    {
-      name: 'invalid: in a helper in another file; and GFP_NOFS passed down to a helper that honours its own gfp',
-      files: {
-        'item.h': GFP_HDR,
-        'a.c': `#include "item.h"
+    expect: ['ctor-ignores-gfp@a.c:20', 'ctor-ignores-gfp@a.c:23'],
+  },
+  {
+    name: 'invalid: in a helper in another file; and GFP_NOFS passed down to a helper that honours its own gfp',
+    files: {
+      'item.h': GFP_HDR,
+      'a.c': `#include "item.h"
 int item_buf_init(struct item *it);
 static int item_ctor(void *obj, gfp_t gfp)
 {
@@ -647,7 +712,7 @@ static int item_ctor(void *obj, gfp_t gfp)
 	return item_init_stats(obj, GFP_NOFS);
 }
 ${cache('item_ctor')}`,
-        'b.c': `#include "item.h"
+      'b.c': `#include "item.h"
 int item_buf_init(struct item *it)
 {
 	it->buf = kmalloc(64, GFP_KERNEL_ACCOUNT);
@@ -658,14 +723,14 @@ int item_init_stats(struct item *it, gfp_t flags)
 	it->counts = alloc_percpu_gfp(int, flags);
 	return it->counts ? 0 : -ENOMEM;
 }`,
-      },
-      expect: ['ctor-ignores-gfp@b.c:4', 'ctor-ignores-gfp@b.c:9'],
     },
-    {
-      name: 'invalid: the gfp-less macro of a netdev-style pair (it passes GFP_KERNEL)',
-      files: {
-        'item.h': GFP_HDR,
-        'a.c': `#include "item.h"
+    expect: ['ctor-ignores-gfp@b.c:4', 'ctor-ignores-gfp@b.c:9'],
+  },
+  {
+    name: 'invalid: the gfp-less macro of a netdev-style pair (it passes GFP_KERNEL)',
+    files: {
+      'item.h': GFP_HDR,
+      'a.c': `#include "item.h"
 static int item_ctor(void *obj, gfp_t gfp)
 {
 	struct item *it = obj;
@@ -674,14 +739,14 @@ static int item_ctor(void *obj, gfp_t gfp)
 	return it->counts ? 0 : -ENOMEM;
 }
 ${cache('item_ctor')}`,
-      },
-      expect: ['ctor-ignores-gfp@item.h:20'],
     },
-  ]));
-});
+    expect: ['ctor-ignores-gfp@item.h:20'],
+  },
+];
 
-test('cache identity: by what the pointer is, not by its name', async () => {
-  const ACT_H = `${HDR}
+test('ctor-ignores-gfp', () => runRuleCases('ctor-ignores-gfp', ignoresGfpCases));
+
+const ACT_H = `${HDR}
 struct act {
 	struct kmem_cache *cachep;
 	spinlock_t lock;
@@ -692,7 +757,7 @@ struct hinfo {
 };
 struct bucket *bucket_create(struct kmem_cache *cachep, int n);
 `;
-  const ACT_C = `#include "act.h"
+const ACT_C = `#include "act.h"
 static void act_ctor(void *obj)
 {
 	struct act *a = obj;
@@ -705,7 +770,7 @@ int act_init(struct act *act)
 	act->cachep = kmem_cache_create("act", 64, 0, 0, act_ctor);
 	return act->cachep ? 0 : -ENOMEM;
 }`;
-  const BUCKET_C = `#include "act.h"
+const BUCKET_C = `#include "act.h"
 struct bucket *bucket_create(struct kmem_cache *cachep, int n)
 {
 	struct bucket *b = kmem_cache_alloc(cachep, GFP_ATOMIC);
@@ -718,32 +783,58 @@ void bucket_use(struct hinfo *h)
 {
 	bucket_create(h->bucket_cachep, 1);
 }`;
-  await runRuleCases('ctor-may-sleep-in-atomic', bothModes([
-    {
-      name: 'a field struct act.cachep vs a parameter named cachep of another function (GFP_ATOMIC): no finding',
-      semantics: 'mainline',
-      files: { 'act.h': ACT_H, 'a.c': ACT_C, 'b.c': BUCKET_C },
-      expect: [],
-    },
-    {
-      name: 'the cache passed as a parameter to a helper that allocates with GFP_ATOMIC: found through the binding',
-      semantics: 'mainline',
-      files: {
-        'act.h': ACT_H, 'a.c': ACT_C, 'b.c': BUCKET_C,
-        'c.c': `#include "act.h"
+/** Cache identity: by what the pointer is, not by its name. */
+export const cacheIdentityCases: RuleCase[] = [
+  {
+    name: 'a field struct act.cachep vs a parameter named cachep of another function (GFP_ATOMIC): no finding',
+    semantics: 'mainline',
+    files: { 'act.h': ACT_H, 'a.c': ACT_C, 'b.c': BUCKET_C },
+    expect: [],
+  },
+  {
+    name: 'the cache passed as a parameter to a helper that allocates with GFP_ATOMIC: found through the binding',
+    semantics: 'mainline',
+    files: {
+      'act.h': ACT_H, 'a.c': ACT_C, 'b.c': BUCKET_C,
+      'c.c': `#include "act.h"
 void act_fill(struct act *x)
 {
 	bucket_create(x->cachep, 2);
 }`,
-      },
-      expect: ['ctor-may-sleep-in-atomic@a.c:7'],
     },
-    {
-      name: 'the helper allocates with its gfp parameter, and the caller passes GFP_NOWAIT; another caller holds a spinlock',
-      semantics: 'mainline',
-      files: {
-        'act.h': ACT_H, 'a.c': ACT_C,
-        'b.c': `#include "act.h"
+    expect: ['ctor-may-sleep-in-atomic@a.c:7'],
+  },
+  {
+    name: 'the cache passed down through three helpers to the one that allocates with GFP_ATOMIC',
+    semantics: 'mainline',
+    files: {
+      'act.h': ACT_H, 'a.c': ACT_C,
+      'c.c': `#include "act.h"
+static void *fill_c(struct kmem_cache *c)
+{
+	return kmem_cache_alloc(c, GFP_ATOMIC);
+}
+static void *fill_b(struct kmem_cache *c)
+{
+	return fill_c(c);
+}
+static void *fill_a(struct kmem_cache *c)
+{
+	return fill_b(c);
+}
+void act_fill(struct act *x)
+{
+	fill_a(x->cachep);
+}`,
+    },
+    expect: ['ctor-may-sleep-in-atomic@a.c:7'],
+  },
+  {
+    name: 'the helper allocates with its gfp parameter, and the caller passes GFP_NOWAIT; another caller holds a spinlock',
+    semantics: 'mainline',
+    files: {
+      'act.h': ACT_H, 'a.c': ACT_C,
+      'b.c': `#include "act.h"
 static struct bucket *bucket_alloc(struct kmem_cache *c, gfp_t gfp)
 {
 	return kmem_cache_alloc(c, gfp);
@@ -761,33 +852,33 @@ struct bucket *bucket_locked(struct act *a)
 	spin_unlock(&a->lock);
 	return b;
 }`,
-      },
-      expect: ['ctor-may-sleep-in-atomic@a.c:7', 'ctor-may-sleep-in-atomic@a.c:7'],
     },
-    {
-      name: 'the helper given the cache is a header\'s static inline (alloc_inode_sb shape)',
-      semantics: 'mainline',
-      files: {
-        'act.h': `${ACT_H}
+    expect: ['ctor-may-sleep-in-atomic@a.c:7', 'ctor-may-sleep-in-atomic@a.c:7'],
+  },
+  {
+    name: 'the helper given the cache is a header\'s static inline (alloc_inode_sb shape)',
+    semantics: 'mainline',
+    files: {
+      'act.h': `${ACT_H}
 static inline void *act_alloc_sb(struct act *owner, struct kmem_cache *cache, gfp_t gfp)
 {
 	return kmem_cache_alloc(cache, gfp);
 }
 `,
-        'a.c': ACT_C,
-        'c.c': `#include "act.h"
+      'a.c': ACT_C,
+      'c.c': `#include "act.h"
 void *act_obj_atomic(struct act *x)
 {
 	return act_alloc_sb(x, x->cachep, GFP_ATOMIC);
 }`,
-      },
-      expect: ['ctor-may-sleep-in-atomic@a.c:7'],
     },
-    {
-      name: 'a struct field class: struct pool.cache allocated under a spinlock in another function, through another variable',
-      semantics: 'mainline',
-      files: {
-        'pool.h': `${HDR}
+    expect: ['ctor-may-sleep-in-atomic@a.c:7'],
+  },
+  {
+    name: 'a struct field class: struct pool.cache allocated under a spinlock in another function, through another variable',
+    semantics: 'mainline',
+    files: {
+      'pool.h': `${HDR}
 struct pool2 {
 	spinlock_t lock;
 	struct kmem_cache *cache;
@@ -797,7 +888,7 @@ struct other {
 	struct kmem_cache *cache;
 };
 `,
-        'a.c': `#include "pool.h"
+      'a.c': `#include "pool.h"
 static void obj_ctor(void *obj)
 {
 	msleep(1);
@@ -807,7 +898,7 @@ int pool2_init(struct pool2 *p)
 	p->cache = kmem_cache_create("pool2", 64, 0, 0, obj_ctor);
 	return p->cache ? 0 : -ENOMEM;
 }`,
-        'b.c': `#include "pool.h"
+      'b.c': `#include "pool.h"
 void *pool2_get(struct pool2 *pl)
 {
 	void *x;
@@ -826,11 +917,18 @@ void *other_get(struct other *o)
 	spin_unlock(&o->lock);
 	return x;
 }`,
-      },
-      expect: ['ctor-may-sleep-in-atomic@a.c:4'],
     },
-  ]));
-});
+    expect: ['ctor-may-sleep-in-atomic@a.c:4'],
+  },
+];
+
+test('cache identity: by what the pointer is, not by its name', () => runRuleCases('ctor-may-sleep-in-atomic', cacheIdentityCases));
+
+/** The cases run by the tests above, for the metamorphic harness. */
+export const flowCases: Record<string, RuleCase[]> = {
+  'ctor-may-sleep-in-atomic': [...gfpFlowCases, ...cacheIdentityCases],
+  'ctor-ignores-gfp': ignoresGfpCases,
+};
 
 test('ctor-ignores-gfp names the fix and the chain', async () => {
   const assert: typeof import('node:assert/strict') = (await import('node:assert/strict')).default;
@@ -861,4 +959,13 @@ ${cacheWith('item_ctor', null)}`,
   ]);
   const direct = got.find((f) => f.file.endsWith('a.c'))!;
   assert.match(direct.message, /alloc_percpu\(\), which always allocates with GFP_KERNEL.*use alloc_percpu_gfp\(type, gfp\)/);
+});
+
+test('ctor-allocates: its own cache through a helper given the cache is an error', async () => {
+  const assert: typeof import('node:assert/strict') = (await import('node:assert/strict')).default;
+  const c = cases['ctor-allocates'].find((x) => x.name.startsWith('allocating from its own cache through a helper'))!;
+  for (const fullThreshold of [undefined, 0]) {
+    const { findings } = await checkFiles(c.files, 'mainline', { fullThreshold });
+    assert.deepEqual(findings.filter((f) => f.rule === 'ctor-allocates').map((f) => f.severity), ['error']);
+  }
 });

@@ -1,7 +1,8 @@
-import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { checkFiles, registerRuleTests, RuleCase } from '../helpers';
+import { checkFiles, fileTests, registerRuleTests, RuleCase } from '../helpers';
 import { cacheWith, HDR } from './common';
+
+const test = fileTests(module);
 
 export const cases: Record<string, RuleCase[]> = {
   'dtor-non-leaf-lock': [
@@ -246,6 +247,51 @@ ${cacheWith(null, 'item_dtor')}`,
       expect: ['dtor-sleeping-lock@a.c:26', 'dtor-sleeping-lock@a.c:28'],
     },
     {
+      name: 'an rwsem taken for reading in the dtor sleeps too',
+      files: {
+        'a.c': `${HDR}
+static DECLARE_RWSEM(table_sem);
+static void item_dtor(void *obj)
+{
+	struct item *it = obj;
+
+	down_read(&table_sem);
+	it->buf = NULL;
+	up_read(&table_sem);
+}
+${cacheWith(null, 'item_dtor')}`,
+      },
+      expect: ['dtor-sleeping-lock@a.c:21'],
+    },
+    {
+      name: 'the dtor set in the #else branch of an #ifdef inside kmem_cache_args (the first branch sets another field)',
+      files: {
+        'a.c': `${HDR}
+static void item_dtor(void *obj)
+{
+	struct item *it = obj;
+
+	mutex_lock(&it->owner->mlock);
+	mutex_unlock(&it->owner->mlock);
+}
+static struct kmem_cache *item_cachep;
+static int __init item_cache_init(void)
+{
+	struct kmem_cache_args args = {
+#ifdef CONFIG_ITEM_ALIGNED
+		.align = 64,
+#else
+		.dtor = item_dtor,
+#endif
+	};
+
+	item_cachep = kmem_cache_create("item", sizeof(struct item), &args, 0);
+	return item_cachep ? 0 : -ENOMEM;
+}`,
+      },
+      expect: ['dtor-sleeping-lock@a.c:20'],
+    },
+    {
       name: 'mutex_trylock does not sleep; guard(spinlock_irqsave) is a spinlock',
       files: {
         'a.c': `${HDR}
@@ -332,6 +378,37 @@ int pool_grow(struct pool *p)
 ${cacheWith(null, 'item_dtor')}`,
       },
       expect: ['dtor-reclaim-deadlock@a.c:21'],
+    },
+    {
+      name: 'GFP_KERNEL passed under the lock to a helper in another file that allocates with its gfp parameter',
+      files: {
+        'hdr.h': `${HDR}\nvoid *pool_buf_alloc(size_t size, gfp_t gfp);\n`,
+        'a.c': `#include "hdr.h"
+static void item_dtor(void *obj)
+{
+	struct item *it = obj;
+	unsigned long flags;
+
+	spin_lock_irqsave(&it->owner->lock, flags);
+	spin_unlock_irqrestore(&it->owner->lock, flags);
+}
+int pool_grow(struct pool *p)
+{
+	void *buf;
+
+	spin_lock(&p->lock);
+	buf = pool_buf_alloc(4096, GFP_KERNEL);
+	spin_unlock(&p->lock);
+	return buf ? 0 : -ENOMEM;
+}
+${cacheWith(null, 'item_dtor')}`,
+        'b.c': `#include "hdr.h"
+void *pool_buf_alloc(size_t size, gfp_t gfp)
+{
+	return kzalloc(size, gfp);
+}`,
+      },
+      expect: ['dtor-reclaim-deadlock@a.c:7'],
     },
     {
       name: 'the dtor trylocks the lock and bails out: it never waits for the allocator holding it',

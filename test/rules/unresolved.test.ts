@@ -1,9 +1,10 @@
-import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
 import * as path from 'path';
-import { checkFiles, runRuleCases, tempWorkspace } from '../helpers';
+import { checkFiles, fileTests, registerRuleTests, RuleCase, tempWorkspace } from '../helpers';
 import { cacheWith, HDR } from './common';
+
+const test = fileTests(module);
 
 /** `rule@a.c:N` for the first line of the file that contains the needle. */
 function at(text: string, needle: string): string {
@@ -56,11 +57,16 @@ void make(bool want)
 }
 `;
 
-test('unresolved-ctor-dtor', async () => {
-  await runRuleCases('unresolved-ctor-dtor', [
+export const cases: Record<string, RuleCase[]> = {
+  'unresolved-ctor-dtor': [
     {
       name: 'named functions defined in the workspace',
       files: { 'a.c': `${HDR}${SLEEPY_DTOR}static int item_ctor(void *o, gfp_t gfp) { return 0; }\n${cacheWith('item_ctor', 'item_dtor')}` },
+      expect: [],
+    },
+    {
+      name: 'a creation wrapped in a function-like macro of the file, given named functions at its calls',
+      files: { 'a.c': `${HDR}${SLEEPY_DTOR}#define item_cache_create(n, d) kmem_cache_create(n, sizeof(struct item), &(struct kmem_cache_args){ .dtor = d }, 0)\nstatic struct kmem_cache *a_cache, *b_cache;\nvoid make(void)\n{\n\ta_cache = item_cache_create("a", item_dtor);\n\tb_cache = item_cache_create("b", NULL);\n}\n` },
       expect: [],
     },
     { name: 'ctor chosen by a call', files: { 'a.c': BY_CALL }, expect: [at(BY_CALL, 'pick_ctor(shift))')] },
@@ -69,8 +75,10 @@ test('unresolved-ctor-dtor', async () => {
     // Whatever the reader makes of an unknown macro, it must not be silence.
     { name: 'kmem_cache_args from a macro defined elsewhere', files: { 'a.c': ARGS_MACRO }, expect: [at(ARGS_MACRO, 'ITEM_CACHE_ARGS')] },
     { name: 'a conditional: both arms are checked, listed as info', files: { 'a.c': CONDITIONAL }, expect: [at(CONDITIONAL, 'want ? item_dtor')] },
-  ]);
-});
+  ],
+};
+
+registerRuleTests(cases, module);
 
 test('unresolved-ctor-dtor: warning under the RFC, info under mainline; configurable', async () => {
   const files = { 'a.c': NOT_FOUND };

@@ -97,10 +97,60 @@ class CreationReader {
       const end = start + hit[0].length;
       // A declaration or definition of the API itself, however the tree took it: `struct kmem_cache *kmem_cache_create(`.
       if (/struct\s+kmem_cache\s*\*\s*$/.test(m.slice(Math.max(0, start - 200), start))) continue;
+      const node = this.nodeAt(start, end);
+      if (node?.type === 'preproc_arg') {
+        out.push(...this.inMacroBodyCalls(node, start, end));
+        continue;
+      }
       const c = this.creationAt(start, end);
       if (c) out.push(c);
     }
     return out;
+  }
+
+  /**
+   * A creation in the body of a function-like macro of this file that its invocations give the
+   * arguments (`#define item_cache_create(c) kmem_cache_create("item", 64, 0, 0, c)`): one
+   * creation per invocation, read with the macro's parameters bound to the invocation's
+   * arguments and placed at the invocation (its lvalue is the cache). Without invocations here,
+   * the creation of the macro body itself (its ctor/dtor maybe the macro's parameters).
+   */
+  private inMacroBodyCalls(arg: SyntaxNode, start: number, end: number): CacheCreation[] {
+    const def = arg.parent;
+    const own = this.inMacroBody(arg, start, end);
+    const name = def?.type === 'preproc_function_def' ? def.childForFieldName('name')?.text : undefined;
+    if (!own || !name || !def) return own ? [own] : [];
+    const island = this.island(arg.startIndex, arg.endIndex, true);
+    const call = island ? callAt(island, start, end) : undefined;
+    if (!call) return [own];
+    const params = macroParams(def);
+    const out: CacheCreation[] = [];
+    for (const off of tokens(this.src.masked, name)) {
+      if (off >= def.startIndex && off < def.endIndex) continue;
+      const n = this.nodeAt(off, off + name.length);
+      const inv = n?.parent;
+      if (!n || n.type !== 'identifier' || inv?.type !== 'call_expression' || !sameNode(inv.childForFieldName('function'), n)) continue;
+      const list = inv.childForFieldName('arguments');
+      if (!list) continue;
+      const actual = this.argsOf(list);
+      const outer = { ...this.ctxOf(inv), callAt: off };
+      const bind = new Map<string, { arg: Arg; ctx: Ctx }>();
+      params.forEach((p, i) => {
+        if (actual[i]) bind.set(p, { arg: actual[i], ctx: outer });
+      });
+      const c = this.readCall(call, { ...outer, bind, via: { macro: name, expr: this.textOf(inv.startIndex, inv.endIndex) } });
+      if (!c) continue;
+      c.at = this.src.span(inv.startIndex, inv.endIndex);
+      c.nameAt = this.src.span(n.startIndex, n.endIndex);
+      c.inFunction = outer.fn;
+      const named = bind.get(c.name);
+      if (named) c.name = named.arg.text;
+      const to = assignedTo(inv, this.src);
+      if (to) c.assignedTo = to;
+      else delete c.assignedTo;
+      out.push(c);
+    }
+    return out.length ? out : [own];
   }
 
   /** The creation whose API identifier is the token at [start, end), if it is one. */
@@ -487,21 +537,23 @@ class CreationReader {
   /**
    * `.ctor = f, .dtor = g, .align = 64` in any order. An `#ifdef` inside the braces comes out as
    * ERROR nodes (the first designator after it glued into `CONFIG_X.ctor = f`): the first
-   * branch is read, `#else`/`#elif` branches skipped, as for arguments.
+   * branch is read; an `#else`/`#elif` branch gives only the fields an earlier branch of the
+   * same `#if` did not set (`#ifdef X` with no `.dtor`, `#else .dtor = f`: the dtor is f).
    */
   private readInitializer(c: CacheCreation, list: SyntaxNode, ctx: Ctx): void {
-    let skip = false;
+    let alt = false;
+    let setInGroup = new Set<string>();
     let prev: SyntaxNode | undefined;
     for (const e of list.children) {
       const before = prev;
       prev = e;
       if (e.type === 'ERROR') {
         const d = /^#\s*(\w+)/.exec(this.src.text.slice(e.startIndex, e.endIndex));
-        if (d && (d[1] === 'else' || d[1].startsWith('elif'))) skip = true;
-        else if (d && d[1] === 'endif') skip = false;
+        if (d && (d[1] === 'else' || d[1].startsWith('elif'))) alt = true;
+        else if (d && d[1] === 'endif') alt = false;
+        else if (d && d[1].startsWith('if')) setInGroup = new Set();
         continue;
       }
-      if (skip) continue;
       let field: string | undefined;
       let value: SyntaxNode | null = null;
       if (e.type === 'initializer_pair') {
@@ -513,7 +565,9 @@ class CreationReader {
         if (left?.type === 'field_expression' && left.childForFieldName('operator')?.text === '.') field = left.childForFieldName('field')?.text;
         value = e.childForFieldName('right');
       }
-      if (field && value) this.setField(c, field, value, ctx);
+      if (!field || !value || (alt && setInGroup.has(field))) continue;
+      setInGroup.add(field);
+      this.setField(c, field, value, ctx);
     }
   }
 

@@ -44,11 +44,16 @@ export function planFocus(masked: string, want: Iterable<string> = []): FocusPla
   const keepNames = new Set(want);
   for (const m of masked.matchAll(ARGS_FIELD)) keepNames.add(m[1]);
   const keep = new Set<number>();
+  // A function-like macro of the file that creates a cache: its invocations create caches too.
+  const creators: string[] = [];
+  for (const m of masked.matchAll(/^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\((?:[^\n]*\\\r?\n)*[^\n]*/gm)) if (CREATES.test(m[0])) creators.push(m[1]);
+  const creates = creators.length ? new RegExp(`${CREATES.source}|\\b(?:${creators.join('|')})\\s*\\(`) : CREATES;
+  const createCall = creators.length ? new RegExp(`\\b(?:kmem_cache_create\\w*|KMEM_CACHE\\w*|__kmem_cache_create\\w*|${creators.join('|')})\\s*\\(`, 'g') : CREATE_CALL;
   for (const b of bodies) {
     const body = masked.slice(b.open, b.close);
-    if (!CREATES.test(body)) continue;
+    if (!creates.test(body)) continue;
     keep.add(b.open);
-    for (const m of body.matchAll(CREATE_CALL)) {
+    for (const m of body.matchAll(createCall)) {
       const open = m.index + m[0].length - 1;
       const close = matchParen(body, open);
       for (const id of body.slice(open, close < 0 ? body.length : close).matchAll(IDENT)) keepNames.add(id[0]);

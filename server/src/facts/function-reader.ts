@@ -216,10 +216,26 @@ export class FunctionReader {
     const end = this.visitMacroBody(value.startIndex, value.endIndex);
     this.checkReturn([], value.endIndex, value.endIndex);
     void end;
+    this.markMacroValue(value.startIndex, value.endIndex);
     return {
       name: nameNode.text, isStatic: false, at: this.src.span(node.startIndex, node.endIndex), nameAt: this.src.span(nameNode.startIndex, nameNode.endIndex),
       returns: macroReturns(this.src.masked.slice(value.startIndex, value.endIndex)), params: this.params, locks: this.locks, events: this.events, imbalances: [], returnsError: false, macro: true,
     };
+  }
+
+  /**
+   * A macro whose value is one call (`#define buf_alloc(n) kzalloc(n, GFP_KERNEL)`) gives that
+   * call's result to its user, like a function returning it: the user's test is the check.
+   */
+  private markMacroValue(start: number, end: number): void {
+    const m = this.src.masked.slice(start, end);
+    const call = /^[\s(]*([A-Za-z_]\w*)\s*\(/.exec(m);
+    const first = this.events[0];
+    if (!call || !first || (first.k !== 'alloc' && first.k !== 'call') || first.fn !== call[1]) return;
+    const close = matchParen(m, call[0].length - 1);
+    if (close < 0 || !/^[\s)\\]*$/.test(m.slice(close + 1))) return;
+    first.returned = true;
+    first.checked = true;
   }
 
   private visitMacroBody(start: number, end: number): St[] {

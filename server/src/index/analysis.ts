@@ -70,6 +70,8 @@ export interface AllocUse {
   cache?: string;
   /** The cache's identity (Analysis.cacheIdOf), when it is a global or a struct field class. */
   cacheId?: string;
+  /** The cache is this parameter of the summarised function: its callers' argument names it. */
+  cacheParam?: number;
   percpu: boolean;
   checked: boolean;
   assignedTo?: string;
@@ -184,8 +186,8 @@ export const MAX_SUMMARY_DEPTH = 400;
 const MAX_DEPTH = 10;
 /** Calls through which a gfp value is bound to the callee's parameter (deeper callees see an unknown gfp). */
 export const MAX_GFP_DEPTH = 4;
-/** Calls through which a cache passed as an argument is followed to the helper that allocates from it. */
-export const MAX_CACHE_BIND_DEPTH = 2;
+/** Calls through which a cache passed as an argument is followed to the helper that allocates from it (as deep as a gfp value). */
+export const MAX_CACHE_BIND_DEPTH = 4;
 const ROOT: GfpVal = { k: 'root' };
 /** Files parsed at most to decide whether one lock class nests another (demand-driven mode). */
 const MAX_HOLDER_FILES = 300;
@@ -533,7 +535,7 @@ export class Analysis {
         const chain = [step(e.at, `${fn.name}() allocates with ${e.fn}(${shown})${g.cls === 'caller' ? ', the gfp its caller gave' : ''}`)];
         const cacheId = this.cacheIdOf(file, fn, e.cacheRef);
         s.allocs.push({
-          fn: e.fn, gfp: e.gfp, gfpClass: g.cls, gfpFrom: g.from, gfpBound: g.from ? g.text : undefined, cache: e.cache, cacheId: typeof cacheId === 'string' ? cacheId : undefined,
+          fn: e.fn, gfp: e.gfp, gfpClass: g.cls, gfpFrom: g.from, gfpBound: g.from ? g.text : undefined, cache: e.cache, cacheId: typeof cacheId === 'string' ? cacheId : undefined, cacheParam: typeof cacheId === 'object' ? cacheId.param : undefined,
           percpu: !!fact?.percpu, checked: e.checked, assignedTo: e.assignedTo, returned: e.returned, chain,
         });
         if (g.cls === 'sleep' && !s.maySleep) {
@@ -596,7 +598,10 @@ export class Analysis {
         // An allocation the callee returns is checked (or returned on) where this function uses the call's result.
         const up = !!a.returned && e.k === 'call';
         const call = e as Extract<FnEvent, { k: 'call' }>;
-        s.allocs.push({ ...a, checked: up ? !!call.checked : a.checked, returned: up && !!call.returned, handedUp: up, chain: prefix(site, a.chain) });
+        // A helper allocating from the cache it is given: the cache is what this call passes.
+        const passed = a.cacheParam !== undefined && e.k === 'call' && caller ? this.cacheIdOf(site.file, caller, call.args?.[a.cacheParam]) : undefined;
+        const cache = a.cacheParam === undefined ? {} : { cacheId: typeof passed === 'string' ? passed : undefined, cacheParam: typeof passed === 'object' ? passed.param : undefined };
+        s.allocs.push({ ...a, ...cache, checked: up ? !!call.checked : a.checked, returned: up && !!call.returned, handedUp: up, chain: prefix(site, a.chain) });
       }
       for (const f of cs.frees) if (s.frees.length < 32) s.frees.push({ ...f, chain: prefix(site, f.chain) });
     }
@@ -726,7 +731,9 @@ export class Analysis {
               const a = this.bindAcq(a0, e, file, fn);
               targets.push({ cls: a.cls, ...(a.param ? { param: a.param } : {}), chain: prefix({ ...here, note: `${fn.name}() calls ${e.fn}()` }, a.chain) });
             }
-            for (const al of this.summary(callee).allocs) {
+            // With the gfp this call passes bound: a helper allocating with its gfp parameter, given GFP_KERNEL, may reclaim.
+            const bound = e.k === 'call' && e.args?.length ? this.summaryIn(callee, argsEnv(e, fn, rootEnv(fn), here), 1) : this.summary(callee);
+            for (const al of bound.allocs) {
               if (al.gfpClass === 'sleep') targets.push({ cls: FS_RECLAIM, chain: prefix({ ...here, note: `${fn.name}() calls ${e.fn}()` }, al.chain) });
             }
           }

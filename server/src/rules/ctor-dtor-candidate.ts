@@ -1,4 +1,4 @@
-import type { CacheInfo, FnRef } from '../index/analysis';
+import type { CacheInfo, FnRef, Step } from '../index/analysis';
 import type { Rule, RuleContext } from './types';
 
 /**
@@ -36,7 +36,7 @@ export const ctorDtorCandidate: Rule = {
     const sites = await ctx.analysis.allocSites(cache);
     let allocHit: { ref: FnRef; idx: number; what: string } | undefined;
     for (const site of sites) {
-      const around = await throughWrappers(ctx, site.ref, site.ref.fn.events.indexOf(site.event));
+      const around = [...await throughWrappers(ctx, site.ref, site.ref.fn.events.indexOf(site.event)), ...passingCalls(ctx, site.via)];
       // Their callees (a setup helper in another file) are read before their summaries are asked for.
       await ctx.analysis.prepare(around.map((a) => a.ref));
       for (const at of around) {
@@ -87,6 +87,25 @@ async function throughWrappers(ctx: RuleContext, ref: FnRef, idx: number): Promi
   return out;
 }
 
+/**
+ * A site in a helper given the cache as an argument (`my_alloc(sess_cachep, gfp)` ->
+ * kmem_cache_alloc(c, gfp)): the calls that passed it (the site's `via`), innermost first,
+ * where the object's percpu memory is set up around the call.
+ */
+function passingCalls(ctx: RuleContext, via: Step[] | undefined): { ref: FnRef; idx: number }[] {
+  const out: { ref: FnRef; idx: number }[] = [];
+  for (const step of [...(via ?? [])].reverse()) {
+    for (const fn of ctx.analysis.functionsIn(step.file)) {
+      const idx = fn.events.findIndex((e) => e.k === 'call' && e.at[0] === step.span[0] && e.at[1] === step.span[1]);
+      if (idx >= 0) {
+        out.push({ ref: { file: step.file, fn }, idx });
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 function wrapperCache(ref: FnRef, idx: number): string {
   const e = ref.fn.events[idx];
   const c = e && (e.k === 'alloc' || e.k === 'free') ? e.cache ?? '' : '';
@@ -119,7 +138,7 @@ async function freeSide(ctx: RuleContext, cache: CacheInfo): Promise<{ ref: FnRe
   // The cache's own frees (same identity as the creation), its own file first.
   const sites = (await ctx.analysis.freeSites(cache)).filter((s) => s.event.fn === 'kmem_cache_free');
   for (const site of sites) {
-    const around = await throughWrappers(ctx, site.ref, site.ref.fn.events.indexOf(site.event));
+    const around = [...await throughWrappers(ctx, site.ref, site.ref.fn.events.indexOf(site.event)), ...passingCalls(ctx, site.via)];
     // Their callees are read before their summaries are asked (a setup helper in another file).
     await ctx.analysis.prepare(around.map((a) => a.ref));
     for (const at of around) {
