@@ -2,6 +2,7 @@
 import type { Semantics, SeverityName } from '../config/config';
 import type { Analysis, CacheInfo, Step } from '../index/analysis';
 import type { Span } from '../facts/types';
+import type { ShrinkerInfo } from '../contexts/registry';
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';
 
@@ -37,6 +38,8 @@ export interface Finding {
   related: Step[];
   /** Name of the cache the finding is about. */
   cache?: string;
+  /** Name (or target) of the shrinker the finding is about. */
+  shrinker?: string;
   fixes?: Fix[];
 }
 
@@ -48,7 +51,10 @@ export interface RuleContext {
 
 export interface Rule {
   meta: RuleMeta;
+  /** Run once per cache (a no-op for rules of another family). */
   check(ctx: RuleContext, cache: CacheInfo): Promise<void> | void;
+  /** Run once per shrinker found by the context registry (contexts/registry.ts). */
+  checkShrinker?(ctx: RuleContext, shrinker: ShrinkerInfo): Promise<void> | void;
 }
 
 export function severityOf(rule: RuleMeta, configured: Record<string, SeverityName>): Severity | 'off' {

@@ -1,0 +1,80 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Fix, Rule } from './types';
+import { fromChain } from './types';
+import type { Analysis, LockAcq } from '../index/analysis';
+import { reclaimLockHits } from '../contexts/constraints/reclaim-lock';
+import type { Callback, ShrinkerInfo } from '../contexts/registry';
+import { TRYLOCK_OF } from '../kb/contexts';
+import { callbackLabel, registeredStep, resolvedCallbacks, unreadSteps } from './shrinker-common';
+
+/** The shrinker contexts' `no-reclaim-lock` constraint (shared with dtor-reclaim-deadlock). */
+export const shrinkerReclaimDeadlock: Rule = {
+  meta: {
+    id: 'shrinker-reclaim-deadlock',
+    defaultSeverity: 'error',
+    description: 'A shrinker callback waits for a sleeping lock that some code holds while allocating with a reclaim-capable gfp.',
+    semantics: 'any',
+    explanation: [
+      'Lockdep models reclaim with the `fs_reclaim` pseudo-lock: an allocation that may enter direct reclaim "takes" it, and',
+      'reclaim "holds" it while it runs the shrinkers (mm/page_alloc.c `__perform_reclaim()`: `fs_reclaim_acquire(gfp)`).',
+      'If some code allocates with `GFP_KERNEL` while holding lock L (L -> fs_reclaim), and a shrinker callback waits for L',
+      '(fs_reclaim -> L), the task holding L enters reclaim, runs this shrinker, and the shrinker waits for L, held by',
+      'that same task (or by another one stuck in the same way): a deadlock. The evidence names the allocation under L.',
+      '',
+      'This is why `include/linux/shrinker.h` asks `scan_objects` to return `SHRINK_STOP` "if progress cannot be made due',
+      'to potential deadlocks", and why shrinkers take their locks with `mutex_trylock()`/`down_read_trylock()`',
+      '(the shrinker registry itself did, under `shrinker_rwsem`, until the lockless-shrink series, seeds/003).',
+      '',
+      '**Fix:** take the lock with a trylock and return `SHRINK_STOP` (scan) or 0 (count) when it is busy (code action where the',
+      'acquisition is a plain statement of the callback), or never allocate with a reclaim-capable gfp under L.',
+    ].join('\n'),
+  },
+  check() {},
+  async checkShrinker(ctx, s) {
+    for (const c of resolvedCallbacks(s)) {
+      const scope = scopeFiles(ctx.analysis, [s.file, c.fn.file]);
+      for (const { acq, edge } of await reclaimLockHits(ctx.analysis, c.fn, { sleepingOnly: true, scope })) {
+        const loc = fromChain(acq.chain);
+        const fix = trylockFix(ctx.analysis, acq, c);
+        ctx.report({
+          ...loc,
+          related: [...loc.related, ...edge.chain, registeredStep(s, c), ...unreadSteps(ctx.analysis, c.fn)],
+          message: `reclaim deadlock: ${callbackLabel(s, c)} waits for ${acq.cls}, and ${acq.cls} is held while allocating with a gfp that may enter reclaim (${acq.cls} -> fs_reclaim -> shrinker -> ${acq.cls})`,
+          ...(fix ? { fixes: [fix] } : {}),
+        });
+      }
+    }
+  },
+};
+
+/** Demand-driven: holders of a lock are looked for in the directories of the shrinker and its callback. */
+function scopeFiles(a: Analysis, files: string[]): string[] {
+  const dirs = [...new Set(files.map((f) => path.dirname(f) + path.sep))];
+  return a.project.files.filter((f) => dirs.some((d) => f.startsWith(d)));
+}
+
+/** `mutex_lock(&l);` as a statement of the callback itself -> `if (!mutex_trylock(&l)) return SHRINK_STOP;`. */
+function trylockFix(a: Analysis, acq: LockAcq, c: Callback & { fn: { file: string } }): Fix | undefined {
+  if (acq.chain.length !== 1) return undefined;
+  const step = acq.chain[0];
+  const text = a.project.overlays.get(step.file) ?? safeRead(step.file);
+  if (text === undefined) return undefined;
+  const line = text.split('\n')[step.span[0]];
+  const m = /^(\s*)([a-z_]+)\((.*)\);\s*$/.exec(line ?? '');
+  if (!m || !TRYLOCK_OF[m[2]]) return undefined;
+  const ret = c.role === 'scan_objects' ? 'SHRINK_STOP' : '0';
+  const ind = m[1];
+  return {
+    title: `Take ${acq.cls} with ${TRYLOCK_OF[m[2]]}() and return ${ret} when it is busy`,
+    edits: [{ file: step.file, span: [step.span[0], 0, step.span[0], line.replace(/\r$/, '').length], newText: `${ind}if (!${TRYLOCK_OF[m[2]]}(${m[3]}))\n${ind}\treturn ${ret};` }],
+  };
+}
+
+function safeRead(f: string): string | undefined {
+  try {
+    return fs.readFileSync(f, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
