@@ -194,7 +194,7 @@ export function entryPoints(caches: CacheInfo[], shrinkers: ShrinkerInfo[]): Ent
       const fn = c[slot];
       const name = ref.kind === 'function' ? ref.name : ref.expr;
       out.push({
-        family: 'slab', role: slot, context: CONTEXTS[pat.context], fn, name, owner: `cache '${c.creation.name}'`,
+        family: 'slab', role: slot, context: CONTEXTS[pat.context], fn, name, owner: `cache ${c.creation.name.startsWith('"') ? c.creation.name : `'${c.creation.name}'`}`,
         registeredAt: { file: c.file, span: c.creation.at },
         unresolved: fn ? undefined : ref.kind === 'function' ? `${ref.name}() has no definition in the workspace` : `an expression (${ref.why})`,
       });

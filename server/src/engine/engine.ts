@@ -161,6 +161,16 @@ export class Engine {
     }
     // The shrinker family: each shrinker's rules, kept like a cache's with the files they read.
     const shrinkers = await this.shrinkers();
+    const dirtyShrinkers = shrinkers.filter((s) => { const p = this.results.get(`shrinker\0${s.key}`); return !p || [...p.deps].some((f) => dirty.has(f)); });
+    if (dirtyShrinkers.length) for (const rule of RULES) {
+      if (!rule.prepareShrinkers || severityOf(rule.meta, cfg.rules) === 'off') continue;
+      const ctx: RuleContext = { analysis: this.analysis, semantics: cfg.semantics, report: () => undefined };
+      try {
+        await rule.prepareShrinkers(ctx, dirtyShrinkers);
+      } catch (e) {
+        this.project.problems.push({ path: dirtyShrinkers[0].file, message: `rule ${rule.meta.id} failed preparing the shrinkers: ${(e as Error).message}` });
+      }
+    }
     for (const s of shrinkers) {
       const key = `shrinker\0${s.key}`;
       const prev = this.results.get(key);

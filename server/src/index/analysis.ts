@@ -329,7 +329,7 @@ export class Analysis {
    */
   readsBody(name: string, kind: 'call' | 'free' | 'alloc'): boolean {
     if (kind === 'alloc' || LOCK_OPS[name] || OPAQUE_PREFIXES.test(name) || /^[A-Z0-9_]+$/.test(name)) return false;
-    if (this.kbFunctions[name]) return this.kernelDefinitions(name, '.c') === 1;
+    if (this.kbFunctions[name]) return !this.kbFunctions[name].kbOnly && this.kernelDefinitions(name, '.c') === 1;
     return kind === 'call' || this.kernelDefinitions(name) > 0;
   }
 

@@ -1,9 +1,9 @@
 import * as fs from 'fs';
-import * as path from 'path';
 import type { Fix, Rule } from './types';
 import { fromChain } from './types';
 import type { Analysis, LockAcq } from '../index/analysis';
-import { reclaimLockHits } from '../contexts/constraints/reclaim-lock';
+import { readHolders, reclaimLockHits } from '../contexts/constraints/reclaim-lock';
+import { SLEEPING_KINDS } from '../kb/locks';
 import type { Callback, ShrinkerInfo } from '../contexts/registry';
 import { TRYLOCK_OF } from '../kb/contexts';
 import { callbackLabel, registeredStep, resolvedCallbacks, unreadSteps } from './shrinker-common';
@@ -31,10 +31,27 @@ export const shrinkerReclaimDeadlock: Rule = {
     ].join('\n'),
   },
   check() {},
+  async prepareShrinkers(ctx, shrinkers) {
+    const a = ctx.analysis;
+    if (!a.project.demandDriven) return;
+    const classes = new Set<string>();
+    const files = new Set<string>();
+    for (const s of shrinkers) for (const c of resolvedCallbacks(s)) {
+      for (const acq of a.summary(c.fn).acquires.values()) {
+        if (acq.trylock || !SLEEPING_KINDS.has(acq.kind)) continue;
+        classes.add(acq.cls);
+        for (const f of dirFiles(a, [s.file, c.fn.file, ...acq.chain.map((x) => x.file)])) files.add(f);
+      }
+    }
+    await readHolders(a, [...classes], [...files]);
+  },
   async checkShrinker(ctx, s) {
     for (const c of resolvedCallbacks(s)) {
-      const scope = scopeFiles(ctx.analysis, [s.file, c.fn.file]);
-      for (const { acq, edge } of await reclaimLockHits(ctx.analysis, c.fn, { sleepingOnly: true, scope })) {
+      const onlyInContext = new Set([`${c.fn.file}#${c.fn.fn.name}`]);
+      // Demand-driven, holders of L are looked for in the directories (not subdirectories) of the shrinker's file,
+      // the callback's, and the files on the way to L.
+      const scope = (acq: LockAcq) => dirFiles(ctx.analysis, [s.file, c.fn.file, ...acq.chain.map((x) => x.file)]);
+      for (const { acq, edge } of await reclaimLockHits(ctx.analysis, c.fn, { sleepingOnly: true, scope, fsOnly: true, onlyInContext })) {
         const loc = fromChain(acq.chain);
         const fix = trylockFix(ctx.analysis, acq, c);
         ctx.report({
@@ -48,10 +65,20 @@ export const shrinkerReclaimDeadlock: Rule = {
   },
 };
 
-/** Demand-driven: holders of a lock are looked for in the directories of the shrinker and its callback. */
-function scopeFiles(a: Analysis, files: string[]): string[] {
-  const dirs = [...new Set(files.map((f) => path.dirname(f) + path.sep))];
-  return a.project.files.filter((f) => dirs.some((d) => f.startsWith(d)));
+
+const dirMemo = new WeakMap<Analysis, Map<string, string[]>>();
+function dirFiles(a: Analysis, files: string[]): string[] {
+  let m = dirMemo.get(a);
+  if (!m) {
+    dirMemo.set(a, (m = new Map()));
+    for (const f of a.project.files) {
+      const d = f.slice(0, f.lastIndexOf('/'));
+      const l = m.get(d);
+      if (l) l.push(f);
+      else m.set(d, [f]);
+    }
+  }
+  return [...new Set(files.flatMap((f) => m!.get(f.slice(0, f.lastIndexOf('/'))) ?? [f]))];
 }
 
 /** `mutex_lock(&l);` as a statement of the callback itself -> `if (!mutex_trylock(&l)) return SHRINK_STOP;`. */

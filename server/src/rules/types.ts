@@ -53,6 +53,8 @@ export interface Rule {
   meta: RuleMeta;
   /** Run once per cache (a no-op for rules of another family). */
   check(ctx: RuleContext, cache: CacheInfo): Promise<void> | void;
+  /** Before checkShrinker: read at once what every shrinker will need (a demand-driven read drops summaries). */
+  prepareShrinkers?(ctx: RuleContext, shrinkers: ShrinkerInfo[]): Promise<void>;
   /** Run once per shrinker found by the context registry (contexts/registry.ts). */
   checkShrinker?(ctx: RuleContext, shrinker: ShrinkerInfo): Promise<void> | void;
 }

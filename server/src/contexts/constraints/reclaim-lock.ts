@@ -20,57 +20,96 @@ export interface ReclaimLockHit {
 export interface ReclaimLockOptions {
   /** Only sleeping locks (mutex, rwsem, semaphore): a spinlock held across a GFP_KERNEL allocation is a bug of its own. */
   sleepingOnly?: boolean;
-  /** Demand-driven: search holders only in these files. */
-  scope?: string[];
+  /** Demand-driven: search holders of the acquired lock only in these files. */
+  scope?: (acq: LockAcq) => string[];
+  /**
+   * Only allocations that take lockdep's fs_reclaim: a gfp with __GFP_FS (mm/page_alloc.c
+   * fs_reclaim_acquire(): `if (gfp_mask & __GFP_FS) __fs_reclaim_acquire()`). GFP_NOFS/GFP_NOIO
+   * enter reclaim with a gfp the shrinkers see (`sc->gfp_mask`) and back off on.
+   */
+  fsOnly?: boolean;
+  /**
+   * Functions that run only in this context (the callback itself): an edge made while they hold
+   * the lock is made in reclaim, under PF_MEMALLOC, where no allocation takes fs_reclaim.
+   */
+  onlyInContext?: Set<string>;
+}
+
+/** The gfp an edge's allocation step shows, and whether it has __GFP_FS. */
+export function edgeTakesFsReclaim(e: Edge): boolean {
+  const last = e.chain[e.chain.length - 1]?.note ?? '';
+  // A chain cut at MAX_CHAIN steps no longer shows its allocation: the evidence is missing, not reported.
+  if (!/allocates with|takes fs_reclaim|may enter reclaim/.test(last)) return false;
+  return !/GFP_NO(?:FS|IO)|GFP_ATOMIC|GFP_NOWAIT/.test(last);
 }
 
 export async function reclaimLockHits(a: Analysis, fn: FnRef, o: ReclaimLockOptions = {}): Promise<ReclaimLockHit[]> {
+  const acqs = [...a.summary(fn).acquires.values()].filter((acq) => !acq.trylock && (!o.sleepingOnly || SLEEPING_KINDS.has(acq.kind)));
+  // A trylock never waits (`if (!mutex_trylock(&l)) return SHRINK_STOP;`).
+  if (o.scope && a.project.demandDriven && acqs.length) {
+    // One read of every holder file for all the classes: each prepare() drops the summaries.
+    const scopes = acqs.map((acq) => o.scope!(acq));
+    await readHolders(a, acqs.map((acq) => acq.cls), [...new Set(scopes.flat())]);
+  }
   const out: ReclaimLockHit[] = [];
-  for (const acq of a.summary(fn).acquires.values()) {
-    // A trylock never waits (`if (!mutex_trylock(&l)) return SHRINK_STOP;`).
-    if (acq.trylock) continue;
-    if (o.sleepingOnly && !SLEEPING_KINDS.has(acq.kind)) continue;
-    const edges = o.scope && a.project.demandDriven ? await edgesFromIn(a, acq.cls, o.scope) : (await a.edgesFrom(acq.cls)).edges;
-    const e = edges.find((x) => x.to === FS_RECLAIM);
+  for (let i = 0; i < acqs.length; i++) {
+    const acq = acqs[i];
+    const edges = o.scope && a.project.demandDriven ? edgesIn(a, acq.cls, o.scope(acq)) : (await a.edgesFrom(acq.cls)).edges;
+    const e = edges.find((x) => x.to === FS_RECLAIM && (!o.fsOnly || edgeTakesFsReclaim(x)) && !(o.onlyInContext && heldIn(x, o.onlyInContext)));
     if (e) out.push({ acq, edge: e });
   }
   return out;
 }
 
-const memo = new WeakMap<Analysis, Map<string, Edge[]>>();
+/** The edge starts where `fns` holds the lock ("f() holds L from here"). */
+function heldIn(e: Edge, fns: Set<string>): boolean {
+  const m = /^(\w+)\(\) (?:holds|takes) /.exec(e.chain[0]?.note ?? '');
+  return !!m && fns.has(`${e.chain[0].file}#${m[1]}`);
+}
 
-/** Edges leaving `cls` found in the functions of `files` that name it and take a lock (and their callees). */
-export async function edgesFromIn(a: Analysis, cls: string, files: string[]): Promise<Edge[]> {
-  let m = memo.get(a);
-  if (!m) memo.set(a, (m = new Map()));
-  const key = `${cls}\0${files.length}\0${files[0] ?? ''}`;
-  const hit = m.get(key);
-  if (hit) return hit;
-  const words = classWords(cls);
-  const cands = files.filter((f) => {
+const readMemo = new WeakMap<Analysis, Set<string>>();
+
+/**
+ * Parse the files of `files` that name one of `classes` and take locks, and read their callees
+ * (three levels). Each (file, class) pair is looked at once: every prepare() drops the summaries,
+ * so callers ask for everything they will need in one call (the shrinker rule's prepareShrinkers).
+ */
+export async function readHolders(a: Analysis, classes: string[], files: string[]): Promise<void> {
+  let done = readMemo.get(a);
+  if (!done) readMemo.set(a, (done = new Set()));
+  const cands: string[] = [];
+  for (const f of files) {
+    const todo = classes.filter((c) => !done!.has(`${f}\0${c}`));
+    if (!todo.length) continue;
+    for (const c of todo) done.add(`${f}\0${c}`);
     const text = a.project.overlays.get(f);
     let hay: Buffer | string;
     try {
       hay = text ?? fs.readFileSync(f);
     } catch {
-      return false;
+      continue;
     }
-    return words.every((w) => hay.indexOf(w) >= 0);
-  });
+    if (todo.some((c) => classWords(c).every((w) => hay.indexOf(w) >= 0))) cands.push(f);
+  }
+  if (!cands.length) return;
   await a.project.ensureFacts(cands);
   const roots: FnRef[] = [];
   for (const f of cands) for (const fn of a.functionsIn(f)) if (fn.events.some((e) => e.k === 'lock')) roots.push({ file: f, fn });
   await a.prepare(roots, 3, true);
+}
+
+/** Edges leaving `cls` made in the (loaded) functions of `files` that take a lock. */
+function edgesIn(a: Analysis, cls: string, files: string[]): Edge[] {
   const edges: Edge[] = [];
-  for (const f of cands) for (const fn of a.functionsIn(f)) {
+  for (const f of files) for (const fn of a.functionsIn(f)) {
     if (!fn.events.some((e) => e.k === 'lock')) continue;
     for (const e of a.edgesOf({ file: f, fn })) if (e.from === cls) edges.push(e);
   }
-  m.set(key, edges);
   return edges;
 }
 
 function classWords(cls: string): string[] {
+  // (as Analysis.edgesFrom: the struct and the field, or the symbol)
   const colon = cls.lastIndexOf(':');
   const body = colon >= 0 ? cls.slice(colon + 1) : cls;
   const parts = body.split('.');
