@@ -306,6 +306,84 @@ int a_init(struct ops *ops)
       expect: ['shrinker-unresolved-callback@b.c:8'],
     },
     {
+      name: 'callbacks that are parameters of the helper that sets them up',
+      files: {
+        'shrinker.h': SHRINKER_H,
+        'c.c': `#include "shrinker.h"
+typedef unsigned long (*cb_t)(struct shrinker *, struct shrink_control *);
+int c_init(struct shrinker **out, cb_t count, cb_t scan)
+{
+	struct shrinker *s = shrinker_alloc(0, "c");
+
+	if (!s)
+		return -ENOMEM;
+	s->count_objects = count;
+	s->scan_objects = scan;
+	shrinker_register(s);
+	*out = s;
+	return 0;
+}
+`,
+      },
+      expect: ['shrinker-unresolved-callback@c.c:9', 'shrinker-unresolved-callback@c.c:10'],
+    },
+    {
+      name: 'valid: a shrinker with count_objects only (it does the work and returns 0)',
+      files: { 'shrinker.h': SHRINKER_H, 'x.c': `#include "shrinker.h"
+static unsigned long x_count(struct shrinker *s, struct shrink_control *sc)
+{
+	return 0;
+}
+int x_init(void)
+{
+	struct shrinker *s = shrinker_alloc(0, "x");
+
+	if (!s)
+		return -ENOMEM;
+	s->count_objects = x_count;
+	shrinker_register(s);
+	return 0;
+}
+` },
+      expect: [],
+    },
+    {
+      name: 'valid: a helper sets the shrinker up and returns it; its result is registered',
+      files: {
+        'shrinker.h': SHRINKER_H,
+        'z.c': `#include "shrinker.h"
+static struct shrinker *z_shrinker;
+static unsigned long z_count(struct shrinker *s, struct shrink_control *sc)
+{
+	return 0;
+}
+static unsigned long z_scan(struct shrinker *s, struct shrink_control *sc)
+{
+	return 0;
+}
+static struct shrinker *z_alloc_shrinker(void)
+{
+	struct shrinker *shrinker = shrinker_alloc(0, "z");
+
+	if (!shrinker)
+		return NULL;
+	shrinker->count_objects = z_count;
+	shrinker->scan_objects = z_scan;
+	return shrinker;
+}
+int z_init(void)
+{
+	z_shrinker = z_alloc_shrinker();
+	if (!z_shrinker)
+		return -ENOMEM;
+	shrinker_register(z_shrinker);
+	return 0;
+}
+`,
+      },
+      expect: [],
+    },
+    {
       name: 'valid: both callbacks resolved',
       files: { 'shrinker.h': SHRINKER_H, 'pool.c': newApiPool('') },
       expect: [],

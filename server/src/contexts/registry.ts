@@ -12,10 +12,14 @@
  * and `x->sh.count_objects = f` one shrinker `x->sh`; a static `struct shrinker x = { .count_objects = f }`
  * one shrinker `x`. In a demand-driven run the files are the pre-scan's `hasEntry` ones.
  */
+import * as fs from 'fs';
 import * as path from 'path';
+import { parseC } from '../parse/parser';
+import { makeSourceMap } from '../facts/extract';
+import { findEntryFacts } from '../facts/entry-points';
 import type { Analysis, CacheInfo, FnRef } from '../index/analysis';
 import type { FieldBinding, RegistrationCall, Span } from '../facts/types';
-import { CONTEXTS, ContextDef, ENTRY_PATTERNS, SHRINKER_API, SHRINKER_CALLS } from '../kb/contexts';
+import { CONTEXTS, ContextDef, ENTRY_PATTERNS, EntryPattern, SHRINKER_API, SHRINKER_CALLS } from '../kb/contexts';
 import { trace } from '../engine/trace';
 
 export interface Callback {
@@ -136,6 +140,20 @@ export async function findShrinkers(a: Analysis): Promise<ShrinkerInfo[]> {
       }
       out.push(s);
     }
+    // A helper that sets a shrinker up and returns it (`s = shrinker_alloc(); s->scan_objects = f; return s;`)
+    // and the registration of its result elsewhere in the file (`x = helper(); shrinker_register(x)`):
+    // when the file has exactly one of each, they are one shrinker.
+    const mine = out.filter((x) => x.file === file);
+    const registeredOnly = mine.filter((x) => x.register && !x.callbacks.length);
+    const setUpOnly = mine.filter((x) => !x.register && x.callbacks.length && x.alloc);
+    if (registeredOnly.length === 1 && setUpOnly.length === 1) {
+      const [r, h] = [registeredOnly[0], setUpOnly[0]];
+      h.register = r.register;
+      h.frees.push(...r.frees);
+      h.anchor = r.anchor;
+      h.key = r.key;
+      out.splice(out.indexOf(r), 1);
+    }
   }
   await resolveCallbacks(a, out);
   return out;
@@ -162,6 +180,12 @@ async function resolveCallbacks(a: Analysis, shrinkers: ShrinkerInfo[]): Promise
   for (const s of shrinkers) for (const c of s.callbacks) {
     if (!c.binding.fn) {
       c.unresolved = `the ${c.role} value \`${c.binding.expr}\` is not a function name`;
+      continue;
+    }
+    // The value is a parameter of the function that sets the field (nfs42xattr.c's init helper): the caller chooses.
+    const setter = c.binding.inFunction ? a.functionsIn(s.file).find((f) => f.name === c.binding.inFunction) : undefined;
+    if (setter?.params.some((q) => q.name === c.binding.fn)) {
+      c.unresolved = `the ${c.role} value \`${c.binding.fn}\` is a parameter of ${setter.name}(): the function comes from its callers`;
       continue;
     }
     c.fn = a.resolve(c.binding.fn, s.file);
@@ -217,4 +241,76 @@ export function shrinkerLabel(s: ShrinkerInfo): string {
 
 export function where(file: string, span: Span, root?: string): string {
   return `${root ? path.relative(root, file) : file}:${span[0] + 1}`;
+}
+
+/**
+ * Entry points declared in `.slabcheck.json` (`entryPoints`): a struct field (`"field": "my_ops.cb"`)
+ * read from tree-sitter nodes like the shrinker fields (the facts record only the knowledge base's
+ * fields, so these files are parsed here), or a registration call's argument (`"call": "my_register",
+ * "arg": 1`, read from the call events' arguments).
+ */
+export async function configEntryPoints(a: Analysis): Promise<EntryPoint[]> {
+  const p = a.project;
+  const pats = p.config.entryPoints;
+  if (!pats.length) return [];
+  const contexts = { ...CONTEXTS, ...p.config.contexts };
+  const out: (EntryPoint & { from: string })[] = [];
+  const fieldPats = pats.filter((x): x is Extract<EntryPattern, { kind: 'field' }> => x.kind === 'field');
+  const callPats = pats.filter((x): x is Extract<EntryPattern, { kind: 'call' }> => x.kind === 'call');
+  const words = [...new Set([...fieldPats.map((x) => x.field), ...callPats.map((x) => x.api)])];
+  const files = new Set<string>();
+  for (const w of words) for (const f of await p.filesMentioning([w])) if (!a.outsideKernel(f)) files.add(f);
+  await p.ensureFacts([...files]);
+  for (const file of [...files].sort()) {
+    if (fieldPats.length) {
+      const text = p.overlays.get(file) ?? readText(file);
+      if (text !== undefined) {
+        const tree = parseC(text);
+        const src = makeSourceMap(text, tree.rootNode);
+        const found = findEntryFacts(tree.rootNode, src, [...new Set(fieldPats.map((x) => x.field))], []);
+        for (const b of found.fields) {
+          const pat = fieldPats.find((x) => x.field === b.field && (!b.struct || b.struct === x.struct));
+          if (!pat) continue;
+          out.push({
+            family: pat.family, role: pat.role, context: contexts[pat.context], name: b.fn ?? b.expr, owner: `${pat.struct}.${pat.field} of ${b.target}`,
+            registeredAt: { file, span: b.at }, unresolved: b.fn ? undefined : `the value \`${b.expr}\` is not a function name`, from: file,
+          });
+        }
+      }
+    }
+    for (const fn of a.functionsIn(file)) for (const e of fn.events) {
+      if (e.k !== 'call') continue;
+      const pat = callPats.find((x) => x.api === e.fn);
+      if (!pat) continue;
+      const arg = e.args?.[pat.arg]?.t.replace(/^&/, '');
+      const name = arg && /^[A-Za-z_]\w*$/.test(arg) ? arg : undefined;
+      out.push({
+        family: pat.family, role: pat.role, context: contexts[pat.context], name: name ?? arg ?? '(missing argument)', owner: `${pat.api}() in ${fn.name}()`,
+        registeredAt: { file, span: e.at }, unresolved: name ? undefined : `argument ${pat.arg} of ${pat.api}() is \`${arg ?? ''}\`, not a function name`, from: file,
+      });
+    }
+  }
+  // Resolve the functions, reading their definitions' files and callees.
+  const need = new Set<string>();
+  for (const ep of out) if (!ep.unresolved) for (const f of a.candidateFiles(ep.name, ep.from).slice(0, 3)) need.add(f);
+  await p.ensureFacts([...need]);
+  const roots: FnRef[] = [];
+  for (const ep of out) {
+    if (ep.unresolved) continue;
+    ep.fn = a.resolve(ep.name, ep.from);
+    if (!ep.fn || ep.fn.fn.stub) {
+      ep.fn = undefined;
+      ep.unresolved = `${ep.name}() has no definition in the workspace`;
+    } else roots.push(ep.fn);
+  }
+  await a.prepare(roots);
+  return out;
+}
+
+function readText(f: string): string | undefined {
+  try {
+    return fs.readFileSync(f, 'utf8');
+  } catch {
+    return undefined;
+  }
 }

@@ -19,7 +19,7 @@ import { toGraphFile } from '../graph/graph-facts';
 import { cacheModel } from './models';
 import type { CacheModel } from '../../../simulator/src/model';
 import type { Tree } from '../parse/parser';
-import { entryPoints, EntryPoint, findShrinkers, ShrinkerInfo } from '../contexts/registry';
+import { configEntryPoints, entryPoints, EntryPoint, findShrinkers, ShrinkerInfo } from '../contexts/registry';
 
 export interface EngineOptions extends Partial<Omit<ProjectOptions, 'config'>> {
   roots: string[];
@@ -52,6 +52,7 @@ export class Engine {
   private dirty = new Set<string>();
   private cachesMemo?: CacheInfo[];
   private shrinkersMemo?: ShrinkerInfo[];
+  private configEntriesMemo?: EntryPoint[];
   stats = { rechecked: 0 };
   /** Phase times of the last lockGraph(), for bench/. */
   timings = { loadMs: 0, factsMs: 0, graphMs: 0 };
@@ -78,6 +79,7 @@ export class Engine {
     this.results.clear();
     this.cachesMemo = undefined;
     this.shrinkersMemo = undefined;
+    this.configEntriesMemo = undefined;
   }
 
   /** A file changed: caches that read it are checked again; in a small workspace, all are. */
@@ -85,6 +87,7 @@ export class Engine {
     this.analysis.invalidate();
     this.cachesMemo = undefined;
     this.shrinkersMemo = undefined;
+    this.configEntriesMemo = undefined;
     if (!this.project.demandDriven) this.results.clear();
     else this.dirty.add(p);
   }
@@ -111,9 +114,16 @@ export class Engine {
     return this.shrinkersMemo;
   }
 
-  /** Entry points of every family, by context: slab ctors/dtors and shrinker callbacks. */
+  /** Entry points declared in .slabcheck.json (`entryPoints`), resolved. */
+  async configEntryPoints(): Promise<EntryPoint[]> {
+    await this.caches();
+    if (!this.configEntriesMemo) this.configEntriesMemo = await configEntryPoints(this.analysis);
+    return this.configEntriesMemo;
+  }
+
+  /** Entry points of every family, by context: slab ctors/dtors, shrinker callbacks, and those .slabcheck.json declares. */
   async entryPoints(): Promise<EntryPoint[]> {
-    return entryPoints(await this.caches(), await this.shrinkers());
+    return [...entryPoints(await this.caches(), await this.shrinkers()), ...(await this.configEntryPoints())];
   }
 
   /**
@@ -198,6 +208,22 @@ export class Engine {
       }
       next.set(key, { deps, findings: mine });
       findings.push(...mine);
+    }
+    // Entry points declared in .slabcheck.json: their context's constraints (rule context-constraint).
+    for (const ep of await this.configEntryPoints()) {
+      for (const rule of RULES) {
+        if (!rule.checkEntry || severityOf(rule.meta, cfg.rules) === 'off') continue;
+        const sev = severityOf(rule.meta, cfg.rules) as Severity;
+        const ctx: RuleContext = {
+          analysis: this.analysis, semantics: cfg.semantics,
+          report: (f) => findings.push({ ...f, rule: rule.meta.id, severity: (cfg.rules[rule.meta.id] && cfg.rules[rule.meta.id] !== 'off' ? cfg.rules[rule.meta.id] : f.severity ?? sev) as Severity }),
+        };
+        try {
+          await rule.checkEntry(ctx, ep);
+        } catch (e) {
+          this.project.problems.push({ path: ep.registeredAt.file, message: `rule ${rule.meta.id} failed on ${ep.name}: ${(e as Error).message}` });
+        }
+      }
     }
     this.results = next;
     let out = applyIgnores(dedupe(findings), this.project);

@@ -22,13 +22,14 @@ import { shrinkerUnboundedWait } from './shrinker-unbounded-wait';
 import { shrinkerRemovedApi } from './shrinker-removed-api';
 import { shrinkerLifetime } from './shrinker-lifetime';
 import { shrinkerUnresolvedCallback } from './shrinker-unresolved-callback';
+import { contextConstraint } from './context-constraint';
 import { internalError } from './internal-error';
 import type { Rule } from './types';
 
 export const RULES: Rule[] = [
   dtorNonLeafLock, dtorSleepingLock, dtorMaySleep, dtorAllocates, dtorFreesToSlab, dtorIrqUnsafeLock, dtorReclaimDeadlock,
   ctorAllocates, ctorMaySleepInAtomic, ctorIgnoresGfp, ctorDtorPairing, ctorLockInversion, lockImbalance, ctorDtorCandidate, semanticsMismatch,
-  shrinkerReclaimDeadlock, shrinkerReclaimAlloc, shrinkerUnboundedWait, shrinkerRemovedApi, shrinkerLifetime, shrinkerUnresolvedCallback,
+  shrinkerReclaimDeadlock, shrinkerReclaimAlloc, shrinkerUnboundedWait, shrinkerRemovedApi, shrinkerLifetime, shrinkerUnresolvedCallback, contextConstraint,
   unresolvedCtorDtor, analysisLimit, internalError,
 ];
 

@@ -2,7 +2,7 @@
 import type { Semantics, SeverityName } from '../config/config';
 import type { Analysis, CacheInfo, Step } from '../index/analysis';
 import type { Span } from '../facts/types';
-import type { ShrinkerInfo } from '../contexts/registry';
+import type { EntryPoint, ShrinkerInfo } from '../contexts/registry';
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';
 
@@ -55,6 +55,8 @@ export interface Rule {
   check(ctx: RuleContext, cache: CacheInfo): Promise<void> | void;
   /** Before checkShrinker: read at once what every shrinker will need (a demand-driven read drops summaries). */
   prepareShrinkers?(ctx: RuleContext, shrinkers: ShrinkerInfo[]): Promise<void>;
+  /** Run once per entry point declared in `.slabcheck.json` (contexts/registry.ts configEntryPoints). */
+  checkEntry?(ctx: RuleContext, entry: EntryPoint): Promise<void> | void;
   /** Run once per shrinker found by the context registry (contexts/registry.ts). */
   checkShrinker?(ctx: RuleContext, shrinker: ShrinkerInfo): Promise<void> | void;
 }
