@@ -207,6 +207,34 @@ module_exit(m_exit);
       expect: ['shrinker-removed-api@mod.c:17', 'shrinker-removed-api@mod.c:21'],
     },
     {
+      name: 'a global shrinker defined in one file and registered in another',
+      files: {
+        'shrinker.h': SHRINKER_H,
+        'quota.c': `#include "shrinker.h"
+static unsigned long q_count(struct shrinker *s, struct shrink_control *sc)
+{
+	return 1;
+}
+static unsigned long q_scan(struct shrinker *s, struct shrink_control *sc)
+{
+	return 0;
+}
+struct shrinker q_shrinker = {
+	.count_objects = q_count,
+	.scan_objects = q_scan,
+};
+`,
+        'main.c': `#include "shrinker.h"
+extern struct shrinker q_shrinker;
+int q_init(void)
+{
+	return register_shrinker(&q_shrinker, "q");
+}
+`,
+      },
+      expect: ['shrinker-removed-api@main.c:5'],
+    },
+    {
       name: 'valid: the old API on a tree without shrinker_alloc() (6.1)',
       files: {
         'shrinker.h': OLD_SHRINKER_H,

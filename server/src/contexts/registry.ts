@@ -122,6 +122,9 @@ export async function findShrinkers(a: Analysis): Promise<ShrinkerInfo[]> {
       const register = g.calls.find((c) => REGISTERS.has(c.api));
       // private_data alone, or only a free: not a shrinker this file sets up.
       if (!callbacksBound.length && !alloc && !register) continue;
+      // Registered through a parameter (6.1 __register_shrinker(shrinker), nfs42xattr.c's init helper):
+      // the shrinker is the caller's, found where its fields are set.
+      if (!callbacksBound.length && !alloc && register?.inFunction && a.functionsIn(file).find((f) => f.name === register.inFunction)?.params.some((q) => q.name === target)) continue;
       const frees = g.calls.filter((c) => FREES.has(c.api));
       const api = alloc || (register && SHRINKER_API.register.includes(register.api as never)) ? 'shrinker_alloc' : register || g.fields.some((b) => b.form === 'initializer' || b.via === '.') ? 'register_shrinker' : 'unknown';
       const nameArg = alloc ? alloc.args[1] : register && api === 'register_shrinker' ? register.args[1] : undefined;
@@ -154,6 +157,19 @@ export async function findShrinkers(a: Analysis): Promise<ShrinkerInfo[]> {
       h.key = r.key;
       out.splice(out.indexOf(r), 1);
     }
+  }
+  // A global `struct shrinker x = {...}` defined in one file and registered in another (6.1 gfs2:
+  // quota.c defines gfs2_qd_shrinker, main.c registers it): one shrinker.
+  for (const r of [...out]) {
+    if (!r.register || r.callbacks.length || !/^[A-Za-z_]\w*$/.test(r.target)) continue;
+    const defs = out.filter((d) => d !== r && d.target === r.target && d.declaration && !d.declaration.isStatic && !d.register);
+    if (defs.length !== 1) continue;
+    const d = defs[0];
+    d.register = { ...r.register, file: r.file };
+    d.frees.push(...r.frees.map((f) => ({ ...f, file: r.file })));
+    d.name = d.name ?? r.name;
+    d.anchor = r.anchor;
+    out.splice(out.indexOf(r), 1);
   }
   await resolveCallbacks(a, out);
   return out;

@@ -149,6 +149,8 @@ export interface RegistrationCall {
   at: Span;
   /** The statement the call is in. */
   stmtAt?: Span;
+  /** Not in facts: set by the context registry on a call in another file than the shrinker it registers. */
+  file?: string;
 }
 
 export interface StructFacts {

@@ -35,15 +35,16 @@ export const shrinkerLifetime: Rule = {
     // The object the callbacks reach: private_data's value, or the struct the shrinker is embedded in (`x->sh`).
     const owner = s.privateData ? norm(s.privateData.expr) : s.api === 'register_shrinker' ? /^(.*?)(?:->|\.)\w+$/.exec(norm(s.target))?.[1] : undefined;
     for (const f of s.frees) {
-      const fn = f.inFunction ? a.functionsIn(s.file).find((x) => x.name === f.inFunction && !x.stub) : undefined;
+      const file = f.file ?? s.file;
+      const fn = f.inFunction ? a.functionsIn(file).find((x) => x.name === f.inFunction && !x.stub) : undefined;
       if (!fn || !owner) continue;
       // In the function that frees the shrinker: the owner freed first.
       const freedFirst = fn.events.find((e) => e.k === 'free' && e.arg !== undefined && norm(e.arg) === owner && before(e.at, f.at));
       if (!freedFirst || freedFirst.k !== 'free') continue;
       ctx.report({
-        file: s.file, span: freedFirst.at,
+        file, span: freedFirst.at,
         related: [
-          { file: s.file, span: f.at, note: `${f.api}() of ${shrinkerLabel(s)} comes after; until it returns reclaim may run the callbacks` },
+          { file, span: f.at, note: `${f.api}() of ${shrinkerLabel(s)} comes after; until it returns reclaim may run the callbacks` },
           ...(s.privateData ? [{ file: s.file, span: s.privateData.at, note: `the callbacks reach ${owner} through private_data` }] : []),
         ],
         message: `${fn.name}() frees ${owner} with ${freedFirst.fn}() before ${f.api}() of ${shrinkerLabel(s)}: reclaim may still run the callbacks on the freed object`,

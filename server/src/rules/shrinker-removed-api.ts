@@ -39,7 +39,7 @@ export const shrinkerRemovedApi: Rule = {
     for (const c of old) {
       const repl = SHRINKER_API.oldUnregister.includes(c.api as never) ? 'shrinker_free()' : 'shrinker_alloc() and shrinker_register()';
       ctx.report({
-        file: s.file, span: c.at, related: [],
+        file: c.file ?? s.file, span: c.at, related: [],
         message: `${c.api}() of ${shrinkerLabel(s)}: this tree has shrinker_alloc(); the old shrinker API was removed in 6.7, use ${repl}${fix ? '' : ' (no automatic rewrite: only a static struct shrinker with a designated initialiser is rewritten)'}`,
         ...(fix ? { fixes: [fix] } : {}),
       });
@@ -68,7 +68,7 @@ function rewrite(text: string | undefined, s: ShrinkerInfo): Fix | undefined {
   const decl = s.declaration;
   const reg = s.register;
   if (!text || !decl?.declAt || !reg?.stmtAt || reg.api !== 'register_shrinker' || !/^[A-Za-z_]\w*$/.test(s.target)) return undefined;
-  if (s.frees.some((f) => f.api !== 'unregister_shrinker' || !f.stmtAt)) return undefined;
+  if (s.frees.some((f) => f.api !== 'unregister_shrinker' || !f.stmtAt || (f.file && f.file !== s.file)) || (reg.file && reg.file !== s.file)) return undefined;
   const starts = [0];
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
   const slice = (sp: Span) => text.slice(offsetAt(starts, sp[0], sp[1]), offsetAt(starts, sp[2], sp[3]));
