@@ -463,6 +463,22 @@ unsigned long sb_scan(struct shrinker *s, struct shrink_control *sc)
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  test('an edit that turns the acquisition into a trylock clears the finding (editor, both modes)', async () => {
+    const pool = newApiPool('\tmutex_lock(&p->lock);\n\tp->nr = 0;\n\tmutex_unlock(&p->lock);', GROW_UNDER_LOCK);
+    const dir = tempWorkspace({ 'shrinker.h': SHRINKER_H, 'pool.c': pool });
+    for (const fullThreshold of [undefined, 0]) {
+      const e = new Engine({ roots: [dir], jobs: 1, fullThreshold, semantics: 'mainline' });
+      const n = async () => (await e.check()).findings.filter((f) => f.rule === 'shrinker-reclaim-deadlock').length;
+      assert.equal(await n(), 1);
+      e.updateDocument(path.join(dir, 'pool.c'), pool.replace('\tmutex_lock(&p->lock);\n\tp->nr = 0;', '\tif (!mutex_trylock(&p->lock))\n\t\treturn SHRINK_STOP;\n\tp->nr = 0;'));
+      assert.equal(await n(), 0);
+      e.updateDocument(path.join(dir, 'pool.c'), pool);
+      assert.equal(await n(), 1);
+      await e.close();
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   test('trylock code action on a direct waiting acquisition', async () => {
     const { findings, dir } = await checkFiles({ 'shrinker.h': SHRINKER_H, 'pool.c': newApiPool('\tmutex_lock(&p->lock);\n\tp->nr = 0;\n\tmutex_unlock(&p->lock);', GROW_UNDER_LOCK) }, 'mainline');
     const f = findings.find((x) => x.rule === 'shrinker-reclaim-deadlock')!;

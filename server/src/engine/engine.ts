@@ -13,6 +13,7 @@ import { internalError } from '../rules/internal-error';
 import type { Finding, Rule, RuleContext, Severity } from '../rules/types';
 import { severityOf } from '../rules/types';
 import { applyIgnores } from './ignores';
+import { trace } from './trace';
 import { loadGraphFacts } from './graph-load';
 import { LockGraph } from '../graph/lock-graph';
 import { toGraphFile } from '../graph/graph-facts';
@@ -181,6 +182,7 @@ export class Engine {
         this.project.problems.push({ path: dirtyShrinkers[0].file, message: `rule ${rule.meta.id} failed preparing the shrinkers: ${(e as Error).message}` });
       }
     }
+    trace('shrinker rules prepared');
     for (const s of shrinkers) {
       const key = `shrinker\0${s.key}`;
       const prev = this.results.get(key);
@@ -209,6 +211,7 @@ export class Engine {
       next.set(key, { deps, findings: mine });
       findings.push(...mine);
     }
+    trace('shrinker rules run');
     // Entry points declared in .slabcheck.json: their context's constraints (rule context-constraint).
     for (const ep of await this.configEntryPoints()) {
       for (const rule of RULES) {

@@ -203,7 +203,11 @@ export class Analysis {
     }
   }
 
+  /** Bumped by invalidate(): what was computed from summaries before is stale. */
+  generation = 0;
+
   invalidate(): void {
+    this.generation++;
     this.memo.clear();
     this.siteMemo = new WeakMap();
     this.dirFiles = undefined;

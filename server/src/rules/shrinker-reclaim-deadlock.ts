@@ -4,6 +4,7 @@ import { fromChain } from './types';
 import type { Analysis, LockAcq } from '../index/analysis';
 import { readHolders, reclaimLockHits } from '../contexts/constraints/reclaim-lock';
 import { SLEEPING_KINDS } from '../kb/locks';
+import { trace } from '../engine/trace';
 import type { Callback, ShrinkerInfo } from '../contexts/registry';
 import { TRYLOCK_OF } from '../kb/contexts';
 import { callbackLabel, registeredStep, resolvedCallbacks, unreadSteps } from './shrinker-common';
@@ -43,7 +44,9 @@ export const shrinkerReclaimDeadlock: Rule = {
         for (const f of dirFiles(a, [s.file, c.fn.file, ...acq.chain.map((x) => x.file)])) files.add(f);
       }
     }
+    trace(`shrinker locks summarised (${classes.size} sleeping classes, ${files.size} holder candidates)`);
     await readHolders(a, [...classes], [...files]);
+    trace('shrinker lock holders read');
   },
   async checkShrinker(ctx, s) {
     for (const c of resolvedCallbacks(s)) {

@@ -67,7 +67,8 @@ function heldIn(e: Edge, fns: Set<string>): boolean {
   return !!m && fns.has(`${e.chain[0].file}#${m[1]}`);
 }
 
-const readMemo = new WeakMap<Analysis, Set<string>>();
+/** (file, class) pairs looked at, with the facts the file had then: an edit (new facts) looks again. */
+const readMemo = new WeakMap<Analysis, Map<string, { facts: unknown; classes: Set<string> }>>();
 
 /**
  * Parse the files of `files` that name one of `classes` and take locks, and read their callees
@@ -76,12 +77,15 @@ const readMemo = new WeakMap<Analysis, Set<string>>();
  */
 export async function readHolders(a: Analysis, classes: string[], files: string[]): Promise<void> {
   let done = readMemo.get(a);
-  if (!done) readMemo.set(a, (done = new Set()));
+  if (!done) readMemo.set(a, (done = new Map()));
   const cands: string[] = [];
   for (const f of files) {
-    const todo = classes.filter((c) => !done!.has(`${f}\0${c}`));
+    const now = a.project.facts.get(f);
+    let d = done.get(f);
+    if (!d || (d.facts !== undefined && d.facts !== now)) done.set(f, (d = { facts: now, classes: new Set() }));
+    const todo = classes.filter((c) => !d!.classes.has(c));
     if (!todo.length) continue;
-    for (const c of todo) done.add(`${f}\0${c}`);
+    for (const c of todo) d.classes.add(c);
     const text = a.project.overlays.get(f);
     let hay: Buffer | string;
     try {
@@ -89,7 +93,12 @@ export async function readHolders(a: Analysis, classes: string[], files: string[
     } catch {
       continue;
     }
-    if (todo.some((c) => classWords(c).every((w) => hay.indexOf(w) >= 0))) cands.push(f);
+    let any = false;
+    for (const c of todo) if (classWords(c).every((w) => hay.indexOf(w) >= 0)) {
+      mentionMemo(a).add(`${f}\0${c}`);
+      any = true;
+    }
+    if (any) cands.push(f);
   }
   if (!cands.length) return;
   await a.project.ensureFacts(cands);
@@ -98,12 +107,38 @@ export async function readHolders(a: Analysis, classes: string[], files: string[
   await a.prepare(roots, 3, true);
 }
 
-/** Edges leaving `cls` made in the (loaded) functions of `files` that take a lock. */
+const mentions = new WeakMap<Analysis, Set<string>>();
+function mentionMemo(a: Analysis): Set<string> {
+  let m = mentions.get(a);
+  if (!m) mentions.set(a, (m = new Set()));
+  return m;
+}
+const edgeMemo = new WeakMap<Analysis, { generation: number; byFn: Map<string, Edge[]>; classes: Map<string, Set<string>> }>();
+
+/**
+ * Edges leaving `cls` made in the (loaded) functions that take a lock, in the files of `files`
+ * that name the class (readHolders looked); each function's edges computed once.
+ */
 function edgesIn(a: Analysis, cls: string, files: string[]): Edge[] {
+  let m = edgeMemo.get(a);
+  if (!m || m.generation !== a.generation) edgeMemo.set(a, (m = { generation: a.generation, byFn: new Map(), classes: new Map() }));
+  const memo = m.byFn;
+  const taken = m.classes;
+  const named = mentionMemo(a);
   const edges: Edge[] = [];
-  for (const f of files) for (const fn of a.functionsIn(f)) {
-    if (!fn.events.some((e) => e.k === 'lock')) continue;
-    for (const e of a.edgesOf({ file: f, fn })) if (e.from === cls) edges.push(e);
+  for (const f of files) {
+    if (!named.has(`${f}\0${cls}`)) continue;
+    for (const fn of a.functionsIn(f)) {
+      if (!fn.events.some((e) => e.k === 'lock')) continue;
+      const k = `${f}#${fn.name}#${fn.at[0]}`;
+      // Only a function that takes `cls` itself makes edges from it (edgesOf: "held" is this function's own locks).
+      let mine = taken.get(k);
+      if (!mine) taken.set(k, (mine = new Set(fn.events.flatMap((e) => (e.k === 'lock' ? [a.classOf(f, fn, fn.locks[e.lock])] : [])))));
+      if (!mine.has(cls)) continue;
+      let list = memo.get(k);
+      if (!list) memo.set(k, (list = a.edgesOf({ file: f, fn })));
+      for (const e of list) if (e.from === cls) edges.push(e);
+    }
   }
   return edges;
 }
