@@ -489,6 +489,60 @@ unsigned long sb_scan(struct shrinker *s, struct shrink_control *sc)
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  test('old-API code action on an embedded shrinker: a pointer from shrinker_alloc(), private_data for container_of()', async () => {
+    const files = {
+      'shrinker.h': SHRINKER_H,
+      'foo.c': `#include "shrinker.h"
+struct foo {
+	long nr;
+	struct shrinker shrinker;
+};
+static unsigned long foo_count(struct shrinker *s, struct shrink_control *sc)
+{
+	struct foo *f = container_of(s, struct foo, shrinker);
+
+	return f->nr;
+}
+static unsigned long foo_scan(struct shrinker *s, struct shrink_control *sc)
+{
+	struct foo *f = container_of(s, struct foo, shrinker);
+
+	f->nr = 0;
+	return 0;
+}
+int foo_init(struct foo *f)
+{
+	f->shrinker.count_objects = foo_count;
+	f->shrinker.scan_objects = foo_scan;
+	f->shrinker.seeks = DEFAULT_SEEKS;
+	return register_shrinker(&f->shrinker, "foo");
+}
+void foo_exit(struct foo *f)
+{
+	unregister_shrinker(&f->shrinker);
+}
+`,
+    };
+    const { findings, dir } = await checkFiles(files, 'mainline');
+    const f = findings.find((x) => x.rule === 'shrinker-removed-api')!;
+    const fix = f?.fixes?.[0];
+    assert.ok(fix, findings.map((x) => x.message).join('\n'));
+    const text = files['foo.c'];
+    const lines = text.split('\n');
+    const off = (l: number, col: number) => lines.slice(0, l).reduce((n, s) => n + s.length + 1, 0) + col;
+    let out = text;
+    for (const e of [...fix.edits].sort((a, b) => off(b.span[0], b.span[1]) - off(a.span[0], a.span[1]))) out = out.slice(0, off(e.span[0], e.span[1])) + e.newText + out.slice(off(e.span[2], e.span[3]));
+    assert.match(out, /struct shrinker \*shrinker;/);
+    assert.match(out, /f->shrinker = shrinker_alloc\(0, "foo"\);\n\tif \(!f->shrinker\)\n\t\treturn -ENOMEM;\n\tf->shrinker->count_objects = foo_count;/);
+    assert.match(out, /f->shrinker->private_data = f;\n\tshrinker_register\(f->shrinker\);\n\treturn 0;/);
+    assert.match(out, /struct foo \*f = s->private_data;/);
+    assert.doesNotMatch(out, /container_of|register_shrinker\(&|unregister_shrinker/);
+    const again = await checkFiles({ ...files, 'foo.c': out }, 'mainline');
+    assert.deepEqual(again.findings.filter((x) => x.rule.startsWith('shrinker-')).map((x) => `${x.rule} ${x.message}`), []);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(again.dir, { recursive: true, force: true });
+  });
+
   test('old-API code action rewrites to shrinker_alloc/shrinker_register/shrinker_free', async () => {
     const c = cases['shrinker-removed-api'][0];
     const { findings, dir } = await checkFiles(c.files, 'mainline');

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import type { Fix, Rule, TextEdit } from './types';
 import type { ShrinkerInfo } from '../contexts/registry';
+import type { Analysis } from '../index/analysis';
 import { shrinkerLabel } from '../contexts/registry';
 import { SHRINKER_API } from '../kb/contexts';
 import { parseC } from '../parse/parser';
@@ -26,8 +27,9 @@ export const shrinkerRemovedApi: Rule = {
       '',
       'Reported only when the tree (its headers or mm/) has `shrinker_alloc()`: on 6.1 the old API is the API.',
       '',
-      '**Fix:** the code action rewrites a static `struct shrinker` with a designated initialiser to a `struct shrinker *`',
-      'set up with `shrinker_alloc()`/`shrinker_register()` and freed with `shrinker_free()`.',
+      '**Fix:** the code action rewrites a static `struct shrinker` with a designated initialiser, or one embedded in a struct',
+      'and set up in the function that registers it, to a `struct shrinker *` set up with `shrinker_alloc()`/`shrinker_register()`',
+      'and freed with `shrinker_free()`, `container_of()` in the callbacks becoming `shrinker->private_data`.',
     ].join('\n'),
   },
   check() {},
@@ -35,12 +37,13 @@ export const shrinkerRemovedApi: Rule = {
     if (!s.newApiAvailable) return;
     const old = [s.register, ...s.frees].filter((c): c is RegistrationCall => !!c && OLD.has(c.api));
     if (!old.length) return;
-    const fix = rewrite(ctx.analysis.project.overlays.get(s.file) ?? safeRead(s.file), s);
+    const text = ctx.analysis.project.overlays.get(s.file) ?? safeRead(s.file);
+    const fix = rewrite(text, s) ?? rewriteEmbedded(ctx.analysis, text, s);
     for (const c of old) {
       const repl = SHRINKER_API.oldUnregister.includes(c.api as never) ? 'shrinker_free()' : 'shrinker_alloc() and shrinker_register()';
       ctx.report({
         file: c.file ?? s.file, span: c.at, related: [],
-        message: `${c.api}() of ${shrinkerLabel(s)}: this tree has shrinker_alloc(); the old shrinker API was removed in 6.7, use ${repl}${fix ? '' : ' (no automatic rewrite: only a static struct shrinker with a designated initialiser is rewritten)'}`,
+        message: `${c.api}() of ${shrinkerLabel(s)}: this tree has shrinker_alloc(); the old shrinker API was removed in 6.7, use ${repl}${fix ? '' : ' (no automatic rewrite for this shape: a static struct shrinker with a designated initialiser, or one embedded in a struct and set up in one function, is rewritten)'}`,
         ...(fix ? { fixes: [fix] } : {}),
       });
     }
@@ -106,4 +109,72 @@ function rewrite(text: string | undefined, s: ShrinkerInfo): Fix | undefined {
     ...s.frees.map((f) => ({ file: s.file, span: f.stmtAt!, newText: `shrinker_free(${x});` })),
   ];
   return { title: `Rewrite ${x} to shrinker_alloc()/shrinker_register()/shrinker_free()`, edits };
+}
+
+/**
+ * A `struct shrinker sh;` embedded in `struct foo`, set up in one function
+ * (`f->sh.count_objects = c; ...; return register_shrinker(&f->sh, "name");`), its callbacks reaching
+ * the owner with `container_of(s, struct foo, sh)` and torn down with `unregister_shrinker(&f->sh)`:
+ * the field becomes a `struct shrinker *` from shrinker_alloc(), `private_data` the owner, and
+ * container_of() `s->private_data` (the lockless-shrink series' conversion, seeds/003).
+ */
+function rewriteEmbedded(a: Analysis, text: string | undefined, s: ShrinkerInfo): Fix | undefined {
+  const reg = s.register;
+  const m = /^([A-Za-z_]\w*)->([A-Za-z_]\w*)$/.exec(s.target);
+  if (!text || !m || !reg?.stmtAt || reg.api !== 'register_shrinker' || reg.file || s.declaration || s.privateData) return undefined;
+  const [, base, field] = m;
+  if (s.frees.some((f) => f.api !== 'unregister_shrinker' || !f.stmtAt || f.file)) return undefined;
+  const fields = s.callbacks.map((c) => c.binding);
+  const setup = a.functionsIn(s.file).find((f) => f.name === reg.inFunction);
+  const type = setup?.params.find((q) => q.name === base)?.type.match(/struct\s+(\w+)/)?.[1];
+  if (!setup || !type) return undefined;
+  // Every field assignment in the registering function, before the registration: `base->field.x = v;`.
+  const lines = text.split('\n');
+  const assign = new RegExp(`^(\\s*)${base}->${field}\\.(\\w+)\\s*=\\s*(.*);\\s*$`);
+  const sets: { line: number; name: string; value: string; ind: string }[] = [];
+  for (let l = setup.at[0]; l < reg.stmtAt[0]; l++) {
+    const x = assign.exec(lines[l]);
+    if (x) sets.push({ line: l, ind: x[1], name: x[2], value: x[3] });
+    else if (new RegExp(`\\b${base}->${field}\\b`).test(lines[l])) return undefined;
+  }
+  if (!sets.length || fields.some((b) => b.form !== 'assignment' || !sets.some((x) => x.line === b.at[0]))) return undefined;
+  // The struct definition's field.
+  let structEdit: TextEdit | undefined;
+  for (const f of a.project.facts.values()) {
+    const st = f.structs.find((x) => x.name === type && /^struct\s+shrinker$/.test(x.fields[field] ?? ''));
+    if (!st) continue;
+    const stText = f.path === s.file ? text : a.project.overlays.get(f.path) ?? safeRead(f.path);
+    const sl = stText?.split('\n');
+    for (let l = st.at[0]; sl && l <= st.at[2]; l++) {
+      const x = new RegExp(`^(\\s*)struct\\s+shrinker\\s+${field}\\s*;(.*)$`).exec(sl[l]);
+      if (x) structEdit = { file: f.path, span: [l, 0, l, sl[l].length], newText: `${x[1]}struct shrinker *${field};${x[2]}` };
+    }
+  }
+  if (!structEdit) return undefined;
+  const ind = sets[0].ind;
+  const flags = sets.find((x) => x.name === 'flags')?.value ?? '0';
+  const nameArgs = reg.args.slice(1).join(', ') || `"${field}"`;
+  const sh = `${base}->${field}`;
+  const stmt = text.split('\n').slice(reg.stmtAt[0], reg.stmtAt[2] + 1).join('\n').slice(reg.stmtAt[1]);
+  if (!/^return\s+register_shrinker\s*\(/.test(stmt)) return undefined;
+  const edits: TextEdit[] = [structEdit];
+  sets.forEach((x, i) => {
+    const body = x.name === 'flags' ? [] : [`${x.ind}${sh}->${x.name} = ${x.value};`];
+    const head = i === 0 ? [`${ind}${sh} = shrinker_alloc(${flags}, ${nameArgs});`, `${ind}if (!${sh})`, `${ind}\treturn -ENOMEM;`] : [];
+    edits.push({ file: s.file, span: [x.line, 0, x.line, lines[x.line].length], newText: [...head, ...body].join('\n') || `${x.ind}/* flags passed to shrinker_alloc() */` });
+  });
+  edits.push({ file: s.file, span: reg.stmtAt, newText: [`${sh}->private_data = ${base};`, `${ind}shrinker_register(${sh});`, `${ind}return 0;`].join('\n') });
+  for (const f of s.frees) edits.push({ file: s.file, span: f.stmtAt!, newText: `shrinker_free(${sh});` });
+  // container_of(x, struct type, field) -> x->private_data, in the callbacks.
+  const co = new RegExp(`container_of\\(\\s*(\\w+)\\s*,\\s*struct\\s+${type}\\s*,\\s*${field}\\s*\\)`);
+  for (const c of s.callbacks) {
+    if (!c.fn) continue;
+    const cText = c.fn.file === s.file ? text : a.project.overlays.get(c.fn.file) ?? safeRead(c.fn.file);
+    const cl = cText?.split('\n') ?? [];
+    for (let l = c.fn.fn.at[0]; l <= c.fn.fn.at[2] && l < cl.length; l++) {
+      const x = co.exec(cl[l]);
+      if (x) edits.push({ file: c.fn.file, span: [l, x.index, l, x.index + x[0].length], newText: `${x[1]}->private_data` });
+    }
+  }
+  return { title: `Rewrite ${sh} to shrinker_alloc()/shrinker_register()/shrinker_free() with private_data`, edits };
 }
