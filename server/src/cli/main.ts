@@ -14,6 +14,7 @@ import { RULES, RULE_IDS } from '../rules';
 import { formatFinding } from './format-text';
 import { toSarif } from './format-sarif';
 import type { CacheInfo, Step } from '../index/analysis';
+import { CONTEXTS } from '../kb/contexts';
 
 const VERSION = '0.1.0';
 
@@ -22,6 +23,7 @@ const USAGE = `usage: slabcheck <command> [options] [paths...]
 commands:
   check [paths...]     run the rules; findings with evidence (exit 1 when errors are found)
   caches [paths...]    list slab caches with their constructor/destructor and what they do
+  contexts [paths...]  list entry points by execution context (slab ctor/dtor, shrinker callbacks in reclaim)
   locks [paths...]     the lock graph of the workspace (leaves marked); --class NAME: one class
   simulate [options]   run the allocator simulator (slabcheck simulate --help)
   kb verify [tree]     check the knowledge base's claims against the tree's code
@@ -53,6 +55,8 @@ interface Args {
   listParsed?: string;
   /** locks --class NAME */
   lockClass?: string;
+  /** contexts --context ID */
+  context?: string;
   rest: string[];
 }
 
@@ -90,6 +94,7 @@ function parseArgs(argv: string[]): Args {
       case '-o': case '--output': a.output = val('--output'); break;
       case '--list-parsed': a.listParsed = val('--list-parsed'); break;
       case '--class': a.lockClass = val('--class'); break;
+      case '--context': a.context = val('--context'); break;
       case '--stdio': case '--all': break;
       default:
         if (x.startsWith('-')) throw new UsageError(`unknown option ${x}`);
@@ -157,14 +162,16 @@ async function cmdCheck(a: Args): Promise<number> {
     const unresolved = r.caches.filter((c) => isUnresolved(c, rfc)).length;
     if (a.format === 'json') {
       const caches = r.caches.map((c) => ({ name: c.creation.name, file: c.file, line: c.creation.at[0] + 1, ...cacheRefsJson(c) }));
-      out(a, JSON.stringify({ version: 1, semantics: engine.config.semantics, semanticsSource: engine.config.semanticsSource, summary: { caches: r.caches.length, withCtorDtor: r.caches.filter((c) => c.creation.ctor.kind !== 'none' || c.creation.dtor.kind !== 'none').length, unresolved, errors, warnings: r.findings.filter((f) => f.severity === 'warning').length }, findings: r.findings, problems: r.problems, caches }, null, 2));
+      out(a, JSON.stringify({ version: 1, semantics: engine.config.semantics, semanticsSource: engine.config.semanticsSource, summary: { shrinkers: r.shrinkers.length, shrinkerCallbacks: r.shrinkers.reduce((n, s) => n + s.callbacks.length, 0), shrinkerCallbacksResolved: r.shrinkers.reduce((n, s) => n + s.callbacks.filter((c) => c.fn).length, 0), caches: r.caches.length, withCtorDtor: r.caches.filter((c) => c.creation.ctor.kind !== 'none' || c.creation.dtor.kind !== 'none').length, unresolved, errors, warnings: r.findings.filter((f) => f.severity === 'warning').length }, findings: r.findings, problems: r.problems, caches }, null, 2));
     }
     else if (a.format === 'sarif') out(a, JSON.stringify(toSarif(r.findings, a.paths[0] ?? '.', VERSION), null, 2));
     else {
       const text = r.findings.map((f) => formatFinding(f, !a.output && process.stdout.isTTY)).join('\n');
       const warnings = r.findings.filter((f) => f.severity === 'warning').length;
       const withRef = r.caches.filter((c) => c.creation.ctor.kind !== 'none' || c.creation.dtor.kind !== 'none').length;
-      out(a, `${text ? `${text}\n` : ''}${r.caches.length} caches checked (${withRef} with ctor/dtor${unresolved ? `, ${unresolved} not resolved: see unresolved-ctor-dtor` : ''}), ${errors} errors, ${warnings} warnings`);
+      const cbs = r.shrinkers.flatMap((s) => s.callbacks);
+      const shr = r.shrinkers.length ? `, ${r.shrinkers.length} shrinkers (${cbs.filter((c) => c.fn).length} of ${cbs.length} callbacks resolved)` : '';
+      out(a, `${text ? `${text}\n` : ''}${r.caches.length} caches checked (${withRef} with ctor/dtor${unresolved ? `, ${unresolved} not resolved: see unresolved-ctor-dtor` : ''})${shr}, ${errors} errors, ${warnings} warnings`);
     }
     // 3: a rule failed on some cache (internal-error findings): the run is incomplete.
     if (r.findings.some((f) => f.rule === 'internal-error')) return 3;
@@ -222,6 +229,71 @@ async function cmdCaches(a: Args): Promise<number> {
       }
     }
     lines.push(`${shown.length} caches with a constructor or destructor${all ? '' : ` (of ${caches.length} caches; --all lists every cache)`}`);
+    out(a, lines.join('\n'));
+    return 0;
+  } finally {
+    await engine.close();
+  }
+}
+
+const CONTEXTS_USAGE = `usage: slabcheck contexts [paths...] [--format text|json] [--context ID]
+
+Lists every entry point of the workspace, grouped by the execution context it runs in:
+slab constructors and destructors (found by their cache creation) and shrinker callbacks
+(count_objects/scan_objects, found by shrinker_alloc()/shrinker_register(), register_shrinker()
+or a designated initialiser), each with where it was registered, its definition, and what the
+context allows (may sleep, IRQs, reclaim, safe gfp). Contexts and entry-point patterns are data:
+server/src/kb/contexts.ts.
+
+options:
+  --format text|json   output format (default text)
+  --context ID         only this context (slab-ctor, slab-dtor, shrinker-count, shrinker-scan)
+  (and the common options of slabcheck --help)`;
+
+async function cmdContexts(a: Args): Promise<number> {
+  if (!['text', 'json'].includes(a.format)) throw new UsageError(`contexts: --format must be text or json, got '${a.format}'`);
+  const only = a.context;
+  if (only !== undefined && !CONTEXTS[only]) throw new UsageError(`contexts: --context must be one of ${Object.keys(CONTEXTS).join(', ')}, got '${only ?? ''}'`);
+  const engine = await openEngine(a);
+  try {
+    const eps = (await engine.entryPoints()).filter((e) => !only || e.context.id === only);
+    const shrinkers = await engine.shrinkers();
+    reportProblems(engine.project.problems);
+    benchStats(engine);
+    const rel = (p: string) => path.relative(process.cwd(), p) || p;
+    const byCtx = new Map<string, typeof eps>();
+    for (const e of eps) byCtx.set(e.context.id, [...(byCtx.get(e.context.id) ?? []), e]);
+    if (a.format === 'json') {
+      out(a, JSON.stringify({
+        version: 1,
+        summary: { entryPoints: eps.length, resolved: eps.filter((e) => e.fn).length, shrinkers: shrinkers.length },
+        contexts: [...byCtx].map(([id, list]) => ({
+          ...CONTEXTS[id],
+          entryPoints: list.map((e) => ({
+            family: e.family, role: e.role, name: e.name, owner: e.owner, registeredAt: { file: e.registeredAt.file, line: e.registeredAt.span[0] + 1 },
+            definition: e.fn ? { file: e.fn.file, line: e.fn.fn.nameAt[0] + 1 } : undefined, unresolved: e.unresolved,
+          })),
+        })),
+        shrinkers: shrinkers.map((s) => ({
+          name: s.name, target: s.target, api: s.api, file: s.file, line: s.anchor.span[0] + 1, registeredBy: s.anchor.what,
+          callbacks: s.callbacks.map((c) => ({ role: c.role, value: c.binding.expr, definition: c.fn ? { file: c.fn.file, line: c.fn.fn.nameAt[0] + 1 } : undefined, unresolved: c.unresolved })),
+          freedBy: s.frees.map((f) => ({ api: f.api, line: f.at[0] + 1 })),
+        })),
+      }, null, 2));
+      return 0;
+    }
+    const lines: string[] = [];
+    for (const [id, list] of byCtx) {
+      const c = CONTEXTS[id];
+      lines.push(`${id}: ${c.title}`);
+      lines.push(`  may sleep: ${c.maySleep ? 'yes' : 'no'}; IRQs: ${c.irqs}; in reclaim: ${c.inReclaim ? 'yes' : 'no'}; NMI: ${c.nmi ? 'yes' : 'no'}; safe gfp: ${c.safeGfp}`);
+      for (const e of list) {
+        const def = e.fn ? `${rel(e.fn.file)}:${e.fn.fn.nameAt[0] + 1}` : `not resolved: ${e.unresolved}`;
+        lines.push(`  ${e.name} (${e.role} of ${e.owner}, registered at ${rel(e.registeredAt.file)}:${e.registeredAt.span[0] + 1}): ${def}`);
+      }
+    }
+    const res = eps.filter((e) => e.fn).length;
+    lines.push(`${eps.length} entry points in ${byCtx.size} contexts (${res} resolved), ${shrinkers.length} shrinkers`);
     out(a, lines.join('\n'));
     return 0;
   } finally {
@@ -427,14 +499,15 @@ export async function main(argv: string[]): Promise<number> {
       if (argv[1] !== 'verify') throw new UsageError(`kb: the subcommand is 'verify', got '${argv[1] ?? ''}'`);
       return await cmdKbVerify(parseArgs(argv.slice(1)));
     }
-    const a = parseArgs(argv);
     if (argv.includes('-h') || argv.includes('--help')) {
-      process.stdout.write(`${USAGE}\n`);
+      process.stdout.write(`${cmd === 'contexts' ? CONTEXTS_USAGE : USAGE}\n`);
       return 0;
     }
+    const a = parseArgs(argv);
     switch (cmd) {
       case 'check': return await cmdCheck(a);
       case 'caches': return await cmdCaches(a);
+      case 'contexts': return await cmdContexts(a);
       case 'locks': return await cmdLocks(a);
       default: throw new UsageError(`unknown command '${cmd}'`);
     }

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { KernelFunctionFact } from '../kb/kernel-functions';
 import type { LockKind } from '../kb/locks';
+import type { ConstraintId, ContextDef, EntryPattern } from '../kb/contexts';
 
 export type Semantics = 'mainline' | 'dtor-rfc';
 export type SeverityName = 'error' | 'warning' | 'info' | 'hint' | 'off';
@@ -21,10 +22,14 @@ export interface Config {
   include: string[];
   exclude: string[];
   maxFileSize: number;
+  /** Execution contexts added to kb/contexts.ts CONTEXTS (or replacing one of the same id). */
+  contexts: Record<string, ContextDef>;
+  /** Entry-point patterns added to kb/contexts.ts ENTRY_PATTERNS: a struct field, or a registration call's argument. */
+  entryPoints: EntryPattern[];
 }
 
 export const DEFAULT_CONFIG: Config = {
-  semantics: 'mainline', rules: {}, functions: {}, locks: {}, include: [], exclude: [], maxFileSize: 4 * 1024 * 1024,
+  semantics: 'mainline', rules: {}, functions: {}, locks: {}, include: [], exclude: [], maxFileSize: 4 * 1024 * 1024, contexts: {}, entryPoints: [],
 };
 
 export class ConfigError extends Error {
@@ -36,7 +41,9 @@ export class ConfigError extends Error {
 const SEVERITIES = ['error', 'warning', 'info', 'hint', 'off'];
 const KINDS = ['spin', 'raw_spin', 'rwlock', 'mutex', 'rwsem', 'semaphore', 'local_lock', 'seqlock', 'bit_spin', 'rcu'];
 const IRQS = ['none', 'irq', 'irqsave', 'bh'];
-const TOP_KEYS = ['$schema', 'semantics', 'rules', 'functions', 'locks', 'include', 'exclude', 'maxFileSize'];
+const TOP_KEYS = ['$schema', 'semantics', 'rules', 'functions', 'locks', 'include', 'exclude', 'maxFileSize', 'contexts', 'entryPoints'];
+const CONSTRAINTS: ConstraintId[] = ['no-reclaim-alloc', 'no-reclaim-lock', 'no-unbounded-blocking', 'leaf-irqsafe-locks-only', 'no-sleep'];
+const IDENT = /^[A-Za-z_]\w*$/;
 
 function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -99,12 +106,53 @@ export function validateConfig(raw: unknown, file: string, knownRules?: string[]
     if (!Array.isArray(v) || v.some((g) => typeof g !== 'string')) throw new ConfigError(file, key, 'must be an array of glob strings');
     cfg[key] = v as string[];
   }
+  if (raw.contexts !== undefined) {
+    if (!isObj(raw.contexts)) throw new ConfigError(file, 'contexts', 'must be an object of context id -> {title, maySleep, irqs, inReclaim, nmi, constraints}');
+    for (const [id, c] of Object.entries(raw.contexts)) {
+      const at = `contexts.${id}`;
+      if (!isObj(c)) throw new ConfigError(file, at, 'must be an object like {"title": "my callback", "maySleep": false, "constraints": ["no-sleep"]}');
+      for (const k of Object.keys(c)) if (!['title', 'maySleep', 'irqs', 'inReclaim', 'nmi', 'callerMayHold', 'safeGfp', 'constraints', 'source'].includes(k)) throw new ConfigError(file, `${at}.${k}`, 'unknown field; expected title, maySleep, irqs, inReclaim, nmi, callerMayHold, safeGfp, constraints, source');
+      for (const k of ['maySleep', 'inReclaim', 'nmi'] as const) if (c[k] !== undefined && typeof c[k] !== 'boolean') throw new ConfigError(file, `${at}.${k}`, 'must be true or false');
+      if (c.irqs !== undefined && !['enabled', 'disabled', 'any'].includes(c.irqs as string)) throw new ConfigError(file, `${at}.irqs`, 'must be "enabled", "disabled" or "any"');
+      const cons = c.constraints ?? [];
+      if (!Array.isArray(cons) || cons.some((x) => !CONSTRAINTS.includes(x as ConstraintId))) throw new ConfigError(file, `${at}.constraints`, `must be an array of ${CONSTRAINTS.join(', ')}`);
+      cfg.contexts[id] = {
+        id, title: typeof c.title === 'string' ? c.title : id, maySleep: c.maySleep !== false, irqs: (c.irqs as ContextDef['irqs']) ?? 'any',
+        inReclaim: c.inReclaim === true, nmi: c.nmi === true, callerMayHold: typeof c.callerMayHold === 'string' ? c.callerMayHold : 'not stated',
+        safeGfp: typeof c.safeGfp === 'string' ? c.safeGfp : 'not stated', constraints: cons as ConstraintId[], source: typeof c.source === 'string' ? c.source : path.basename(file),
+      };
+    }
+  }
+  if (raw.entryPoints !== undefined) {
+    if (!Array.isArray(raw.entryPoints)) throw new ConfigError(file, 'entryPoints', 'must be an array of {"field": "struct.field", "context": id} or {"call": "api", "arg": n, "context": id}');
+    raw.entryPoints.forEach((e, i) => {
+      const at = `entryPoints[${i}]`;
+      if (!isObj(e)) throw new ConfigError(file, at, 'must be an object');
+      if (typeof e.context !== 'string' || !e.context) throw new ConfigError(file, `${at}.context`, 'must name a context (one of kb/contexts.ts, or of "contexts")');
+      const role = typeof e.role === 'string' ? e.role : undefined;
+      if (e.field !== undefined) {
+        const m = typeof e.field === 'string' ? /^([A-Za-z_]\w*)\.([A-Za-z_]\w*)$/.exec(e.field) : null;
+        if (!m) throw new ConfigError(file, `${at}.field`, 'must be "struct.field", e.g. "my_ops.callback"');
+        cfg.entryPoints.push({ kind: 'field', family: typeof e.family === 'string' ? e.family : e.context, struct: m[1], field: m[2], context: e.context, role: role ?? m[2], source: path.basename(file) });
+      } else if (e.call !== undefined) {
+        if (typeof e.call !== 'string' || !IDENT.test(e.call)) throw new ConfigError(file, `${at}.call`, 'must be a function name');
+        if (!Number.isInteger(e.arg) || (e.arg as number) < 0) throw new ConfigError(file, `${at}.arg`, 'must be the 0-based index of the argument that is the function');
+        cfg.entryPoints.push({ kind: 'call', family: typeof e.family === 'string' ? e.family : e.context, api: e.call, arg: e.arg as number, context: e.context, role: role ?? `${e.call} argument ${e.arg}`, source: path.basename(file) });
+      } else throw new ConfigError(file, at, 'needs "field" ("struct.field") or "call" (with "arg")');
+    });
+  }
   if (raw.maxFileSize !== undefined) {
     if (typeof raw.maxFileSize !== 'number' || !Number.isFinite(raw.maxFileSize) || raw.maxFileSize <= 0) throw new ConfigError(file, 'maxFileSize', 'must be a positive number of bytes');
     cfg.maxFileSize = raw.maxFileSize;
   }
+  // Every entry point names a known context (kb/contexts.ts or this file's "contexts").
+  cfg.entryPoints.forEach((e, i) => {
+    if (!cfg.contexts[e.context] && !KNOWN_CONTEXT_IDS.includes(e.context)) throw new ConfigError(file, `entryPoints[${i}].context`, `unknown context '${e.context}'; known: ${[...KNOWN_CONTEXT_IDS, ...Object.keys(cfg.contexts)].join(', ')}`);
+  });
   return cfg;
 }
+
+const KNOWN_CONTEXT_IDS = ['slab-ctor', 'slab-dtor', 'shrinker-count', 'shrinker-scan'];
 
 /** Load `.slabcheck.json` from a root folder; a missing file gives the defaults. */
 export function loadConfigFile(root: string, knownRules?: string[]): { config: Config; file?: string } {

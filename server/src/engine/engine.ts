@@ -13,13 +13,14 @@ import { internalError } from '../rules/internal-error';
 import type { Finding, Rule, RuleContext, Severity } from '../rules/types';
 import { severityOf } from '../rules/types';
 import { applyIgnores } from './ignores';
+import { trace } from './trace';
 import { loadGraphFacts } from './graph-load';
 import { LockGraph } from '../graph/lock-graph';
-import { trace } from './trace';
 import { toGraphFile } from '../graph/graph-facts';
 import { cacheModel } from './models';
 import type { CacheModel } from '../../../simulator/src/model';
 import type { Tree } from '../parse/parser';
+import { configEntryPoints, entryPoints, EntryPoint, findShrinkers, ShrinkerInfo } from '../contexts/registry';
 
 export interface EngineOptions extends Partial<Omit<ProjectOptions, 'config'>> {
   roots: string[];
@@ -30,6 +31,8 @@ export interface EngineOptions extends Partial<Omit<ProjectOptions, 'config'>> {
 export interface CheckResult {
   findings: Finding[];
   caches: CacheInfo[];
+  /** Shrinkers the context registry found (contexts/registry.ts). */
+  shrinkers: ShrinkerInfo[];
   problems: Problem[];
 }
 
@@ -49,6 +52,8 @@ export class Engine {
   private results = new Map<string, { deps: Set<string>; findings: Finding[] }>();
   private dirty = new Set<string>();
   private cachesMemo?: CacheInfo[];
+  private shrinkersMemo?: ShrinkerInfo[];
+  private configEntriesMemo?: EntryPoint[];
   stats = { rechecked: 0 };
   /** Phase times of the last lockGraph(), for bench/. */
   timings = { loadMs: 0, factsMs: 0, graphMs: 0 };
@@ -74,12 +79,16 @@ export class Engine {
     this.analysis = new Analysis(this.project);
     this.results.clear();
     this.cachesMemo = undefined;
+    this.shrinkersMemo = undefined;
+    this.configEntriesMemo = undefined;
   }
 
   /** A file changed: caches that read it are checked again; in a small workspace, all are. */
   private markDirty(p: string): void {
     this.analysis.invalidate();
     this.cachesMemo = undefined;
+    this.shrinkersMemo = undefined;
+    this.configEntriesMemo = undefined;
     if (!this.project.demandDriven) this.results.clear();
     else this.dirty.add(p);
   }
@@ -97,6 +106,25 @@ export class Engine {
     if (!this.project.demandDriven) await this.project.ensureFacts(this.project.files);
     if (!this.cachesMemo) this.cachesMemo = await this.analysis.caches();
     return this.cachesMemo;
+  }
+
+  /** Every shrinker of the workspace, its callbacks resolved (the context registry). */
+  async shrinkers(): Promise<ShrinkerInfo[]> {
+    await this.caches();
+    if (!this.shrinkersMemo) this.shrinkersMemo = await findShrinkers(this.analysis);
+    return this.shrinkersMemo;
+  }
+
+  /** Entry points declared in .slabcheck.json (`entryPoints`), resolved. */
+  async configEntryPoints(): Promise<EntryPoint[]> {
+    await this.caches();
+    if (!this.configEntriesMemo) this.configEntriesMemo = await configEntryPoints(this.analysis);
+    return this.configEntriesMemo;
+  }
+
+  /** Entry points of every family, by context: slab ctors/dtors, shrinker callbacks, and those .slabcheck.json declares. */
+  async entryPoints(): Promise<EntryPoint[]> {
+    return [...entryPoints(await this.caches(), await this.shrinkers()), ...(await this.configEntryPoints())];
   }
 
   /**
@@ -142,11 +170,90 @@ export class Engine {
       next.set(key, { deps, findings: mine });
       findings.push(...mine);
     }
+    // The shrinker family: each shrinker's rules, kept like a cache's with the files they read.
+    const shrinkers = await this.shrinkers();
+    const dirtyShrinkers = shrinkers.filter((s) => { const p = this.results.get(`shrinker\0${s.key}`); return !p || [...p.deps].some((f) => dirty.has(f)); });
+    if (dirtyShrinkers.length) for (const rule of RULES) {
+      if (!rule.prepareShrinkers || severityOf(rule.meta, cfg.rules) === 'off') continue;
+      const ctx: RuleContext = { analysis: this.analysis, semantics: cfg.semantics, report: () => undefined };
+      try {
+        await rule.prepareShrinkers(ctx, dirtyShrinkers);
+      } catch (e) {
+        this.project.problems.push({ path: dirtyShrinkers[0].file, message: `rule ${rule.meta.id} failed preparing the shrinkers: ${(e as Error).message}` });
+      }
+    }
+    trace('shrinker rules prepared');
+    for (const s of shrinkers) {
+      const key = `shrinker\0${s.key}`;
+      const prev = this.results.get(key);
+      if (prev && ![...prev.deps].some((f) => dirty.has(f))) {
+        findings.push(...prev.findings);
+        next.set(key, prev);
+        continue;
+      }
+      const mine: Finding[] = [];
+      const deps = this.analysis.beginTouch();
+      deps.add(s.file);
+      try {
+        for (const rule of RULES) {
+          if (!rule.checkShrinker || (rule.meta.semantics !== 'any' && rule.meta.semantics !== cfg.semantics)) continue;
+          const sev = severityOf(rule.meta, cfg.rules);
+          if (sev === 'off') continue;
+          await this.runShrinkerRule(rule, s, sev, mine);
+        }
+      } finally {
+        this.analysis.endTouch(deps);
+      }
+      for (const f of mine) {
+        deps.add(f.file);
+        for (const r of f.related) deps.add(r.file);
+      }
+      next.set(key, { deps, findings: mine });
+      findings.push(...mine);
+    }
+    trace('shrinker rules run');
+    // Entry points declared in .slabcheck.json: their context's constraints (rule context-constraint).
+    for (const ep of await this.configEntryPoints()) {
+      for (const rule of RULES) {
+        if (!rule.checkEntry || severityOf(rule.meta, cfg.rules) === 'off') continue;
+        const sev = severityOf(rule.meta, cfg.rules) as Severity;
+        const ctx: RuleContext = {
+          analysis: this.analysis, semantics: cfg.semantics,
+          report: (f) => findings.push({ ...f, rule: rule.meta.id, severity: (cfg.rules[rule.meta.id] && cfg.rules[rule.meta.id] !== 'off' ? cfg.rules[rule.meta.id] : f.severity ?? sev) as Severity }),
+        };
+        try {
+          await rule.checkEntry(ctx, ep);
+        } catch (e) {
+          this.project.problems.push({ path: ep.registeredAt.file, message: `rule ${rule.meta.id} failed on ${ep.name}: ${(e as Error).message}` });
+        }
+      }
+    }
     this.results = next;
     let out = applyIgnores(dedupe(findings), this.project);
     if (onlyFiles) out = out.filter((f) => onlyFiles.has(f.file));
     out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.span[0] - b.span[0] || a.span[1] - b.span[1] || (a.rule < b.rule ? -1 : 1)));
-    return { findings: out, caches, problems: this.project.problems };
+    return { findings: out, caches, shrinkers, problems: this.project.problems };
+  }
+
+  private async runShrinkerRule(rule: Rule, s: ShrinkerInfo, sev: Severity, out: Finding[]): Promise<void> {
+    const ctx: RuleContext = {
+      analysis: this.analysis,
+      semantics: this.config.semantics,
+      report: (f) => {
+        const configured = this.config.rules[rule.meta.id];
+        const severity = configured && configured !== 'off' ? configured : f.severity ?? sev;
+        out.push({ ...f, rule: rule.meta.id, severity, shrinker: s.name ?? s.target });
+      },
+    };
+    try {
+      await rule.checkShrinker!(ctx, s);
+    } catch (e) {
+      const message = `rule ${rule.meta.id} failed on shrinker ${s.name ?? s.target}: ${(e as Error).message}`;
+      this.project.problems.push({ path: s.file, message });
+      if (severityOf(internalError.meta, this.config.rules) !== 'off') {
+        out.push({ rule: internalError.meta.id, severity: this.config.rules[internalError.meta.id] as Severity ?? 'error', message, file: s.file, span: s.anchor.span, related: [] });
+      }
+    }
   }
 
   private async runRule(rule: Rule, cache: CacheInfo, sev: Severity, out: Finding[]): Promise<void> {

@@ -11,6 +11,8 @@ import { LOCK_DEFINERS, LOCK_TYPES } from '../kb/locks';
 import { FunctionReader, LOCKISH } from './function-reader';
 import { argRef } from './arg-ref';
 import { findCacheCreations } from './cache-creations';
+import { findEntryFacts } from './entry-points';
+import { ENTRY_FIELDS, SHRINKER_CALLS } from '../kb/contexts';
 import { matchParen } from '../parse/text-scan';
 import { FocusPlan, planFocus, planQuietBodies } from './focus-ranges';
 
@@ -151,6 +153,11 @@ export function extractFacts(path: string, text: string, tree?: Tree, opts: Extr
   // Creations are read from the tree, and from the functions re-parsed alone where they cover it.
   facts.caches = findCacheCreations(root, src, facts, extraTrees.map((t) => t.rootNode));
   readAssignedRefs(src, facts, fnNodes);
+  // Entry points need the bodies: not read from focused or lock-graph parses (the registry asks for full facts).
+  if (!plan) {
+    const entries = findEntryFacts(root, src, ENTRY_FIELDS, SHRINKER_CALLS, extraTrees.map((t) => t.rootNode));
+    if (entries.fields.length || entries.calls.length) facts.entries = entries;
+  }
   facts.ignores = findIgnores(root, src);
   return facts;
 }

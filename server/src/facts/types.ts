@@ -125,6 +125,46 @@ export interface CacheCreation {
   argsAt?: Span;
 }
 
+/**
+ * A function (or an expression) stored into a watched struct field (kb/contexts.ts ENTRY_FIELDS):
+ * `.scan_objects = f` in an initialiser of `target`, or `target->scan_objects = f`.
+ */
+export interface FieldBinding {
+  field: string;
+  /** The function named by the value (through parentheses, casts and `&`); absent for any other expression. */
+  fn?: string;
+  /** The value as written. */
+  expr: string;
+  /** The object whose field is set: the initialised variable (`my_shrinker`, `outer.shrinker`) or the lvalue before `->`/`.` (`sbi->s_shrink`). */
+  target: string;
+  /** `->` or `.` for an assignment. */
+  via?: '->' | '.';
+  /** Struct type of an initialised variable (`struct shrinker x = {`). */
+  struct?: string;
+  form: 'initializer' | 'assignment';
+  inFunction?: string;
+  /** The value. */
+  at: Span;
+  /** The whole declaration (initialiser) or statement (assignment). */
+  declAt?: Span;
+  isStatic?: boolean;
+}
+
+/** A call of a registration API (kb/contexts.ts SHRINKER_CALLS), its arguments as written (strings kept). */
+export interface RegistrationCall {
+  api: string;
+  args: string[];
+  /** `x = api(...)` / `T *x = api(...)`. */
+  assignedTo?: string;
+  returned?: boolean;
+  inFunction?: string;
+  at: Span;
+  /** The statement the call is in. */
+  stmtAt?: Span;
+  /** Not in facts: set by the context registry on a call in another file than the shrinker it registers. */
+  file?: string;
+}
+
 export interface StructFacts {
   name: string;
   /** field -> type text ("spinlock_t", "struct list_head", "struct bar"). */
@@ -163,11 +203,14 @@ export interface FileFacts {
   problem?: string;
   /** Some functions are stubs: the file was read for its cache creations only. */
   partial?: boolean;
+  /** Entry-point bindings and registration calls (facts/entry-points.ts); absent in focused and lock-graph facts. */
+  entries?: { fields: FieldBinding[]; calls: RegistrationCall[] };
 }
 
 /**
  * Part of every facts cache key (engine/tasks.ts ENGINE_CACHE_KEY, which also hashes the
  * extractor's compiled code). 2: call arguments (ArgRef), cache references on alloc/free
  * events and creations. 4: lock references bound to parameters (LockRef.param, call lockArgs).
+ * 5: entry points (field bindings, shrinker registration calls).
  */
-export const FACTS_VERSION = 4;
+export const FACTS_VERSION = 5;

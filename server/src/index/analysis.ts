@@ -214,7 +214,11 @@ export class Analysis {
     }
   }
 
+  /** Bumped by invalidate(): what was computed from summaries before is stale. */
+  generation = 0;
+
   invalidate(): void {
+    this.generation++;
     this.memo.clear();
     this.pendingMemo.clear();
     this.siteMemo = new WeakMap();
@@ -342,7 +346,7 @@ export class Analysis {
   readsBody(name: string, kind: 'call' | 'free' | 'alloc'): boolean {
     // Upper-case macros are read like any callee (a `POOL_LOCK(p)` wrapper takes its argument's lock), as the whole-tree graph does.
     if (kind === 'alloc' || LOCK_OPS[name] || OPAQUE_PREFIXES.test(name)) return false;
-    if (this.kbFunctions[name]) return this.kernelDefinitions(name, '.c') === 1;
+    if (this.kbFunctions[name]) return !this.kbFunctions[name].kbOnly && this.kernelDefinitions(name, '.c') === 1;
     return kind === 'call' || this.kernelDefinitions(name) > 0;
   }
 

@@ -9,13 +9,14 @@ import * as v8 from 'v8';
 import type { Prescan } from '../scan/prescan';
 import { NAME_KIND, NameTable } from './name-table';
 
-const VERSION = 7;
+const VERSION = 8;
 type Row = [size: number, mtimeMs: number, flags: number, uses: string[] | 0, skipped: string | 0, exports: string[] | 0];
 
 const F_CREATE = 1;
 const F_ALLOC = 2;
 const F_LOCK = 4;
 const F_PERCPU = 8;
+const F_ENTRY = 32;
 /** hasLock was looked for. */
 const F_LOCK_KNOWN = 16;
 
@@ -55,7 +56,7 @@ export class PrescanCache {
     m.paths.forEach((p, i) => {
       const [size, mtimeMs, flags, uses, skipped, exports] = m.rows[i];
       out.set(p, {
-        size, mtimeMs, hasCreate: !!(flags & F_CREATE), hasCacheAlloc: !!(flags & F_ALLOC), hasLock: flags & F_LOCK_KNOWN ? !!(flags & F_LOCK) : undefined, hasPercpu: !!(flags & F_PERCPU),
+        size, mtimeMs, hasCreate: !!(flags & F_CREATE), hasCacheAlloc: !!(flags & F_ALLOC), hasLock: flags & F_LOCK_KNOWN ? !!(flags & F_LOCK) : undefined, hasPercpu: !!(flags & F_PERCPU), hasEntry: !!(flags & F_ENTRY),
         cacheUses: uses || [], exports: exports || [], defs: [], structs: [], ...(skipped ? { skipped } : {}),
       });
     });
@@ -88,7 +89,7 @@ export class PrescanCache {
     const paths = idx.paths;
     const rows: Row[] = paths.map((p) => {
       const s = prescan.get(p)!;
-      const flags = (s.hasCreate ? F_CREATE : 0) | (s.hasCacheAlloc ? F_ALLOC : 0) | (s.hasLock ? F_LOCK : 0) | (s.hasLock !== undefined ? F_LOCK_KNOWN : 0) | (s.hasPercpu ? F_PERCPU : 0);
+      const flags = (s.hasCreate ? F_CREATE : 0) | (s.hasCacheAlloc ? F_ALLOC : 0) | (s.hasLock ? F_LOCK : 0) | (s.hasLock !== undefined ? F_LOCK_KNOWN : 0) | (s.hasPercpu ? F_PERCPU : 0) | (s.hasEntry ? F_ENTRY : 0);
       return [s.size, s.mtimeMs, flags, s.cacheUses?.length ? s.cacheUses : 0, s.skipped ?? 0, s.exports?.length ? s.exports : 0];
     });
     return Promise.all([

@@ -30,6 +30,11 @@ export interface KernelFunctionFact {
   locks?: InternalLock[];
   maySleep?: boolean;
   source: string;
+  /**
+   * The knowledge base answers even where the body is in the workspace, and why: the body has
+   * branches a path-insensitive reading cannot tell apart, and the infeasible ones made false findings.
+   */
+  kbOnly?: string;
 }
 
 const LIST_LOCK: InternalLock = {
@@ -103,6 +108,27 @@ export const KERNEL_FUNCTIONS: Readonly<Record<string, KernelFunctionFact>> = wi
   kmem_cache_destroy: { maySleep: true, source: 'mm/slab_common.c: takes slab_mutex' },
   kmem_cache_create: { maySleep: true, source: 'mm/slab_common.c: takes slab_mutex' },
   pcpu_alloc: { locks: [PCPU_ALLOC_MUTEX, PCPU_LOCK], source: 'mm/percpu.c: pcpu_alloc_noprof(); the mutex only for sleeping gfp' },
+  // set_memory_*()/set_pages_*() reach it through __change_page_attr(). Read as code, its populate_pgd()
+  // (get_zeroed_page(GFP_KERNEL)) made every set_pages_wb() caller allocate under its locks (ttm's
+  // pool_shrink_rwsem on 6.12); that branch runs only for a cpa with its own page table.
+  __cpa_process_fault: {
+    maySleep: false,
+    source: 'arch/x86/mm/pat/set_memory.c (6.12) __cpa_process_fault(): populate_pgd() only `if (cpa->pgd)` (EFI: kernel_map_pages_in_pgd()); otherwise it returns 0 or -EFAULT',
+    kbOnly: 'its allocating branch needs cpa->pgd, which only the EFI page-table mappings set',
+  },
+  // Every folio_put() reaches it (mm/swap.c __folio_put(): folio_test_hugetlb()). Read as code, its
+  // subpool release (unlock_or_release_subpool() -> hugetlb_acct_memory(h, -min_hpages)) looked like the
+  // positive-delta branch, gather_surplus_pages() -> cma_alloc() under cma_mutex: every shrinker that frees
+  // a page "waited" for cma_mutex on Linux 6.12.
+  free_huge_folio: {
+    locks: [
+      { lock: 'hugepage_subpool.lock', kind: 'spin', irq: 'irqsave' },
+      { lock: 'hugetlb_lock', kind: 'spin', irq: 'irqsave' },
+    ],
+    maySleep: false,
+    source: 'mm/hugetlb.c (6.12) free_huge_folio(): hugepage_subpool_put_pages() under spool->lock, hugetlb_lock irqsave; surplus pages freed by update_and_free_hugetlb_folio(h, folio, true), deferred to a workqueue',
+    kbOnly: 'its only branch that allocates (hugetlb_acct_memory() with a positive delta) is not reached from the free path',
+  },
 });
 
 /**

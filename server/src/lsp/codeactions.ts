@@ -19,7 +19,7 @@ import { ALLOCATORS } from '../kb/allocators';
 import type { Finding } from '../rules/types';
 import { FindingData, findingToDiagnostic, isFindingData, SOURCE } from './diagnostics';
 import { sameCreation } from './hover';
-import { lineStarts, offsetAt, positionAt, rangeToSpan, spanContains, spansOverlap, UriMap, wordAt } from './paths';
+import { lineStarts, offsetAt, positionAt, rangeToSpan, spanContains, spansOverlap, spanToRange, UriMap, wordAt } from './paths';
 
 export interface ActionContext {
   engine: Engine;
@@ -403,6 +403,16 @@ export function codeActions(ctx: ActionContext, params: CodeActionParams, file: 
       }
     }
     if (wants(params, CodeActionKind.QuickFix) && data.rule === 'semantics-mismatch') out.push(semanticsFix(ctx, d));
+    // Fixes a rule computed with its finding (shrinker-reclaim-deadlock's trylock, shrinker-removed-api's rewrite).
+    if (wants(params, CodeActionKind.QuickFix)) {
+      const f = ctx.findings.find((x) => x.file === file && x.rule === data.rule && x.span.join() === data.span.join() && x.fixes?.length);
+      for (const fix of f?.fixes ?? []) {
+        out.push({
+          title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [d], isPreferred: true,
+          edit: toWorkspaceEdit(fix.edits.map((e) => ({ uri: e.file === file ? uri : ctx.uris.uri(e.file), edit: { range: spanToRange(e.span), newText: e.newText } }))),
+        });
+      }
+    }
     if (wants(params, CodeActionKind.QuickFix) && data.rule === 'ctor-dtor-pairing' && data.cache) {
       const info = ctx.caches.find((c) => c.creation.name === data.cache && c.ctor && !c.dtor);
       if (info && !generated.has(info.creation.name)) {

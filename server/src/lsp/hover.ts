@@ -12,12 +12,16 @@ import type { CacheCreation, FileFacts, FnEvent, FunctionFacts, Span } from '../
 import { CacheInfo, FnRef, FS_RECLAIM, Step } from '../index/analysis';
 import { SLEEPING_KINDS, SPINNING_KINDS } from '../kb/locks';
 import { ruleById } from '../rules';
+import type { ShrinkerInfo } from '../contexts/registry';
+import { shrinkerLabel } from '../contexts/registry';
 import type { Finding } from '../rules/types';
 import { lineStarts, spanContains, spanToRange, UriMap, wordAt } from './paths';
 
 export interface HoverContext {
   engine: Engine;
   caches: CacheInfo[];
+  /** Shrinkers of the last check: a callback's hover says where it runs. */
+  shrinkers?: ShrinkerInfo[];
   findings: Finding[];
   uris: UriMap;
 }
@@ -202,6 +206,24 @@ export async function hover(ctx: HoverContext, file: string, facts: FileFacts, t
     if (ref) {
       sections.push(functionCard(ctx, local ?? ref, roles));
       range = word.span;
+    }
+  }
+
+  // 1b. A shrinker callback: where it runs (its definition, or the assignment that registers it).
+  if (word && ctx.shrinkers) {
+    const runs: string[] = [];
+    let ref: FnRef | undefined;
+    for (const s of ctx.shrinkers) for (const c of s.callbacks) {
+      const named = c.binding.fn === word.word && (c.fn ? c.fn.file === file || s.file === file : s.file === file);
+      if (!named) continue;
+      ref = ref ?? c.fn;
+      runs.push(`**Runs in reclaim**: ${code(c.role)} of ${md(shrinkerLabel(s))}, registered at ${where(ctx, s.anchor.file, s.anchor.span)} (${md(s.anchor.what)}). ${md(c.context.title)}: may sleep ${c.context.maySleep ? 'yes' : 'no'}; safe gfp: ${md(c.context.safeGfp)}${c.unresolved ? `. **Not read**: ${md(c.unresolved)}` : ''}`);
+    }
+    if (runs.length) {
+      // A ctor's card already shows the summary; otherwise the callback's own card follows.
+      const card = ref && !sections.length ? functionCard(ctx, ref, []) : undefined;
+      sections.push([...runs, ...(card ? [card] : [])].join('\n\n'));
+      range = range ?? word.span;
     }
   }
 

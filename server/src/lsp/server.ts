@@ -12,6 +12,7 @@ import {
 } from 'vscode-languageserver/node';
 import { FrameGuard } from './framing';
 import { codeActions, readText } from './codeactions';
+import { shrinkerLenses } from './shrinker-lens';
 import { codeLenses, isConversionLensData, resolveConversionLens } from './codelens';
 import { COMMANDS, conversion, listCaches, lockGraph, simulate } from './commands';
 import { DocumentStore } from './documents';
@@ -189,7 +190,7 @@ export function startServer(): ServerHandle {
       const engine = ws.engine;
       const facts = engine?.project.facts.get(file);
       if (!engine || !facts) return null;
-      return hover({ engine, caches: ws.caches, findings: ws.findings, uris }, file, facts, doc.getText(), params.position);
+      return hover({ engine, caches: ws.caches, findings: ws.findings, uris, shrinkers: ws.shrinkers }, file, facts, doc.getText(), params.position);
     });
     return r ?? null;
   }));
@@ -201,7 +202,7 @@ export function startServer(): ServerHandle {
     await ws.flush(doc.uri);
     const r = await ws.run('codeLens', () => {
       const facts = ws.engine?.project.facts.get(file);
-      return facts ? codeLenses(ws.caches, ws.findings, uris, file, facts, doc.uri) : [];
+      return facts ? [...codeLenses(ws.caches, ws.findings, uris, file, facts, doc.uri), ...shrinkerLenses(ws.shrinkers, ws.findings, uris, file)] : [];
     });
     return r ?? [];
   }));

@@ -12,6 +12,7 @@ import * as path from 'path';
 import { CodeLensRefreshRequest, Connection, Diagnostic, MessageType, ShowMessageNotification, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { Engine } from '../engine/engine';
+import type { ShrinkerInfo } from '../contexts/registry';
 import type { CacheInfo } from '../index/analysis';
 import { defaultCacheDir } from '../index/project';
 import type { Finding } from '../rules/types';
@@ -75,6 +76,8 @@ export class Workspace {
   state: IndexState = 'starting';
   findings: Finding[] = [];
   caches: CacheInfo[] = [];
+  /** Shrinkers of the last check (the context registry). */
+  shrinkers: ShrinkerInfo[] = [];
   byFile = new Map<string, Finding[]>();
   /** Files not analysed and why (too big, binary). */
   skipped = new Map<string, string>();
@@ -478,6 +481,7 @@ export class Workspace {
     this.collectProblems(engine);
     this.findings = r.findings;
     this.caches = r.caches;
+    this.shrinkers = r.shrinkers;
     this.byFile.clear();
     for (const f of r.findings) {
       const a = this.byFile.get(f.file);

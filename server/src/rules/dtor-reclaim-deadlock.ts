@@ -1,6 +1,6 @@
 import type { Rule } from './types';
 import { fromChain } from './types';
-import { FS_RECLAIM } from '../index/analysis';
+import { reclaimLockHits } from '../contexts/constraints/reclaim-lock';
 
 export const dtorReclaimDeadlock: Rule = {
   meta: {
@@ -20,14 +20,10 @@ export const dtorReclaimDeadlock: Rule = {
       '**Fix:** make the lock a leaf (never allocate with a reclaim-capable gfp under it: use GFP_NOWAIT/GFP_ATOMIC, or allocate before locking).',
     ].join('\n'),
   },
+  // The slab-dtor context's `no-reclaim-lock` constraint (contexts/constraints/reclaim-lock.ts), with this rule's message.
   async check(ctx, cache) {
     if (!cache.dtor) return;
-    for (const a of ctx.analysis.summary(cache.dtor).acquires.values()) {
-      // A trylock never waits: the dtor cannot deadlock on it (`if (!spin_trylock(&l)) return;`).
-      if (a.trylock) continue;
-      const { edges } = await ctx.analysis.edgesFrom(a.cls);
-      const e = edges.find((x) => x.to === FS_RECLAIM);
-      if (!e) continue;
+    for (const { acq: a, edge: e } of await reclaimLockHits(ctx.analysis, cache.dtor)) {
       const loc = fromChain(a.chain);
       ctx.report({
         ...loc,

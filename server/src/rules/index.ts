@@ -16,12 +16,20 @@ import { lockImbalance } from './lock-imbalance';
 import { semanticsMismatch } from './semantics-mismatch';
 import { unresolvedCtorDtor } from './unresolved-ctor-dtor';
 import { analysisLimit } from './analysis-limit';
+import { shrinkerReclaimAlloc } from './shrinker-reclaim-alloc';
+import { shrinkerReclaimDeadlock } from './shrinker-reclaim-deadlock';
+import { shrinkerUnboundedWait } from './shrinker-unbounded-wait';
+import { shrinkerRemovedApi } from './shrinker-removed-api';
+import { shrinkerLifetime } from './shrinker-lifetime';
+import { shrinkerUnresolvedCallback } from './shrinker-unresolved-callback';
+import { contextConstraint } from './context-constraint';
 import { internalError } from './internal-error';
 import type { Rule } from './types';
 
 export const RULES: Rule[] = [
   dtorNonLeafLock, dtorSleepingLock, dtorMaySleep, dtorAllocates, dtorFreesToSlab, dtorIrqUnsafeLock, dtorReclaimDeadlock,
   ctorAllocates, ctorMaySleepInAtomic, ctorIgnoresGfp, ctorDtorPairing, ctorLockInversion, lockImbalance, ctorDtorCandidate, semanticsMismatch,
+  shrinkerReclaimDeadlock, shrinkerReclaimAlloc, shrinkerUnboundedWait, shrinkerRemovedApi, shrinkerLifetime, shrinkerUnresolvedCallback, contextConstraint,
   unresolvedCtorDtor, analysisLimit, internalError,
 ];
 

@@ -2,6 +2,7 @@
 import type { Semantics, SeverityName } from '../config/config';
 import type { Analysis, CacheInfo, Step } from '../index/analysis';
 import type { Span } from '../facts/types';
+import type { EntryPoint, ShrinkerInfo } from '../contexts/registry';
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';
 
@@ -37,6 +38,8 @@ export interface Finding {
   related: Step[];
   /** Name of the cache the finding is about. */
   cache?: string;
+  /** Name (or target) of the shrinker the finding is about. */
+  shrinker?: string;
   fixes?: Fix[];
 }
 
@@ -48,7 +51,14 @@ export interface RuleContext {
 
 export interface Rule {
   meta: RuleMeta;
+  /** Run once per cache (a no-op for rules of another family). */
   check(ctx: RuleContext, cache: CacheInfo): Promise<void> | void;
+  /** Before checkShrinker: read at once what every shrinker will need (a demand-driven read drops summaries). */
+  prepareShrinkers?(ctx: RuleContext, shrinkers: ShrinkerInfo[]): Promise<void>;
+  /** Run once per entry point declared in `.slabcheck.json` (contexts/registry.ts configEntryPoints). */
+  checkEntry?(ctx: RuleContext, entry: EntryPoint): Promise<void> | void;
+  /** Run once per shrinker found by the context registry (contexts/registry.ts). */
+  checkShrinker?(ctx: RuleContext, shrinker: ShrinkerInfo): Promise<void> | void;
 }
 
 export function severityOf(rule: RuleMeta, configured: Record<string, SeverityName>): Severity | 'off' {

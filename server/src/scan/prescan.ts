@@ -23,6 +23,8 @@ export interface Prescan {
   hasLock?: boolean;
   /** Mentions percpu memory (the ctor/dtor candidate rule only looks where it does). */
   hasPercpu?: boolean;
+  /** Mentions an entry-point API (kb/contexts.ts: the word `shrinker`): the context registry reads these files. */
+  hasEntry?: boolean;
   /** Last identifier of the cache argument of kmem_cache_alloc/zalloc/free calls ("mm_cachep"). */
   cacheUses: string[];
   /** Names in EXPORT_SYMBOL*(name): the definition other modules link against. */
@@ -46,6 +48,8 @@ const LOCK_WORD = Buffer.from('lock');
 const PERCPU_WORD = Buffer.from('percpu');
 const DOWN_WORD = Buffer.from('down');
 const GUARD_WORD = Buffer.from('guard(');
+/** Every shrinker form says `shrinker` (struct shrinker, shrinker_alloc, register_shrinker). */
+const ENTRY_WORD = Buffer.from('shrinker');
 
 /** Whether an identifier around `at` is a lock primitive followed by '('. */
 function identAt(buf: Buffer, at: number): string {
@@ -131,7 +135,7 @@ export function prescanBuffer(buf: Buffer, size: number, mtimeMs: number, maxByt
   const t = slabTokens(buf);
   const macros = !path.endsWith('.c');
   const names = sink ? (braceScanInto(buf, sink, macros), { defs: [], structs: [] }) : braceScan(buf, macros);
-  return { ...base, hasCreate: t.create, hasCacheAlloc: t.alloc, hasLock: locks ? takesLocks(buf) : undefined, hasPercpu: t.alloc && buf.indexOf(PERCPU_WORD) >= 0, cacheUses: t.uses, exports: header ? [] : exportedNames(buf), ...names };
+  return { ...base, hasCreate: t.create, hasCacheAlloc: t.alloc, hasLock: locks ? takesLocks(buf) : undefined, hasPercpu: t.alloc && buf.indexOf(PERCPU_WORD) >= 0, hasEntry: buf.indexOf(ENTRY_WORD) >= 0, cacheUses: t.uses, exports: header ? [] : exportedNames(buf), ...names };
 }
 
 /**
@@ -155,7 +159,7 @@ function scanned(input: Buffer, base: Prescan, scanner: WasmScanner, sink: NameS
     else if (k === REC.export) exports.push(buf.toString('latin1', rec[i + 1], rec[i + 2]));
   }
   const alloc = (r.flags & 2) !== 0;
-  return { ...base, hasCreate: (r.flags & 1) !== 0, hasCacheAlloc: alloc, hasLock: locks ? takesLocks(buf) : undefined, hasPercpu: alloc && buf.indexOf(PERCPU_WORD) >= 0, cacheUses: [...uses], exports: header ? [] : exports };
+  return { ...base, hasCreate: (r.flags & 1) !== 0, hasCacheAlloc: alloc, hasLock: locks ? takesLocks(buf) : undefined, hasPercpu: alloc && buf.indexOf(PERCPU_WORD) >= 0, hasEntry: buf.indexOf(ENTRY_WORD) >= 0, cacheUses: [...uses], exports: header ? [] : exports };
 }
 
 const EXPORT_WORD = Buffer.from('EXPORT_SYMBOL');

@@ -228,6 +228,25 @@ suite('slabcheck extension (extension host)', () => {
     await until('irq finding gone', () => !vscode.languages.getDiagnostics(cacheUri).some((d) => /interrupts enabled/.test(d.message)) || undefined);
     await vscode.commands.executeCommand('workbench.action.files.revert');
   });
+  test('a shrinker reclaim deadlock in the Problems panel with its evidence; the old-API code action applies', async () => {
+    const shrinkUri = ws('drivers', 'bar', 'bar_shrink.c');
+    const sdoc = await vscode.workspace.openTextDocument(shrinkUri);
+    await vscode.window.showTextDocument(sdoc);
+    const dl = await until('shrinker-reclaim-deadlock', () => vscode.languages.getDiagnostics(shrinkUri).find((d) => d.code === 'shrinker-reclaim-deadlock' || (d.code as { value?: string })?.value === 'shrinker-reclaim-deadlock'));
+    assert.match(dl.message, /scan_objects callback bar_scan\(\) of shrinker 'bar' waits for bar_pool\.lock/);
+    assert.ok(dl.relatedInformation!.some((r) => /allocates with kmalloc\(GFP_KERNEL\)/.test(r.message)), JSON.stringify(dl.relatedInformation?.map((r) => r.message)));
+    const old = await until('shrinker-removed-api', () => vscode.languages.getDiagnostics(shrinkUri).find((d) => /register_shrinker\(\) of shrinker 'old'/.test(d.message)));
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', shrinkUri, old.range, vscode.CodeActionKind.QuickFix.value);
+    const fix = actions.find((a) => a.title.startsWith('Rewrite old_shrinker to shrinker_alloc()'));
+    assert.ok(fix?.edit, actions.map((a) => a.title).join(' | '));
+    assert.ok(await vscode.workspace.applyEdit(fix.edit));
+    assert.match(sdoc.getText(), /static struct shrinker \*old_shrinker;/);
+    assert.match(sdoc.getText(), /old_shrinker = shrinker_alloc\(0, "old"\);/);
+    assert.match(sdoc.getText(), /shrinker_free\(old_shrinker\);/);
+    await until('removed-api finding gone', () => !vscode.languages.getDiagnostics(shrinkUri).some((d) => /register_shrinker\(\)/.test(d.message)) || undefined);
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+  });
+
   test('slabcheck: Simulate Cache picks the cache at the cursor (burst workload)', async () => {
     const ed = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
     const line = doc.getText().split('\n').findIndex((l) => l.includes('INIT_LIST_HEAD'));
