@@ -300,6 +300,15 @@ module_exit(m_exit);
       expect: ['shrinker-lifetime@mod.c:18'],
     },
     {
+      name: 'the object is freed through a helper before shrinker_free()',
+      files: {
+        'shrinker.h': SHRINKER_H,
+        'pool.c': newApiPool('').replace('\tshrinker_free(p->shrinker);\n\tkfree(p);', '\tpool_release(p);\n\tshrinker_free(p->shrinker);'),
+        'release.c': 'void pool_release(void *obj)\n{\n\tkfree(obj);\n}\n',
+      },
+      expect: ['shrinker-lifetime@pool.c:35'],
+    },
+    {
       name: 'valid: shrinker_free() first, then the object',
       files: { 'shrinker.h': SHRINKER_H, 'pool.c': newApiPool('') },
       expect: [],

@@ -158,6 +158,21 @@ export async function findShrinkers(a: Analysis): Promise<ShrinkerInfo[]> {
       out.splice(out.indexOf(r), 1);
     }
   }
+  // The same across files: the registering function calls a setup helper defined elsewhere
+  // (`z_shrinker = z_alloc_shrinker(); shrinker_register(z_shrinker);`, the helper in another file).
+  for (const r of [...out]) {
+    if (!r.register?.inFunction || r.callbacks.length) continue;
+    const caller = a.functionsIn(r.file).find((f) => f.name === r.register!.inFunction);
+    const helpers = out.filter((h) => h !== r && !h.register && h.callbacks.length && h.alloc?.inFunction
+      && caller?.events.some((e) => e.k === 'call' && e.fn === h.alloc!.inFunction));
+    if (helpers.length !== 1) continue;
+    const h = helpers[0];
+    h.register = { ...r.register, file: r.file };
+    h.frees.push(...r.frees.map((f) => ({ ...f, file: r.file })));
+    h.anchor = r.anchor;
+    h.key = r.key;
+    out.splice(out.indexOf(r), 1);
+  }
   // A global `struct shrinker x = {...}` defined in one file and registered in another (6.1 gfs2:
   // quota.c defines gfs2_qd_shrinker, main.c registers it): one shrinker.
   for (const r of [...out]) {
@@ -211,6 +226,11 @@ async function resolveCallbacks(a: Analysis, shrinkers: ShrinkerInfo[]): Promise
     } else roots.push(c.fn);
   }
   trace(`shrinker callbacks resolved (${roots.length})`);
+  // The teardowns that free a shrinker: shrinker-lifetime reads what their callees free.
+  for (const s of shrinkers) for (const f of s.frees) {
+    const td = f.inFunction ? a.functionsIn(f.file ?? s.file).find((x) => x.name === f.inFunction && !x.stub) : undefined;
+    if (td) roots.push({ file: f.file ?? s.file, fn: td });
+  }
   await a.prepare(roots);
   trace('shrinker callees read');
 }

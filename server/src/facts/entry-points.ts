@@ -58,7 +58,9 @@ export function findEntryFacts(root: SyntaxNode, src: SourceMap, fields: readonl
       const f = call.childForFieldName('function');
       if (!f || f.startIndex !== node.startIndex || f.endIndex !== node.endIndex) continue;
       const list = call.childForFieldName('arguments');
-      const args = (list?.namedChildren ?? []).filter((x) => x.type !== 'comment').map(text);
+      // Parentheses around an argument (a macro's expansion writes them) change nothing.
+      const bare = (x: SyntaxNode): SyntaxNode => (x.type === 'parenthesized_expression' && x.namedChildren.length === 1 ? bare(x.namedChildren[0]) : x);
+      const args = (list?.namedChildren ?? []).filter((x) => x.type !== 'comment').map((x) => text(bare(x)));
       const rc: RegistrationCall = { api: hit[0], args, at: src.span(call.startIndex, call.endIndex), inFunction: enclosingFunction(call) };
       const up = call.parent;
       if (up?.type === 'assignment_expression' && up.childForFieldName('right')?.startIndex === call.startIndex) {

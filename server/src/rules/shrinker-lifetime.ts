@@ -4,10 +4,25 @@ import type { ShrinkerInfo } from '../contexts/registry';
 import { shrinkerLabel } from '../contexts/registry';
 import { SHRINKER_API } from '../kb/contexts';
 import type { Span } from '../facts/types';
+import type { Analysis, FnRef } from '../index/analysis';
+import { unparen } from '../facts/arg-ref';
 
 const FREES = new Set<string>([...SHRINKER_API.free, ...SHRINKER_API.oldUnregister]);
 const lastIdent = (t: string) => /([A-Za-z_]\w*)\s*$/.exec(t.replace(/\s+/g, ''))?.[1];
-const norm = (t: string) => t.replace(/\s+/g, '').replace(/^&/, '');
+const norm = (t: string) => unparen(t.replace(/\s+/g, '').replace(/^&/, ''));
+
+/** Whether `ref` frees its parameter `i`, itself or through helpers (and macros) it passes it to. */
+function freesParam(a: Analysis, ref: FnRef, i: number, depth = 0): boolean {
+  const param = ref.fn.params[i]?.name;
+  if (!param || depth > 3) return false;
+  return ref.fn.events.some((e) => {
+    if (e.k === 'free') return e.arg !== undefined && norm(e.arg) === param;
+    if (e.k !== 'call') return false;
+    const j = (e.args ?? []).findIndex((x) => norm(x.t) === param);
+    const callee = j >= 0 ? a.resolve(e.fn, ref.file) : undefined;
+    return !!callee && freesParam(a, callee, j, depth + 1);
+  });
+}
 const before = (a: Span, b: Span) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
 
 export const shrinkerLifetime: Rule = {
@@ -39,8 +54,15 @@ export const shrinkerLifetime: Rule = {
       const fn = f.inFunction ? a.functionsIn(file).find((x) => x.name === f.inFunction && !x.stub) : undefined;
       if (!fn || !owner) continue;
       // In the function that frees the shrinker: the owner freed first.
-      const freedFirst = fn.events.find((e) => e.k === 'free' && e.arg !== undefined && norm(e.arg) === owner && before(e.at, f.at));
-      if (!freedFirst || freedFirst.k !== 'free') continue;
+      let freedFirst: { at: Span; fn: string } | undefined = fn.events.find((e) => e.k === 'free' && e.arg !== undefined && norm(e.arg) === owner && before(e.at, f.at));
+      // Or through a helper (or a wrapper macro) that frees the parameter the owner is passed as.
+      freedFirst ??= fn.events.find((e) => {
+        if (e.k !== 'call' || !before(e.at, f.at)) return false;
+        const i = (e.args ?? []).findIndex((x) => norm(x.t) === owner);
+        const callee = i >= 0 ? a.resolve(e.fn, file) : undefined;
+        return !!callee && freesParam(a, callee, i);
+      });
+      if (!freedFirst) continue;
       ctx.report({
         file, span: freedFirst.at,
         related: [
