@@ -188,7 +188,7 @@ suite('slabcheck extension (extension host)', () => {
     assert.deepStrictEqual(r.gains!.map((g) => g.cpus), [1, 4]);
     const page = await rendered(r.pageId!);
     assert.strictEqual(page.viewType, 'slabcheck.simulationResults');
-    assert.strictEqual(page.rendered!.charts, 3, 'three charts drawn in the real webview');
+    assert.strictEqual(page.rendered!.charts, 4, 'four charts drawn in the real webview (throughput, contention, memory, where CPU time goes)');
     assert.ok(page.rendered!.items > 0, 'source links made');
     assert.deepStrictEqual(page.pageErrors, []);
     assert.deepStrictEqual(page.rejected, []);
@@ -255,7 +255,7 @@ suite('slabcheck extension (extension host)', () => {
     assert.strictEqual(r?.cache, 'foo_obj', JSON.stringify(r));
     assert.strictEqual(r.workload, 'burst');
     const page = await rendered(r.pageId!);
-    assert.strictEqual(page.rendered!.charts, 3);
+    assert.strictEqual(page.rendered!.charts, 4);
   });
 
   test('slabcheck: Compare ctor/dtor with per-object allocation sweeps CPU counts into the webview', async () => {
@@ -265,7 +265,7 @@ suite('slabcheck extension (extension host)', () => {
     assert.deepStrictEqual(r.gains!.map((g) => g.cpus), [1, 24]);
     const page = await rendered(r.pageId!);
     assert.strictEqual(page.title, 'ctor/dtor vs per-object: foo_obj');
-    assert.strictEqual(page.rendered!.charts, 3);
+    assert.strictEqual(page.rendered!.charts, 4);
   });
 
   test('a cancelled simulation stops promptly and leaves no worker', async () => {
@@ -346,7 +346,7 @@ suite('slabcheck extension (extension host)', () => {
       assert.strictEqual(r.converted, true, 'the proposed conversion is simulated');
       assert.strictEqual(r.cache, 'foo_sess');
       const page = await rendered(r.pageId!);
-      assert.strictEqual(page.rendered!.charts, 3);
+      assert.strictEqual(page.rendered!.charts, 4);
       console.log(`slabcheck e2e figure: comparison for foo_sess (1,192 CPUs): ${r.simMs} ms in the worker, ${r.totalMs} ms to the payload, page ready at ${page.readyAt! - page.startedAt} ms, rendered (${page.rendered!.ms} ms in the page) ${page.rendered!.at - page.startedAt} ms after the command started`);
     } finally {
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
