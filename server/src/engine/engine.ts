@@ -141,6 +141,8 @@ export class Engine {
     this.dirty = new Set();
     const next = new Map<string, { deps: Set<string>; findings: Finding[] }>();
     this.stats.rechecked = 0;
+    const ruleMs = new Map<string, number>();
+    trace('caches found');
     for (const cache of caches) {
       const key = `${cache.file}\0${cache.creation.at.join(',')}\0${cache.creation.name}`;
       const prev = this.results.get(key);
@@ -158,7 +160,9 @@ export class Engine {
           if (rule.meta.semantics !== 'any' && rule.meta.semantics !== cfg.semantics) continue;
           const sev = severityOf(rule.meta, cfg.rules);
           if (sev === 'off') continue;
+          const t = Date.now();
           await this.runRule(rule, variant, sev, mine);
+          ruleMs.set(rule.meta.id, (ruleMs.get(rule.meta.id) ?? 0) + Date.now() - t);
         }
       } finally {
         this.analysis.endTouch(deps);
@@ -170,6 +174,7 @@ export class Engine {
       next.set(key, { deps, findings: mine });
       findings.push(...mine);
     }
+    trace(`cache rules run: ${[...ruleMs].filter(([, ms]) => ms >= 100).sort((x, y) => y[1] - x[1]).map(([id, ms]) => `${id} ${ms} ms`).join(', ')}`);
     // The shrinker family: each shrinker's rules, kept like a cache's with the files they read.
     const shrinkers = await this.shrinkers();
     const dirtyShrinkers = shrinkers.filter((s) => { const p = this.results.get(`shrinker\0${s.key}`); return !p || [...p.deps].some((f) => dirty.has(f)); });

@@ -38,7 +38,7 @@ export const ctorDtorCandidate: Rule = {
     for (const site of sites) {
       const around = [...await throughWrappers(ctx, site.ref, site.ref.fn.events.indexOf(site.event)), ...passingCalls(ctx, site.via)];
       // Their callees (a setup helper in another file) are read before their summaries are asked for.
-      await ctx.analysis.prepare(around.map((a) => a.ref));
+      await ctx.analysis.prepare(around.map((a) => a.ref), MAX_HELPER_DEPTH + 1);
       for (const at of around) {
         const what = percpuAfter(ctx, at.ref, at.idx, 'alloc');
         if (what) {
@@ -140,7 +140,7 @@ async function freeSide(ctx: RuleContext, cache: CacheInfo): Promise<{ ref: FnRe
   for (const site of sites) {
     const around = [...await throughWrappers(ctx, site.ref, site.ref.fn.events.indexOf(site.event)), ...passingCalls(ctx, site.via)];
     // Their callees are read before their summaries are asked (a setup helper in another file).
-    await ctx.analysis.prepare(around.map((a) => a.ref));
+    await ctx.analysis.prepare(around.map((a) => a.ref), MAX_HELPER_DEPTH + 1);
     for (const at of around) {
       const what = percpuAfter(ctx, at.ref, at.idx, 'free', true);
       if (what) return { ref: at.ref, at: at.ref.fn.events[at.idx].at, what };
