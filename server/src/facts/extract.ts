@@ -366,7 +366,20 @@ function recoverFunctionsByText(src: SourceMap, fnNodes: SyntaxNode[], trees: Tr
   }
   const t = parseC(src.text, undefined, parts);
   trees.push(t);
-  for (const c of t.rootNode.namedChildren) if (c.type === 'function_definition') fnNodes.push(c);
+  const got = t.rootNode.namedChildren.filter((c) => c.type === 'function_definition');
+  fnNodes.push(...got);
+  // One body tree-sitter cannot read swallows the bodies after it into its ERROR node again
+  // (fs/userfaultfd.c: userfaultfd_register() hid init_once_userfaultfd_ctx(), a ctor): each
+  // range with no function read is parsed alone.
+  const alone = ranges.filter(([rs, re]) => !got.some((c) => c.startIndex < re && rs < c.endIndex));
+  if (alone.length > 64) return;
+  for (const [rs, re, brace] of alone) {
+    const one = parseC(src.text, undefined, skipped?.has(brace) ? [[rs, brace + 1], [re - 1, re]] : [[rs, re]]);
+    const fns = one.rootNode.namedChildren.filter((c) => c.type === 'function_definition');
+    if (!fns.length) continue;
+    trees.push(one);
+    fnNodes.push(...fns);
+  }
 }
 
 function matchBack(text: string, close: number): number {
