@@ -307,6 +307,7 @@ async function cmdKbVerify(a: Args): Promise<number> {
   try {
     const r = await verifyKb(engine);
     reportProblems(engine.project.problems);
+    benchStats(engine);
     if (a.format === 'json') {
       out(a, JSON.stringify({ version: 1, ...r }, null, 2));
       return 0;
