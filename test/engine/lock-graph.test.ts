@@ -390,3 +390,17 @@ void user2(void)
   assert.deepEqual([...graph.get('rec.c:M1')!.keys()], ['rec.c:L']);
   assert.deepEqual([...graph.get('rec.c:M2')?.keys() ?? []], ['rec.c:L']);
 });
+
+test('graph packs: only the newest three are kept in the cache directory, other files untouched', async () => {
+  const fs = await import('fs');
+  const path = await import('path');
+  const { prunePacks } = await import('../../server/src/engine/graph-load');
+  const dir = tempWorkspace({ 'keep.json': '{}' });
+  for (let i = 0; i < 5; i++) {
+    const f = path.join(dir, `graph-pack-${i}abc.bin`);
+    fs.writeFileSync(f, 'x');
+    fs.utimesSync(f, 1000 + i, 1000 + i);
+  }
+  prunePacks(dir);
+  assert.deepEqual(fs.readdirSync(dir).sort(), ['graph-pack-2abc.bin', 'graph-pack-3abc.bin', 'graph-pack-4abc.bin', 'keep.json']);
+});

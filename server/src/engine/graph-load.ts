@@ -63,10 +63,19 @@ export async function loadGraphFacts(p: Project, lg: LockGraph, a: Analysis): Pr
       fs.writeFileSync(tmp, v8.serialize({ stamp, graphs: lg.graphFiles() }));
       fs.renameSync(tmp, pack);
       trace('lock graph: pack saved');
+      prunePacks(path.dirname(pack));
     } catch {
       /* a read-only cache: next time reads the files again */
     }
   }
+}
+
+/** Packs are hundreds of MB on a kernel and each code version writes its own: keep the newest few. */
+const KEEP_PACKS = 3;
+export function prunePacks(dir: string): void {
+  const packs = fs.readdirSync(dir).filter((n) => /^graph-pack-[0-9a-f]+\.bin$/.test(n))
+    .map((n) => ({ n, t: fs.statSync(path.join(dir, n)).mtimeMs })).sort((a, b) => b.t - a.t);
+  for (const p of packs.slice(KEEP_PACKS)) fs.rmSync(path.join(dir, p.n), { force: true });
 }
 
 async function readGraphFacts(p: Project, lg: LockGraph, a: Analysis): Promise<void> {
