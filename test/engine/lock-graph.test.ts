@@ -386,9 +386,15 @@ void user2(void)
 }
 ` })], jobs: 1 });
   const { graph } = await e.lockGraph();
-  await e.close();
   assert.deepEqual([...graph.get('rec.c:M1')!.keys()], ['rec.c:L']);
   assert.deepEqual([...graph.get('rec.c:M2')?.keys() ?? []], ['rec.c:L']);
+  // The summaries (what the rules read) settle the same way: b asked first, then a.
+  e.analysis.invalidate();
+  const file = [...e.project.facts.keys()].find((f) => f.endsWith('rec.c'))!;
+  const fn = (n: string) => ({ file, fn: e.analysis.functionsIn(file).find((f) => f.name === n)! });
+  assert.deepEqual([...e.analysis.summary(fn('b')).acquires.keys()], ['rec.c:L']);
+  assert.deepEqual([...e.analysis.summary(fn('a')).acquires.keys()], ['rec.c:L'], 'a takes L through b');
+  await e.close();
 });
 
 test('graph packs: only the newest three are kept in the cache directory, other files untouched', async () => {

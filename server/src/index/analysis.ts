@@ -195,7 +195,6 @@ const MAX_HOLDER_FILES = 300;
 export class Analysis {
   private memo = new Map<string, Summary>();
   private pendingMemo = new Map<string, Edge[]>();
-  private inProgress = new Set<string>();
   private structs = new Map<string, Record<string, string>>();
   private structsBuiltFrom = -1;
   readonly kbFunctions: Record<string, KernelFunctionFact>;
@@ -220,6 +219,7 @@ export class Analysis {
   invalidate(): void {
     this.generation++;
     this.memo.clear();
+    this.provisional.clear();
     this.pendingMemo.clear();
     this.siteMemo = new WeakMap();
     this.dirFiles = undefined;
@@ -485,23 +485,57 @@ export class Analysis {
     return this.summaryIn(ref, rootEnv(ref.fn), 0);
   }
 
-  /** The summary of `ref` with its parameters bound to `env`, `depth` calls below the root. */
+  /**
+   * The summary of `ref` with its parameters bound to `env`, `depth` calls below the root.
+   * Recursion: a function met again while its summary is being computed contributes nothing
+   * yet; every summary that depended on one is provisional and recomputed until nothing grows
+   * once the outermost summary is done (settle), so what a cycle's members do does not depend
+   * on which of them was asked first (as the whole-tree graph's closures).
+   */
   private summaryIn(ref: FnRef, env: GfpEnv, depth: number): Summary {
     const key = `${keyOf(ref)}|${envKey(env)}`;
     const m = this.memo.get(key);
     if (m) {
       for (const f of m.files ?? []) this.touch(f);
+      // A provisional member of a cycle still being summarised: this caller depends on that cycle's head.
+      const p = this.provisional.get(key);
+      if (p) this.low = Math.min(this.low, p.low);
       return m;
     }
     const s: Summary = { ref, acquires: new Map(), allocs: [], frees: [], unresolved: new Set() };
-    if (this.inProgress.has(key)) return s; // recursion: the partial summary is enough for locks
-    if (this.inProgress.size >= MAX_SUMMARY_DEPTH) {
+    const at = this.stack.get(key);
+    if (at !== undefined) {
+      this.low = Math.min(this.low, at);
+      return s;
+    }
+    if (this.stack.size >= MAX_SUMMARY_DEPTH) {
       // Not memoised: from a shallower start the same function is read in full.
       s.limit = { what: `call chain deeper than ${MAX_SUMMARY_DEPTH} functions`, fn: ref.fn.name, file: ref.file, span: ref.fn.nameAt };
       s.incomplete = true;
       return s;
     }
-    this.inProgress.add(key);
+    // Tarjan's lowlink over the summaries being computed: a summary that met a function above
+    // it on the stack is provisional until that function (the cycle's head) is done.
+    const mine = this.stack.size;
+    this.stack.set(key, mine);
+    const outer = this.low;
+    this.low = Infinity;
+    this.fillSummary(ref, s, env, depth);
+    const low = this.low;
+    this.stack.delete(key);
+    this.memo.set(key, s);
+    if (low < mine) this.provisional.set(key, { ref, env, depth, low });
+    else if (this.provisional.size) this.settle(mine);
+    this.low = Math.min(outer, low);
+    return this.memo.get(key) ?? s;
+  }
+
+  private stack = new Map<string, number>();
+  private low = Infinity;
+  /** Summaries that met a function still on the stack (`low`: its depth there). */
+  private provisional = new Map<string, { ref: FnRef; env: GfpEnv; depth: number; low: number }>();
+
+  private fillSummary(ref: FnRef, s: Summary, env: GfpEnv, depth: number): void {
     const files = this.beginTouch();
     files.add(ref.file);
     try {
@@ -511,9 +545,29 @@ export class Analysis {
     }
     s.files = files;
     this.touch(ref.file);
-    this.inProgress.delete(key);
-    this.memo.set(key, s);
-    return s;
+  }
+
+  /**
+   * A cycle's head (at stack depth `head`) is done and complete; recompute the members below it
+   * until none grows (each is a union over its callees', the head's final one among them).
+   */
+  private settle(head: number): void {
+    const sig = (x: Summary | undefined) => x ? `${x.acquires.size}|${x.allocs.length}|${x.frees.length}|${!!x.maySleep}|${x.unresolved.size}|${!!x.incomplete}|${x.releasesCallers?.size ?? 0}|${!!x.honoursGfp}` : '';
+    const members = () => [...this.provisional].filter(([, p]) => p.low >= head);
+    const todo = members();
+    for (const [key] of todo) this.provisional.delete(key);
+    for (let round = 0, changed = true; changed && round < 10; round++) {
+      changed = false;
+      for (const [key, p] of todo) {
+        const s: Summary = { ref: p.ref, acquires: new Map(), allocs: [], frees: [], unresolved: new Set() };
+        const saved = this.low;
+        this.low = Infinity;
+        this.fillSummary(p.ref, s, p.env, p.depth);
+        this.low = saved;
+        if (sig(s) !== sig(this.memo.get(key))) changed = true;
+        this.memo.set(key, s);
+      }
+    }
   }
 
   private computeSummary(ref: FnRef, s: Summary, env: GfpEnv, depth: number): void {
