@@ -117,13 +117,8 @@ export class FunctionReader {
     private lazyParams = false,
   ) {
     this.scope = (name) => {
-      if (this.paramsNode) {
-        const n = this.paramsNode;
-        this.paramsNode = undefined;
-        this.readParams(n);
-      }
-      const pi = this.params.findIndex((x) => x.name === name);
-      if (pi >= 0) return { type: this.params[pi].type, local: true, param: pi };
+      const p = this.paramScope(name);
+      if (p) return p;
       if (!this.localsRead && this.body) {
         this.localsRead = true;
         this.readLocals(this.body);
@@ -627,16 +622,22 @@ export class FunctionReader {
     return splitArgs(argText).map((a) => argRef(a, this.params, this.argScope));
   }
 
-  /** Locals for call arguments, read from the body's text (arg-ref.ts textLocals). */
-  private argLocals?: Map<string, string>;
-  private argScope: TypeScope = (name) => {
+  /** A parameter by name (the list read first when it is read lazily), for both scopes. */
+  private paramScope(name: string): { type: string; local: true; param: number } | undefined {
     if (this.paramsNode) {
       const n = this.paramsNode;
       this.paramsNode = undefined;
       this.readParams(n);
     }
     const pi = this.params.findIndex((x) => x.name === name);
-    if (pi >= 0) return { type: this.params[pi].type, local: true, param: pi };
+    return pi >= 0 ? { type: this.params[pi].type, local: true, param: pi } : undefined;
+  }
+
+  /** Locals for call arguments, read from the body's text (arg-ref.ts textLocals). */
+  private argLocals?: Map<string, string>;
+  private argScope: TypeScope = (name) => {
+    const p = this.paramScope(name);
+    if (p) return p;
     if (!this.argLocals) this.argLocals = this.body ? textLocals(this.src.masked.slice(this.body.startIndex, this.body.endIndex)) : new Map();
     const l = this.argLocals.get(name);
     if (l !== undefined) return { type: l, local: true };

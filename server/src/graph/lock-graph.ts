@@ -497,7 +497,6 @@ export class LockGraph {
    */
   private edgesIn(fn: number, emit: (from: number, to: number, at: EdgeAt) => void): void {
     const { g, o } = this.f(fn);
-    const fi = this.fnFile[fn];
     for (let e = g.fns[o + 3], end = e + g.fns[o + 4]; e < end; e++) {
       const b = e * EV_FIELDS;
       const mask = g.events[b + 2];
@@ -512,9 +511,8 @@ export class LockGraph {
           }
         }
       }
-      if (g.events[b] !== EV_CALL || !this.largsAt[fi].has(e) || !this.followsBody(EV_CALL, g.names[g.events[b + 1]])) continue;
-      const callee = this.resolve(g.names[g.events[b + 1]], fi);
-      if (callee < 0 || !this.mayBind(callee)) continue;
+      const callee = this.bindingCallee(fn, e);
+      if (callee < 0) continue;
       for (const p of this.pendingOf(callee)) {
         const from = this.isPh[p.from] ? this.bindAt(fn, e, p.from) : p.from;
         const to = this.isPh[p.to] ? this.bindAt(fn, e, p.to) : p.to;
@@ -540,6 +538,16 @@ export class LockGraph {
     });
     this.pending[fn] = out;
     return out;
+  }
+
+  /** The callee of event `e` of `fn` when the call passes it lock arguments it can bind (-1: none). */
+  private bindingCallee(fn: number, e: number): number {
+    const { g } = this.f(fn);
+    const fi = this.fnFile[fn];
+    const b = e * EV_FIELDS;
+    if (g.events[b] !== EV_CALL || !this.largsAt[fi].has(e) || !this.followsBody(EV_CALL, g.names[g.events[b + 1]])) return -1;
+    const callee = this.resolve(g.names[g.events[b + 1]], fi);
+    return callee >= 0 && this.mayBind(callee) ? callee : -1;
   }
 
   private mayBindMemo: (boolean | undefined)[] = [];
@@ -601,9 +609,8 @@ export class LockGraph {
           else if (!binders.has(fn)) out.add(this.params.get(c)!.fallback);
         } else for (const l of this.host.kbFunctions[g.names[g.events[b + 1]]]?.locks ?? []) out.add(this.classId(l.lock));
         // A lock the call passes to a callee that takes it through its parameter.
-        if (g.events[b] !== EV_CALL || !this.largsAt[this.fnFile[fn]].has(e) || !this.followsBody(EV_CALL, g.names[g.events[b + 1]])) continue;
-        const callee = this.resolve(g.names[g.events[b + 1]], this.fnFile[fn]);
-        if (callee < 0 || !this.mayBind(callee)) continue;
+        const callee = this.bindingCallee(fn, e);
+        if (callee < 0) continue;
         this.closure(callee);
         for (const ph of this.closurePh[callee] ?? EMPTY) {
           const c = this.bindAt(fn, e, ph);
