@@ -145,17 +145,7 @@ export class Engine {
     trace('caches found');
     for (const cache of caches) {
       const key = `${cache.file}\0${cache.creation.at.join(',')}\0${cache.creation.name}`;
-      const prev = this.results.get(key);
-      if (prev && ![...prev.deps].some((f) => dirty.has(f))) {
-        findings.push(...prev.findings);
-        next.set(key, prev);
-        continue;
-      }
-      this.stats.rechecked++;
-      const mine: Finding[] = [];
-      const deps = this.analysis.beginTouch();
-      deps.add(cache.file);
-      try {
+      const reran = await this.recheck(key, cache.file, dirty, next, findings, async (mine) => {
         for (const variant of candidateVariants(cache)) for (const rule of RULES) {
           if (rule.meta.semantics !== 'any' && rule.meta.semantics !== cfg.semantics) continue;
           const sev = severityOf(rule.meta, cfg.rules);
@@ -164,20 +154,13 @@ export class Engine {
           await this.runRule(rule, variant, sev, mine);
           ruleMs.set(rule.meta.id, (ruleMs.get(rule.meta.id) ?? 0) + Date.now() - t);
         }
-      } finally {
-        this.analysis.endTouch(deps);
-      }
-      for (const f of mine) {
-        deps.add(f.file);
-        for (const r of f.related) deps.add(r.file);
-      }
-      next.set(key, { deps, findings: mine });
-      findings.push(...mine);
+      });
+      if (reran) this.stats.rechecked++;
     }
     trace(`cache rules run: ${[...ruleMs].filter(([, ms]) => ms >= 100).sort((x, y) => y[1] - x[1]).map(([id, ms]) => `${id} ${ms} ms`).join(', ')}`);
     // The shrinker family: each shrinker's rules, kept like a cache's with the files they read.
     const shrinkers = await this.shrinkers();
-    const dirtyShrinkers = shrinkers.filter((s) => { const p = this.results.get(`shrinker\0${s.key}`); return !p || [...p.deps].some((f) => dirty.has(f)); });
+    const dirtyShrinkers = shrinkers.filter((s) => !this.unchanged(`shrinker\0${s.key}`, dirty));
     if (dirtyShrinkers.length) for (const rule of RULES) {
       if (!rule.prepareShrinkers || severityOf(rule.meta, cfg.rules) === 'off') continue;
       const ctx: RuleContext = { analysis: this.analysis, semantics: cfg.semantics, report: () => undefined };
@@ -189,43 +172,21 @@ export class Engine {
     }
     trace('shrinker rules prepared');
     for (const s of shrinkers) {
-      const key = `shrinker\0${s.key}`;
-      const prev = this.results.get(key);
-      if (prev && ![...prev.deps].some((f) => dirty.has(f))) {
-        findings.push(...prev.findings);
-        next.set(key, prev);
-        continue;
-      }
-      const mine: Finding[] = [];
-      const deps = this.analysis.beginTouch();
-      deps.add(s.file);
-      try {
+      await this.recheck(`shrinker\0${s.key}`, s.file, dirty, next, findings, async (mine) => {
         for (const rule of RULES) {
           if (!rule.checkShrinker || (rule.meta.semantics !== 'any' && rule.meta.semantics !== cfg.semantics)) continue;
           const sev = severityOf(rule.meta, cfg.rules);
           if (sev === 'off') continue;
           await this.runShrinkerRule(rule, s, sev, mine);
         }
-      } finally {
-        this.analysis.endTouch(deps);
-      }
-      for (const f of mine) {
-        deps.add(f.file);
-        for (const r of f.related) deps.add(r.file);
-      }
-      next.set(key, { deps, findings: mine });
-      findings.push(...mine);
+      });
     }
     trace('shrinker rules run');
     // Entry points declared in .slabcheck.json: their context's constraints (rule context-constraint).
     for (const ep of await this.configEntryPoints()) {
       for (const rule of RULES) {
         if (!rule.checkEntry || severityOf(rule.meta, cfg.rules) === 'off') continue;
-        const sev = severityOf(rule.meta, cfg.rules) as Severity;
-        const ctx: RuleContext = {
-          analysis: this.analysis, semantics: cfg.semantics,
-          report: (f) => findings.push({ ...f, rule: rule.meta.id, severity: (cfg.rules[rule.meta.id] && cfg.rules[rule.meta.id] !== 'off' ? cfg.rules[rule.meta.id] : f.severity ?? sev) as Severity }),
-        };
+        const ctx = this.ruleContext(rule, severityOf(rule.meta, cfg.rules) as Severity, findings);
         try {
           await rule.checkEntry(ctx, ep);
         } catch (e) {
@@ -240,16 +201,59 @@ export class Engine {
     return { findings: out, caches, shrinkers, problems: this.project.problems };
   }
 
-  private async runShrinkerRule(rule: Rule, s: ShrinkerInfo, sev: Severity, out: Finding[]): Promise<void> {
-    const ctx: RuleContext = {
+  /**
+   * One unit of the incremental check (a cache, a shrinker): its previous findings when no file
+   * it read changed, else `run` again, recording the files it reads and its findings' files.
+   * Returns whether it ran.
+   */
+  private async recheck(
+    key: string, file: string, dirty: Set<string>, next: Map<string, { deps: Set<string>; findings: Finding[] }>,
+    findings: Finding[], run: (mine: Finding[]) => Promise<void>,
+  ): Promise<boolean> {
+    const prev = this.unchanged(key, dirty);
+    if (prev) {
+      findings.push(...prev.findings);
+      next.set(key, prev);
+      return false;
+    }
+    const mine: Finding[] = [];
+    const deps = this.analysis.beginTouch();
+    deps.add(file);
+    try {
+      await run(mine);
+    } finally {
+      this.analysis.endTouch(deps);
+    }
+    for (const f of mine) {
+      deps.add(f.file);
+      for (const r of f.related) deps.add(r.file);
+    }
+    next.set(key, { deps, findings: mine });
+    findings.push(...mine);
+    return true;
+  }
+
+  /** The previous results of a unit when none of the files it read changed. */
+  private unchanged(key: string, dirty: Set<string>): { deps: Set<string>; findings: Finding[] } | undefined {
+    const prev = this.results.get(key);
+    return prev && ![...prev.deps].some((f) => dirty.has(f)) ? prev : undefined;
+  }
+
+  /** What a rule reports into: the severity .slabcheck.json sets, else the finding's own, else the rule's. */
+  private ruleContext(rule: Rule, sev: Severity, out: Finding[], extra: Partial<Finding> = {}): RuleContext {
+    return {
       analysis: this.analysis,
       semantics: this.config.semantics,
       report: (f) => {
         const configured = this.config.rules[rule.meta.id];
         const severity = configured && configured !== 'off' ? configured : f.severity ?? sev;
-        out.push({ ...f, rule: rule.meta.id, severity, shrinker: s.name ?? s.target });
+        out.push({ ...f, ...extra, rule: rule.meta.id, severity });
       },
     };
+  }
+
+  private async runShrinkerRule(rule: Rule, s: ShrinkerInfo, sev: Severity, out: Finding[]): Promise<void> {
+    const ctx = this.ruleContext(rule, sev, out, { shrinker: s.name ?? s.target });
     try {
       await rule.checkShrinker!(ctx, s);
     } catch (e) {
@@ -262,15 +266,7 @@ export class Engine {
   }
 
   private async runRule(rule: Rule, cache: CacheInfo, sev: Severity, out: Finding[]): Promise<void> {
-    const ctx: RuleContext = {
-      analysis: this.analysis,
-      semantics: this.config.semantics,
-      report: (f) => {
-        const configured = this.config.rules[rule.meta.id];
-        const severity = configured && configured !== 'off' ? configured : f.severity ?? sev;
-        out.push({ ...f, rule: rule.meta.id, severity });
-      },
-    };
+    const ctx = this.ruleContext(rule, sev, out);
     try {
       await rule.check(ctx, cache);
     } catch (e) {
