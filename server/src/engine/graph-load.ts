@@ -11,7 +11,6 @@ import * as v8 from 'v8';
 import type { Analysis } from '../index/analysis';
 import type { Project } from '../index/project';
 import { GraphFile, toGraphFile } from '../graph/graph-facts';
-import { ENGINE_CACHE_KEY } from './tasks';
 import type { LockGraph } from '../graph/lock-graph';
 import type { GraphOut } from './tasks';
 import { trace } from './trace';
@@ -25,9 +24,8 @@ const CALL_DEPTH = 4;
  * change on disk falls back to the per-file caches. Editor buffers (overlays) never use it.
  */
 function packPath(p: Project): string | undefined {
-  if (!p.opts.cacheDir) return undefined;
-  const key = crypto.createHash('sha1').update(ENGINE_CACHE_KEY).update(p.opts.roots.map((r) => path.resolve(r)).join('\0')).digest('hex').slice(0, 16);
-  return path.join(p.opts.cacheDir, `graph-pack-${key}.bin`);
+  const base = p.workspaceCacheFile('graph-pack');
+  return base && `${base}.bin`;
 }
 
 function treeStamp(p: Project): string {

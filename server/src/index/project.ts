@@ -129,9 +129,14 @@ export class Project {
   }
 
   private prescanCacheFile(): string | undefined {
+    return this.workspaceCacheFile('prescan');
+  }
+
+  /** `<cacheDir>/<kind>-<key>`: one file per workspace (its roots) and extractor code, or undefined without a cache. */
+  workspaceCacheFile(kind: string): string | undefined {
     if (!this.opts.cacheDir) return undefined;
     const key = crypto.createHash('sha1').update(ENGINE_CACHE_KEY).update(this.opts.roots.map((r) => path.resolve(r)).join('\0')).digest('hex').slice(0, 16);
-    return path.join(this.opts.cacheDir, `prescan-${key}`);
+    return path.join(this.opts.cacheDir, `${kind}-${key}`);
   }
 
   /**
