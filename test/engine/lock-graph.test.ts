@@ -410,3 +410,31 @@ test('graph packs: only the newest three are kept in the cache directory, other 
   prunePacks(dir);
   assert.deepEqual(fs.readdirSync(dir).sort(), ['graph-pack-2abc.bin', 'graph-pack-3abc.bin', 'graph-pack-4abc.bin', 'keep.json']);
 });
+
+test('a function-scope static lock is one class named like a file static, also when passed to a helper', async () => {
+  const e = new Engine({ roots: [tempWorkspace({ 'k/flush.c': `static DEFINE_SPINLOCK(inner_lock);
+static void take(spinlock_t *l)
+{
+	spin_lock(l);
+	spin_unlock(l);
+}
+void flush_all(int n)
+{
+	static DEFINE_SPINLOCK(flush_lock);
+	static spinlock_t other_lock;
+	spinlock_t *p = &other_lock;
+
+	spin_lock(&flush_lock);
+	spin_lock(&inner_lock);
+	spin_unlock(&inner_lock);
+	take(&other_lock);
+	spin_unlock(&flush_lock);
+	spin_lock(p);
+	spin_unlock(p);
+}
+` })], jobs: 1 });
+  const { graph, classes } = await e.lockGraph();
+  await e.close();
+  assert.deepEqual([...graph.get('flush.c:flush_lock')?.keys() ?? []].sort(), ['flush.c:inner_lock', 'flush.c:other_lock']);
+  assert.ok(!classes.has('flush.c:flush_all:flush_lock') && !classes.has('flush.c:flush_all:other_lock') && !classes.has('flush.c:flush_all:p'), [...classes].join(', '));
+});

@@ -64,13 +64,17 @@ const DECL = /(?:^|[;{}(,]|\n)\s*(?:(?:const|volatile|static|register|unsigned|s
 /** `static DEFINE_SPINLOCK(lock);`, `DEFINE_MUTEX(m)` inside a body. */
 const DEFINE = /\bDEFINE_[A-Z0-9_]+\s*\(\s*([A-Za-z_]\w*)/g;
 
-export function textLocals(body: string): Map<string, string> {
+/** `statics` (when given) receives the function-scope static objects (not pointers). */
+export function textLocals(body: string, statics?: Set<string>): Map<string, string> {
   const out = new Map<string, string>();
   DECL.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = DECL.exec(body)) !== null) {
     const star = m[2].includes('*');
-    if (!out.has(m[3])) out.set(m[3], m[1] + (star ? ' *' : ''));
+    if (!out.has(m[3])) {
+      out.set(m[3], m[1] + (star ? ' *' : ''));
+      if (statics && !star && /\bstatic\s/.test(m[0])) statics.add(m[3]);
+    }
     // More declarators of the same type: `struct foo *a, *b = f(x, y), c[2];`.
     let i = m.index + m[0].length;
     for (let guard = 0; guard < 16; guard++) {
@@ -91,6 +95,10 @@ export function textLocals(body: string): Map<string, string> {
     DECL.lastIndex = Math.max(m.index + m[0].length, i);
   }
   DEFINE.lastIndex = 0;
-  while ((m = DEFINE.exec(body)) !== null) if (!out.has(m[1])) out.set(m[1], '');
+  while ((m = DEFINE.exec(body)) !== null) {
+    if (out.has(m[1])) continue;
+    out.set(m[1], '');
+    if (statics && /\bstatic\s+$/.test(body.slice(Math.max(0, m.index - 20), m.index))) statics.add(m[1]);
+  }
   return out;
 }

@@ -94,6 +94,7 @@ export class FunctionReader {
   private pendingGotos = new Map<string, St[]>();
   private loops: LoopCtx[] = [];
   private locals = new Map<string, string>();
+  private staticLocals = new Set<string>();
   private params: { name: string; type: string }[] = [];
   private condVars = new Map<string, number>();
   /** Allocation and call events whose result may be tested: where the call starts, the variable it is assigned to. */
@@ -124,7 +125,7 @@ export class FunctionReader {
         this.readLocals(this.body);
       }
       const l = this.locals.get(name);
-      if (l !== undefined) return { type: l, local: true };
+      if (l !== undefined) return this.staticLocals.has(name) ? { type: l, local: true, static: true } : { type: l, local: true };
       return this.globalScope(name);
     };
   }
@@ -252,10 +253,12 @@ export class FunctionReader {
     for (const decl of body.descendantsOfType('declaration')) {
       const t = decl.childForFieldName('type');
       if (!t) continue;
+      const isStatic = decl.namedChildren.some((c) => c.type === 'storage_class_specifier' && c.text === 'static');
       for (const d of decl.childrenForFieldName('declarator')) {
         const { name, pointer } = declaratorName(d);
         if (!name || this.locals.has(name)) continue;
         this.locals.set(name, t.text + (pointer ? ' *' : ''));
+        if (isStatic && !pointer) this.staticLocals.add(name);
         // `spinlock_t *lock = &p->lock;` (or `= accessor(x)`), never assigned again: the lock is that expression.
         if (!pointer || !LOCK_TYPE_RE.test(t.text)) continue;
         const value = d.type === 'init_declarator' ? d.childForFieldName('value') : null;
@@ -635,12 +638,13 @@ export class FunctionReader {
 
   /** Locals for call arguments, read from the body's text (arg-ref.ts textLocals). */
   private argLocals?: Map<string, string>;
+  private argStatics = new Set<string>();
   private argScope: TypeScope = (name) => {
     const p = this.paramScope(name);
     if (p) return p;
-    if (!this.argLocals) this.argLocals = this.body ? textLocals(this.src.masked.slice(this.body.startIndex, this.body.endIndex)) : new Map();
+    if (!this.argLocals) this.argLocals = this.body ? textLocals(this.src.masked.slice(this.body.startIndex, this.body.endIndex), this.argStatics) : new Map();
     const l = this.argLocals.get(name);
-    if (l !== undefined) return { type: l, local: true };
+    if (l !== undefined) return this.argStatics.has(name) ? { type: l, local: true, static: true } : { type: l, local: true };
     return this.globalScope(name);
   };
 

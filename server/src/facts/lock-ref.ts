@@ -8,7 +8,7 @@ import type { LockRef } from './types';
 import { matchParen, splitArgs } from '../parse/text-scan';
 
 /** Variable name -> type text, for the function being read (params, locals, globals). */
-export type TypeScope = (name: string) => { type: string; local: boolean; param?: number } | undefined;
+export type TypeScope = (name: string) => { type: string; local: boolean; param?: number; static?: boolean } | undefined;
 
 const PERCPU_WRAPPERS = /^(?:this_cpu_ptr|raw_cpu_ptr|per_cpu_ptr|per_cpu|this_cpu_read|get_cpu_ptr|READ_ONCE|rcu_dereference(?:_protected|_raw|_check)?)\s*\(/;
 
@@ -37,6 +37,7 @@ export function bindLockRef(callee: LockRef, arg: LockRef): LockRef {
   if (arg.baseType !== undefined) out.baseType = arg.baseType;
   if (arg.symbol !== undefined) out.symbol = arg.symbol;
   if (arg.local !== undefined) out.local = arg.local;
+  if (arg.static) out.static = true;
   // A typed argument names the class once the callee's fields follow it (`b` of `struct bucket *b`, then `->block`).
   if (arg.param !== undefined && !(callee.fields.length && arg.baseType)) out.param = arg.param;
   return out;
@@ -106,6 +107,8 @@ export function lockRef(arg: string, scope: TypeScope): LockRef {
   if (rest === '') {
     ref.symbol = base;
     ref.local = decl?.local ?? false;
+    // `static DEFINE_SPINLOCK(x);` in a body: one object, a class like a file static.
+    if (decl?.static) ref.static = true;
     // Kept for a callee's fields composed onto this argument (`&obj` passed to a helper that takes `p->lock`).
     if (declType) ref.baseType = declType;
     if (decl?.param !== undefined) ref.param = decl.param;

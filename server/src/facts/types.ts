@@ -16,6 +16,8 @@ export interface LockRef {
   symbol?: string;
   /** The symbol is a local variable or a parameter of the function. */
   local?: boolean;
+  /** The local is a function-scope static (one object for every call: a class of its own). */
+  static?: boolean;
   /**
    * The reference starts from this parameter of the function and its type does not name the
    * class (a `spinlock_t *lock` parameter, a macro's argument, a `void *`): lockdep keys the
@@ -213,4 +215,4 @@ export interface FileFacts {
  * events and creations. 4: lock references bound to parameters (LockRef.param, call lockArgs).
  * 5: entry points (field bindings, shrinker registration calls).
  */
-export const FACTS_VERSION = 5;
+export const FACTS_VERSION = 6;

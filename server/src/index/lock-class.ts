@@ -1,7 +1,8 @@
 /**
  * Lock class names, like lockdep's: `struct.field` whichever variable reaches
  * the lock (through embedded structs and `container_of`), globals by symbol,
- * file statics as `file.c:name`, locals as `file.c:function:name`. One
+ * file statics and function-scope statics as `file.c:name`, other locals
+ * as `file.c:function:name`. One
  * definition for the per-function analysis and the whole-tree lock graph,
  * which see the same facts through different stores.
  */
@@ -28,7 +29,7 @@ export function lockClassName(ref: LockRef, s: ClassScope): string {
   const base = path.basename(s.file);
   if (ref.fields.length === 0) {
     if (ref.symbol) {
-      if (ref.local) return `${base}:${s.fnName}:${ref.symbol}`;
+      if (ref.local) return ref.static ? `${base}:${ref.symbol}` : `${base}:${s.fnName}:${ref.symbol}`;
       if (s.global(ref.symbol)?.isStatic) return KB_ALIASES.get(`${base}:${ref.symbol}`) ?? `${base}:${ref.symbol}`;
       return ref.symbol;
     }
