@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { Engine } from '../../server/src/engine/engine';
 import { tempWorkspace } from '../helpers';
+import * as path from 'path';
+import { LiveGraph } from '../../server/src/graph/graph-view';
 
 const FILES = {
   'core/pool.c': `struct pool { spinlock_t lock; struct mutex m; };
@@ -407,7 +409,7 @@ test('graph packs: only the newest three are kept in the cache directory, other 
     fs.writeFileSync(f, 'x');
     fs.utimesSync(f, 1000 + i, 1000 + i);
   }
-  prunePacks(dir);
+  prunePacks(dir, 'graph-pack');
   assert.deepEqual(fs.readdirSync(dir).sort(), ['graph-pack-2abc.bin', 'graph-pack-3abc.bin', 'graph-pack-4abc.bin', 'keep.json']);
 });
 
@@ -437,4 +439,71 @@ void flush_all(int n)
   await e.close();
   assert.deepEqual([...graph.get('flush.c:flush_lock')?.keys() ?? []].sort(), ['flush.c:inner_lock', 'flush.c:other_lock']);
   assert.ok(!classes.has('flush.c:flush_all:flush_lock') && !classes.has('flush.c:flush_all:other_lock') && !classes.has('flush.c:flush_all:p'), [...classes].join(', '));
+});
+
+test('the stored whole-tree graph answers what the computed one does, and a change on disk sets it aside', async () => {
+  const { answerLockClass } = await import('../../server/src/engine/lock-query');
+  const fs = await import('fs');
+  const dir = tempWorkspace({
+    'mm/pool.c': `struct pool { spinlock_t lock; };
+static DEFINE_SPINLOCK(outer);
+static DEFINE_MUTEX(big);
+static void inner_take(struct pool *p)
+{
+	spin_lock(&p->lock);
+	spin_unlock(&p->lock);
+}
+void drain(struct pool *p)
+{
+	spin_lock(&outer);
+	inner_take(p);
+	spin_unlock(&outer);
+	if (spin_trylock(&p->lock))
+		spin_unlock(&p->lock);
+}
+void slow(void)
+{
+	mutex_lock(&big);
+	spin_lock(&outer);
+	spin_unlock(&outer);
+	mutex_unlock(&big);
+}
+`,
+    'mm/other.c': `void other(struct pool *p)
+{
+	spin_lock(&p->lock);
+	spin_unlock(&p->lock);
+}
+`,
+  });
+  const cacheDir = fs.mkdtempSync('/tmp/slabcheck-gi-');
+  const open = () => new Engine({ roots: [dir], jobs: 1, fullThreshold: 0, cacheDir });
+  const first = open();
+  const v1 = await first.graphView();
+  const fresh = new LiveGraph(...(await (async () => { const g = await first.lockGraph(); return [g.graph, g.classes, g.leaves, g.lg] as const; })()));
+  const facts = first.analysis.lockFacts;
+  await first.close();
+  assert.equal(v1.constructor.name, 'StoredGraph', 'a demand-driven tree with a cache stores its graph');
+  for (const cls of ['pool.c:outer', 'pool.lock', 'pool.c:big', 'nope']) {
+    assert.deepEqual(answerLockClass(v1, facts, cls), answerLockClass(fresh, facts, cls), cls);
+  }
+  const q = answerLockClass(v1, facts, 'pool.c:outer');
+  assert.equal(q.leaf, 'no');
+  assert.deepEqual(q.nests.map((n) => n.cls), ['pool.lock']);
+  assert.deepEqual(q.under.map((n) => n.cls), ['pool.c:big']);
+  assert.equal(q.nests[0].evidence.length, 3, 'holds, calls inner_take(), takes: the shortest chain');
+  assert.deepEqual([q.sites.count, answerLockClass(v1, facts, 'pool.lock').sites.count, answerLockClass(v1, facts, 'pool.lock').sites.trylocks], [2, 3, 1]);
+  // The next run reads the stored graph without computing it.
+  const second = open();
+  const v2 = await second.graphView();
+  assert.equal(v2.constructor.name, 'StoredGraph');
+  assert.equal(second.timings.graphMs, 0, 'nothing computed');
+  await second.close();
+  // A file changed on disk: the stored graph is not used.
+  fs.appendFileSync(path.join(dir, 'mm/other.c'), `void more(void)\n{\n\tspin_lock(&outer2);\n\tspin_unlock(&outer2);\n}\n`);
+  const third = open();
+  const v3 = await third.graphView();
+  assert.ok(v3.has('outer2'), 'recomputed with the new code');
+  assert.ok(third.timings.graphMs >= 0 && third.timings.factsMs > 0);
+  await third.close();
 });

@@ -357,6 +357,7 @@ async function cmdLockClass(a: Args, cls: string): Promise<number> {
       `${cls}: ${q.kinds.join('/') || 'taken only through the knowledge base'}, ${q.sites.count} acquisition site${q.sites.count === 1 ? '' : 's'}${q.sites.trylocks ? ` (${q.sites.trylocks} trylocks)` : ''}`,
       `leaf: ${q.leaf}: ${q.why}`,
     ];
+    if (q.unresolved) lines.push(`unresolved: ${q.unresolved}`);
     if (q.knowledgeBase) lines.push(`knowledge base: ${q.knowledgeBase.nonLeafBecause ? `not a leaf: ${q.knowledgeBase.nonLeafBecause}` : q.knowledgeBase.leaf ? 'a leaf' : 'no leaf claim'}${q.knowledgeBase.definedIn ? ` (defined in ${q.knowledgeBase.definedIn})` : ''}`);
     if (q.knowledgeBase?.saidInDiscussion) lines.push(`said in the discussion: ${q.knowledgeBase.saidInDiscussion}; the code: leaf ${q.leaf}`);
     lines.push(`taken while it is held (${q.nests.length}):`);
@@ -377,43 +378,42 @@ async function cmdLocks(a: Args): Promise<number> {
   if (!['text', 'json', 'dot'].includes(a.format)) throw new UsageError(`locks: --format must be text, json or dot, got '${a.format}'`);
   const engine = await openEngine(a);
   try {
-    const { graph, classes, leaves } = await engine.lockGraph();
+    const view = await engine.graphView();
     reportProblems(engine.project.problems);
     benchStats(engine);
     const rel = (p: string) => path.relative(process.cwd(), p) || p;
-    const sorted = [...classes].sort();
+    const sorted = view.classNames().sort();
+    const byTo = (a: { cls: string }, b: { cls: string }) => (a.cls < b.cls ? -1 : a.cls > b.cls ? 1 : 0);
+    const last = (ev: Step[]) => ev[ev.length - 1];
     // The kernel's graph is hundreds of MB as one string: write it piece by piece.
     const w = new ChunkWriter(a.output);
     try {
       if (a.format === 'dot') {
         w.line('digraph locks {\n  rankdir=LR;\n  node [shape=box, fontname="monospace"];');
-        for (const c of sorted) w.line(`  "${c}"${leaves.has(c) ? ' [style=filled, fillcolor="#d8f5d0", tooltip="leaf"]' : c === 'fs_reclaim' ? ' [shape=ellipse, style=dashed]' : ''};`);
-        for (const [from, m] of [...graph].sort()) for (const [to, e] of [...m].sort()) {
-          const last = e.last ?? e.chain[e.chain.length - 1];
-          w.line(`  "${from}" -> "${to}" [tooltip="${rel(last.file)}:${last.span[0] + 1}"];`);
-        }
+        for (const c of sorted) w.line(`  "${c}"${view.isLeaf(c) ? ' [style=filled, fillcolor="#d8f5d0", tooltip="leaf"]' : c === 'fs_reclaim' ? ' [shape=ellipse, style=dashed]' : ''};`);
+        for (const c of sorted) for (const n of view.nests(c).sort(byTo)) w.line(`  "${c}" -> "${n.cls}" [tooltip="${rel(last(n.evidence).file)}:${last(n.evidence).span[0] + 1}"];`);
         w.line('}');
       } else if (a.format === 'json') {
-        w.line(`{"version":1,"classes":${JSON.stringify(sorted.map((c) => ({ name: c, leaf: leaves.has(c) })))},"edges":[`);
+        w.line(`{"version":1,"classes":${JSON.stringify(sorted.map((c) => { const u = view.unresolved(c); return u ? { name: c, leaf: view.isLeaf(c), unresolved: u } : { name: c, leaf: view.isLeaf(c) }; }))},"edges":[`);
         let first = true;
-        for (const [from, m] of graph) {
-          for (const e of m.values()) {
-            w.line(`${first ? '' : ','}${JSON.stringify({ from, to: e.to, evidence: e.chain })}`);
-            first = false;
-          }
+        for (const e of view.edges()) {
+          w.line(`${first ? '' : ','}${JSON.stringify({ from: e.from, to: e.to, evidence: e.chain() })}`);
+          first = false;
         }
         w.line(']}');
       } else {
+        let edges = 0;
+        let leaves = 0;
         for (const c of sorted) {
-          const m = graph.get(c);
-          w.line(`${c}${leaves.has(c) ? '  [leaf]' : ''}`);
-          for (const [to, e] of [...(m ?? new Map())].sort()) {
-            const last = e.last ?? e.chain[e.chain.length - 1];
-            w.line(`  -> ${to}  (${rel(last.file)}:${last.span[0] + 1}: ${last.note})`);
+          if (view.isLeaf(c)) leaves++;
+          w.line(`${c}${view.isLeaf(c) ? '  [leaf]' : ''}`);
+          for (const n of view.nests(c).sort(byTo)) {
+            const l = last(n.evidence);
+            w.line(`  -> ${n.cls}  (${rel(l.file)}:${l.span[0] + 1}: ${l.note})`);
+            edges++;
           }
         }
-        const edges = [...graph.values()].reduce((n, m) => n + m.size, 0);
-        w.line(`${classes.size} lock classes, ${edges} edges, ${leaves.size} leaves`);
+        w.line(`${sorted.length} lock classes, ${edges} edges, ${leaves} leaves`);
       }
     } finally {
       w.close();

@@ -14,7 +14,10 @@ import type { Finding, Rule, RuleContext, Severity } from '../rules/types';
 import { severityOf } from '../rules/types';
 import { applyIgnores } from './ignores';
 import { trace } from './trace';
-import { loadGraphFacts } from './graph-load';
+import * as crypto from 'crypto';
+import { loadGraphFacts, prunePacks, treeStamp } from './graph-load';
+import { GraphView, StoredGraph, writeGraphIndex } from '../graph/graph-index';
+import { LiveGraph } from '../graph/graph-view';
 import { LockGraph } from '../graph/lock-graph';
 import { toGraphFile } from '../graph/graph-facts';
 import { cacheModel } from './models';
@@ -54,6 +57,7 @@ export class Engine {
   private cachesMemo?: CacheInfo[];
   private shrinkersMemo?: ShrinkerInfo[];
   private configEntriesMemo?: EntryPoint[];
+  private graphMemo?: GraphView;
   stats = { rechecked: 0 };
   /** Phase times of the last lockGraph(), for bench/. */
   timings = { loadMs: 0, factsMs: 0, graphMs: 0 };
@@ -81,6 +85,7 @@ export class Engine {
     this.cachesMemo = undefined;
     this.shrinkersMemo = undefined;
     this.configEntriesMemo = undefined;
+    this.graphMemo = undefined;
   }
 
   /** A file changed: caches that read it are checked again; in a small workspace, all are. */
@@ -89,6 +94,7 @@ export class Engine {
     this.cachesMemo = undefined;
     this.shrinkersMemo = undefined;
     this.configEntriesMemo = undefined;
+    this.graphMemo = undefined;
     if (!this.project.demandDriven) this.results.clear();
     else this.dirty.add(p);
   }
@@ -326,6 +332,42 @@ export class Engine {
     trace('lock graph: leaves');
     this.timings.graphMs = Date.now() - t1;
     return { graph, classes, leaves, lg };
+  }
+
+  /**
+   * The whole lock graph to ask questions of. On a big tree it is stored (`graph-index-*.bin`,
+   * graph/graph-index.ts) for the tree's files as they are on disk, the code and the config: the
+   * next run reads it instead of computing it again. Small workspaces and editor buffers compute it.
+   */
+  async graphView(): Promise<GraphView> {
+    if (this.graphMemo) return this.graphMemo;
+    await this.load({ locks: true });
+    const p = this.project;
+    const base = p.demandDriven && !p.overlays.size ? p.workspaceCacheFile('graph-index') : undefined;
+    const file = base && `${base}.bin`;
+    const stamp = file ? crypto.createHash('sha1').update(treeStamp(p)).update(JSON.stringify(this.config)).digest('hex') : '';
+    if (file) {
+      const stored = StoredGraph.open(file, stamp);
+      if (stored) {
+        trace('lock graph: stored index read');
+        return (this.graphMemo = stored);
+      }
+    }
+    const { graph, classes, leaves, lg } = await this.lockGraph();
+    const live = new LiveGraph(graph, classes, leaves, lg);
+    this.graphMemo = live;
+    if (file) {
+      try {
+        writeGraphIndex(file, stamp, path.resolve(p.opts.roots[0] ?? '.'), live);
+        prunePacks(path.dirname(file), 'graph-index');
+        trace('lock graph: index stored');
+        // Read back: the listings then decode each chain from the file once instead of walking it again.
+        this.graphMemo = StoredGraph.open(file, stamp) ?? live;
+      } catch (e) {
+        p.problems.push({ path: file, message: `the lock graph could not be stored: ${(e as Error).message}` });
+      }
+    }
+    return this.graphMemo;
   }
 
   async models(): Promise<CacheModel[]> {

@@ -28,7 +28,8 @@ function packPath(p: Project): string | undefined {
   return base && `${base}.bin`;
 }
 
-function treeStamp(p: Project): string {
+/** Every discovered file's path, size and mtime: any change on disk gives another stamp. */
+export function treeStamp(p: Project): string {
   const h = crypto.createHash('sha1');
   for (const f of p.files) {
     const s = p.prescan.get(f);
@@ -61,7 +62,7 @@ export async function loadGraphFacts(p: Project, lg: LockGraph, a: Analysis): Pr
       fs.writeFileSync(tmp, v8.serialize({ stamp, graphs: lg.graphFiles() }));
       fs.renameSync(tmp, pack);
       trace('lock graph: pack saved');
-      prunePacks(path.dirname(pack));
+      prunePacks(path.dirname(pack), 'graph-pack');
     } catch {
       /* a read-only cache: next time reads the files again */
     }
@@ -70,8 +71,9 @@ export async function loadGraphFacts(p: Project, lg: LockGraph, a: Analysis): Pr
 
 /** Packs are hundreds of MB on a kernel and each code version writes its own: keep the newest few. */
 const KEEP_PACKS = 3;
-export function prunePacks(dir: string): void {
-  const packs = fs.readdirSync(dir).filter((n) => /^graph-pack-[0-9a-f]+\.bin$/.test(n))
+export function prunePacks(dir: string, kind: string): void {
+  const re = new RegExp(`^${kind}-[0-9a-f]+\\.bin$`);
+  const packs = fs.readdirSync(dir).filter((n) => re.test(n))
     .map((n) => ({ n, t: fs.statSync(path.join(dir, n)).mtimeMs })).sort((a, b) => b.t - a.t);
   for (const p of packs.slice(KEEP_PACKS)) fs.rmSync(path.join(dir, p.n), { force: true });
 }

@@ -164,7 +164,8 @@ export class LockGraph {
     this.boundFns = undefined;
     this.mayBindMemo = [];
     this.refClass.clear();
-    this.firstReach.clear();
+    this.nearMemo.clear();
+    this.fallbackNames = undefined;
   }
 
   // ---- functions ----
@@ -697,30 +698,72 @@ export class LockGraph {
     const target = this.resolve(callee, this.fnFile[fn]);
     if (target < 0 || seen.has(target) || out.length >= MAX_CHAIN) return;
     seen.add(target);
-    const t = this.f(target);
     // Reached through a lock this call passes: follow the callee's placeholder that binds to it.
     if (!this.inClosure(target, cls)) {
       const ph = [...(this.closurePh[target] ?? EMPTY)].find((p) => this.bindAt(fn, e, p) === cls);
       if (ph === undefined) return;
       cls = ph;
     }
-    // The callee's first event that reaches the class (memoised: many edges share the path).
-    const key = target * 0x100000 + cls;
-    let x = this.firstReach.get(key);
-    if (x === undefined) {
-      x = -1;
-      for (let y = t.g.fns[t.o + 3], end = y + t.g.fns[t.o + 4]; y < end; y++) {
-        if (this.eventReaches(target, t.g, y * EV_FIELDS, cls)) {
-          x = y;
-          break;
-        }
-      }
-      this.firstReach.set(key, x);
-    }
+    // The callee's event that reaches the class in the fewest steps (else its first that reaches it).
+    const near = this.nearest(target, cls, MAX_CHAIN - out.length);
+    const x = near ? near.ev : this.firstReaching(target, cls);
     if (x >= 0) this.pathTo(target, x, cls, seen, out);
   }
 
-  private firstReach = new Map<number, number>();
+  private firstReaching(fn: number, cls: number): number {
+    const t = this.f(fn);
+    for (let y = t.g.fns[t.o + 3], end = y + t.g.fns[t.o + 4]; y < end; y++) if (this.eventReaches(fn, t.g, y * EV_FIELDS, cls)) return y;
+    return -1;
+  }
+
+  /**
+   * The event of `fn` from which class `cls` is reached in the fewest steps (at most `budget`),
+   * memoised: evidence is the shortest chain, as lockdep prints, not the first found (on the
+   * kernel most first-found chains ran to the 14-step cap). A path through a function still being
+   * searched (recursion) is skipped, so the answer is a real path, shortest but for such cycles;
+   * "none within the budget" is not memoised.
+   */
+  private nearest(fn: number, cls: number, budget: number): { ev: number; d: number } | undefined {
+    const key = fn * 0x100000 + cls;
+    const hit = this.nearMemo.get(key);
+    if (hit) return hit.d <= budget ? hit : undefined;
+    if (budget <= 0 || this.nearBusy.has(key)) return undefined;
+    const { g, o } = this.f(fn);
+    const first = g.fns[o + 3];
+    const end = first + g.fns[o + 4];
+    let best: { ev: number; d: number } | undefined;
+    const calls: number[] = [];
+    for (let y = first; y < end && !best; y++) {
+      const b = y * EV_FIELDS;
+      if (!this.eventReaches(fn, g, b, cls)) continue;
+      const kind = g.events[b];
+      if (kind === EV_LOCK || (kind === EV_ALLOC && cls === this.fsReclaim) || this.kbLock(g.names[g.events[b + 1]], cls)) best = { ev: y, d: 1 };
+      else calls.push(y);
+    }
+    if (!best && budget > 1) {
+      this.nearBusy.add(key);
+      for (const y of calls) {
+        const room = (best ? best.d - 1 : budget) - 1;
+        if (room <= 0) break;
+        const target = this.resolve(g.names[g.events[y * EV_FIELDS + 1]], this.fnFile[fn]);
+        if (target < 0) continue;
+        let c = cls;
+        if (!this.inClosure(target, cls)) {
+          const ph = [...(this.closurePh[target] ?? EMPTY)].find((p) => this.bindAt(fn, y, p) === cls);
+          if (ph === undefined) continue;
+          c = ph;
+        }
+        const sub = this.nearest(target, c, room);
+        if (sub && (!best || sub.d + 1 < best.d)) best = { ev: y, d: sub.d + 1 };
+      }
+      this.nearBusy.delete(key);
+    }
+    if (best) this.nearMemo.set(key, best);
+    return best;
+  }
+
+  private nearMemo = new Map<number, { ev: number; d: number }>();
+  private nearBusy = new Set<number>();
 
   /** The knowledge-base entry by which calling `callee` takes class `cls`, if any. */
   private kbLock(callee: string, cls: number): { lock: string; maybe?: boolean } | undefined {
@@ -808,6 +851,42 @@ export class LockGraph {
     }
     return out;
   }
+
+  /** Every class's acquisitions by a lock primitive in one pass: counts, the ops used, the first `keep` sites. */
+  acquisitionsByClass(keep: number): Map<string, { count: number; trylocks: number; ops: Set<string>; first: { fn: string; file: string; line: number; op: string }[] }> {
+    const out = new Map<string, { count: number; trylocks: number; ops: Set<string>; first: { fn: string; file: string; line: number; op: string }[] }>();
+    for (let fn = 0; fn < this.fnFile.length; fn++) {
+      const { g, o } = this.f(fn);
+      for (let e = g.fns[o + 3], end = e + g.fns[o + 4]; e < end; e++) {
+        const b = e * EV_FIELDS;
+        if (g.events[b] !== EV_LOCK) continue;
+        const name = this.className(this.classOfRef(fn, g.events[b + 3]));
+        let a = out.get(name);
+        if (!a) out.set(name, (a = { count: 0, trylocks: 0, ops: new Set(), first: [] }));
+        const op = g.names[g.events[b + 1]];
+        a.count++;
+        if (g.events[b + 4] & E_TRYLOCK) a.trylocks++;
+        a.ops.add(op);
+        if (a.first.length < keep) a.first.push({ fn: this.fnName(fn), file: g.path, line: g.events[b + 5] + 1, op });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Why a class is named by an expression (`file.c:f:expr`, the shape nothing else has), or
+   * undefined when a struct field, global, static, accessor or the knowledge base names it.
+   */
+  unresolvedWhy(name: string): string | undefined {
+    const m = /^([^:]+):([^:]+):(.+)$/.exec(name);
+    if (!m) return undefined;
+    if (!this.fallbackNames) this.fallbackNames = new Set([...this.params.values()].map((p) => this.classNames[p.fallback]));
+    return this.fallbackNames.has(name)
+      ? `\`${m[3]}\` is a lock parameter of ${m[2]}() (${m[1]}) that no call in the tree passes a lock with a class`
+      : `\`${m[3]}\` in ${m[2]}() (${m[1]}) is not a struct field, global or static (a local pointer set from a call or more than once, a macro's variable)`;
+  }
+
+  private fallbackNames?: Set<string>;
 
   /** For tests: whether a function's closure holds a class (by name). */
   reaches(fn: number, cls: string): boolean {
