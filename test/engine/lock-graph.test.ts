@@ -499,6 +499,13 @@ void slow(void)
   assert.equal(v2.constructor.name, 'StoredGraph');
   assert.equal(second.timings.graphMs, 0, 'nothing computed');
   await second.close();
+  // Rules and hovers ask what nests under a lock: the stored graph answers, for the whole tree.
+  const checker = open();
+  await checker.caches();
+  const from = await checker.analysis.edgesFrom('pool.c:outer');
+  assert.equal(from.whole, true);
+  assert.deepEqual(from.edges.map((e) => e.to), ['pool.lock']);
+  await checker.close();
   // A file changed on disk: the stored graph is not used.
   fs.appendFileSync(path.join(dir, 'mm/other.c'), `void more(void)\n{\n\tspin_lock(&outer2);\n\tspin_unlock(&outer2);\n}\n`);
   const third = open();

@@ -110,6 +110,7 @@ export class Engine {
     await this.load({ creations: true });
     // A closed editor buffer drops its facts: read the file from disk again.
     if (!this.project.demandDriven) await this.project.ensureFacts(this.project.files);
+    else this.attachStoredGraph();
     if (!this.cachesMemo) this.cachesMemo = await this.analysis.caches();
     return this.cachesMemo;
   }
@@ -343,16 +344,14 @@ export class Engine {
     if (this.graphMemo) return this.graphMemo;
     await this.load({ locks: true });
     const p = this.project;
-    const base = p.demandDriven && !p.overlays.size ? p.workspaceCacheFile('graph-index') : undefined;
-    const file = base && `${base}.bin`;
-    const stamp = file ? crypto.createHash('sha1').update(treeStamp(p)).update(JSON.stringify(this.config)).digest('hex') : '';
-    if (file) {
-      const stored = StoredGraph.open(file, stamp);
-      if (stored) {
-        trace('lock graph: stored index read');
-        return (this.graphMemo = stored);
-      }
+    const at = p.overlays.size ? undefined : this.graphIndexAt();
+    const stored = at && StoredGraph.open(at.file, at.stamp);
+    if (stored) {
+      trace('lock graph: stored index read');
+      return (this.graphMemo = stored);
     }
+    const file = at?.file;
+    const stamp = at?.stamp ?? '';
     const { graph, classes, leaves, lg } = await this.lockGraph();
     const live = new LiveGraph(graph, classes, leaves, lg);
     this.graphMemo = live;
@@ -363,11 +362,35 @@ export class Engine {
         trace('lock graph: index stored');
         // Read back: the listings then decode each chain from the file once instead of walking it again.
         this.graphMemo = StoredGraph.open(file, stamp) ?? live;
+        if (this.graphMemo !== live) this.analysis.wholeGraph = this.graphMemo;
       } catch (e) {
         p.problems.push({ path: file, message: `the lock graph could not be stored: ${(e as Error).message}` });
       }
     }
     return this.graphMemo;
+  }
+
+  /** Where the stored graph of this tree is and the stamp it must carry (undefined on a small workspace or without a cache). */
+  private graphIndexAt(): { file: string; stamp: string } | undefined {
+    const p = this.project;
+    const base = p.demandDriven ? p.workspaceCacheFile('graph-index') : undefined;
+    if (!base) return undefined;
+    return { file: `${base}.bin`, stamp: crypto.createHash('sha1').update(treeStamp(p)).update(JSON.stringify(this.config)).digest('hex') };
+  }
+
+  /**
+   * A stored graph of the tree as it is on disk, for the rules and hovers that ask what nests
+   * under a lock (Analysis.edgesFrom): exact answers from the whole tree instead of a search of
+   * the likeliest holders. Editor buffers add their own edges to it there.
+   */
+  private attachStoredGraph(): void {
+    if (this.analysis.wholeGraph) return;
+    const at = this.graphIndexAt();
+    const stored = at && StoredGraph.open(at.file, at.stamp);
+    if (stored) {
+      this.analysis.wholeGraph = stored;
+      trace('lock graph: stored index attached');
+    }
   }
 
   async models(): Promise<CacheModel[]> {

@@ -4,6 +4,7 @@
  * call chain as evidence, may-sleep, allocations, frees) and the lock graph.
  * Known kernel functions come from the knowledge base and are not read.
  */
+import type { GraphView } from '../graph/graph-index';
 import * as fs from 'fs';
 import * as path from 'path';
 import { allocGfpClass, ALLOCATORS, classifyGfp } from '../kb/allocators';
@@ -844,16 +845,33 @@ export class Analysis {
     return g;
   }
 
+  /** The stored whole-tree lock graph of a big tree, when one matches the files on disk (Engine). */
+  wholeGraph?: GraphView;
+
   /**
-   * Edges leaving a class: from the knowledge base when it knows, else from
-   * the code that holds it (on big trees, found by a text search, then parsed).
+   * Edges leaving a class: from the knowledge base when it knows, else from the code that holds
+   * it: on big trees the stored whole-tree graph, else a text search for its likeliest holders.
    */
-  async edgesFrom(cls: string): Promise<{ edges: Edge[]; known?: InternalLock & { why?: string; declared?: boolean }; searched?: { files: number; of: number } }> {
+  async edgesFrom(cls: string): Promise<{ edges: Edge[]; known?: InternalLock & { why?: string; declared?: boolean }; searched?: { files: number; of: number }; whole?: boolean }> {
     const known = this.lockFacts.get(cls);
     // A leaf declared in .slabcheck.json is the user's call; the knowledge base's claims yield to the code.
     if (known?.declared && (known.leaf || known.nonLeafBecause)) return { edges: [], known };
     let files: string[];
     let searched: { files: number; of: number } | undefined;
+    const whole = this.project.demandDriven ? this.wholeGraph : undefined;
+    if (whole?.has(cls)) {
+      // The whole tree's graph as stored (on disk); an editor buffer's own edges are read from its text.
+      const edges: Edge[] = whole.nests(cls).map((n) => ({ from: cls, to: n.cls, chain: n.evidence }));
+      const overlays = [...this.project.overlays.keys()];
+      await this.project.ensureFacts(overlays);
+      for (const file of overlays) {
+        for (const fn of this.functionsIn(file)) {
+          if (!fn.events.some((e) => e.k === 'lock')) continue;
+          for (const e of this.edgesOf({ file, fn })) if (e.from === cls && !edges.some((x) => x.to === e.to)) edges.push(e);
+        }
+      }
+      return { edges, known, whole: true };
+    }
     if (this.project.demandDriven) {
       const words = classWords(cls);
       let cands = await this.project.filesMentioning(words);
