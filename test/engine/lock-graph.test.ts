@@ -514,3 +514,37 @@ void slow(void)
   assert.ok(third.timings.graphMs >= 0 && third.timings.factsMs > 0);
   await third.close();
 });
+
+test('a lock pointer set once in a lock-free body (left out of the graph parse) is what it was set to', async () => {
+  const files = { 'k/rstat.c': `static DEFINE_PER_CPU(raw_spinlock_t, rstat_cpu_lock);
+static DEFINE_SPINLOCK(inner);
+static unsigned long take(raw_spinlock_t *cpu_lock)
+{
+	unsigned long flags;
+
+	if (!raw_spin_trylock_irqsave(cpu_lock, flags))
+		raw_spin_lock_irqsave(cpu_lock, flags);
+	spin_lock(&inner);
+	spin_unlock(&inner);
+	return flags;
+}
+static void untake(raw_spinlock_t *cpu_lock, unsigned long flags)
+{
+	raw_spin_unlock_irqrestore(cpu_lock, flags);
+}
+void updated(int cpu)
+{
+	raw_spinlock_t *cpu_lock = per_cpu_ptr(&rstat_cpu_lock, cpu);
+	unsigned long flags;
+
+	flags = take(cpu_lock);
+	untake(cpu_lock, flags);
+}
+` };
+  for (const fullThreshold of [1500, 0]) {
+    const e = new Engine({ roots: [tempWorkspace(files)], jobs: 1, fullThreshold });
+    const { graph, classes } = await e.lockGraph();
+    await e.close();
+    assert.deepEqual([...graph.get('rstat.c:rstat_cpu_lock')?.keys() ?? []], ['rstat.c:inner'], `threshold ${fullThreshold}: ${[...classes].join(', ')}`);
+  }
+});

@@ -99,6 +99,7 @@ export function extractFacts(path: string, text: string, tree?: Tree, opts: Extr
   };
   const fnNodes: SyntaxNode[] = [];
   walkTop(root, src, facts, fnNodes);
+  readPerCpuDefinitions(src, facts);
   const extraTrees: Tree[] = [];
   if (root.hasError) recoverFunctionsByText(src, fnNodes, extraTrees, plan?.skipped, plan?.cut);
   facts.errorNodes = countErrors(root);
@@ -396,6 +397,26 @@ function readDefineMacro(node: SyntaxNode, src: SourceMap, facts: FileFacts): vo
   if (m && LOCK_DEFINERS[m[2]]) {
     facts.globalLocks.push({ name: m[3], kind: LOCK_DEFINERS[m[2]], isStatic: !!m[1], at: src.span(node.startIndex, node.endIndex) });
     facts.globals[m[3]] = { type: m[2], isStatic: !!m[1] };
+  }
+}
+
+/**
+ * `static DEFINE_PER_CPU(raw_spinlock_t, x);`: a lock per CPU, one class (lockdep keys the static object). tree-sitter reads the
+ * type-as-argument as a broken declaration, often merged with the next one: read from the text.
+ */
+const PER_CPU_DEF = /^[ \t]*(static\s+)?DEFINE_PER_CPU(?:_[A-Z_]+)?\s*\(\s*([^,()]+?)\s*,\s*([A-Za-z_]\w*)\s*\)/gm;
+function readPerCpuDefinitions(src: SourceMap, facts: FileFacts): void {
+  if (!src.masked.includes('DEFINE_PER_CPU')) return;
+  PER_CPU_DEF.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = PER_CPU_DEF.exec(src.masked)) !== null) {
+    const type = m[2].replace(/\s+/g, ' ');
+    const isStatic = !!m[1];
+    // Locks only: a per-CPU struct keeps its variable's name for its fields (`memcg_stock.stock_lock`, as the knowledge base names it).
+    const kind = LOCK_TYPES[type];
+    if (!kind) continue;
+    facts.globals[m[3]] = { type, isStatic };
+    if (!facts.globalLocks.some((g) => g.name === m![3])) facts.globalLocks.push({ name: m[3], kind, isStatic, at: src.span(m.index, m.index + m[0].length) });
   }
 }
 

@@ -720,13 +720,29 @@ export class FunctionReader {
       const lockVar = !!d && LOCK_TYPE_RE.test(d.type);
       if (!addr && !macro && d?.param === undefined && !lockVar) return;
       // A local lock pointer set once passes what it was set to (`cpu_lock = per_cpu_ptr(&l, cpu)`).
-      if (lockVar && d?.param === undefined && !addr && !m[2] && !m[3] && this.scope(m[1]) && this.aliases.has(m[1])) {
-        (out ??= []).push({ i, ref: lockRef(this.aliases.get(m[1])!, this.scope) });
-        return;
+      if (lockVar && d?.param === undefined && !addr && !m[2] && !m[3]) {
+        const alias = this.scope(m[1]) && this.aliases.has(m[1]) ? this.aliases.get(m[1]) : this.textAlias(m[1]);
+        if (alias) {
+          (out ??= []).push({ i, ref: lockRef(alias, this.scope) });
+          return;
+        }
       }
       (out ??= []).push({ i, ref: lockRef(a, this.argScope) });
     });
     return out;
+  }
+
+  /**
+   * The same alias as readLocals, from the body's text: the lock graph leaves lock-free bodies
+   * out of the parse (their declarations are not nodes), yet they pass such pointers to helpers.
+   */
+  private textAlias(name: string): string | undefined {
+    if (!this.body) return undefined;
+    const text = this.src.masked.slice(this.body.startIndex, this.body.endIndex);
+    const decl = new RegExp(`\\*\\s*${name}\\s*=(?!=)\\s*([^;]+);`).exec(text);
+    if (!decl || !LOCK_TYPE_RE.test(text.slice(Math.max(0, decl.index - 40), decl.index))) return undefined;
+    const rest = text.slice(decl.index + decl[0].length);
+    return new RegExp(`(?<![\\w.>])${name}\\s*=(?!=)`).test(rest) ? undefined : decl[1].trim();
   }
 
   /** Whether allocations and calls are checked or returned, from the syntax (result-use.ts). */

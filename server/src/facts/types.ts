@@ -215,4 +215,4 @@ export interface FileFacts {
  * events and creations. 4: lock references bound to parameters (LockRef.param, call lockArgs).
  * 5: entry points (field bindings, shrinker registration calls).
  */
-export const FACTS_VERSION = 6;
+export const FACTS_VERSION = 7;

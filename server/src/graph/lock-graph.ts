@@ -82,6 +82,9 @@ interface ParamLock {
   fallback: number;
 }
 
+/** How deep the shortest-evidence search follows calls (a bound on the JS stack, far past MAX_CHAIN). */
+const MAX_NEAR_DEPTH = 256;
+
 export class LockGraph {
   private files: GraphFile[] = [];
   private fileIdx = new Map<string, number>();
@@ -705,7 +708,7 @@ export class LockGraph {
       cls = ph;
     }
     // The callee's event that reaches the class in the fewest steps (else its first that reaches it).
-    const near = this.nearest(target, cls, MAX_CHAIN - out.length);
+    const near = this.nearest(target, cls);
     const x = near ? near.ev : this.firstReaching(target, cls);
     if (x >= 0) this.pathTo(target, x, cls, seen, out);
   }
@@ -717,21 +720,22 @@ export class LockGraph {
   }
 
   /**
-   * The event of `fn` from which class `cls` is reached in the fewest steps (at most `budget`),
-   * memoised: evidence is the shortest chain, as lockdep prints, not the first found (on the
-   * kernel most first-found chains ran to the 14-step cap). A path through a function still being
-   * searched (recursion) is skipped, so the answer is a real path, shortest but for such cycles;
-   * "none within the budget" is not memoised.
+   * The event of `fn` from which class `cls` is reached in the fewest steps, memoised once per
+   * (function, class): evidence is the shortest chain, as lockdep prints, not the first found (on
+   * the kernel most first-found chains ran to the 14-step cap). A path through a function still
+   * being searched (recursion) is skipped, so the answer is a real path, shortest but for such
+   * cycles; null when none was found that way (pathTo then takes the first event that reaches).
    */
-  private nearest(fn: number, cls: number, budget: number): { ev: number; d: number } | undefined {
+  private nearest(fn: number, cls: number, depth = 0): { ev: number; d: number } | null {
     const key = fn * 0x100000 + cls;
     const hit = this.nearMemo.get(key);
-    if (hit) return hit.d <= budget ? hit : undefined;
-    if (budget <= 0 || this.nearBusy.has(key)) return undefined;
+    if (hit !== undefined) return hit;
+    // Deeper than any chain worth printing: not memoised, the caller falls back.
+    if (this.nearBusy.has(key) || depth > MAX_NEAR_DEPTH) return null;
     const { g, o } = this.f(fn);
     const first = g.fns[o + 3];
     const end = first + g.fns[o + 4];
-    let best: { ev: number; d: number } | undefined;
+    let best: { ev: number; d: number } | null = null;
     const calls: number[] = [];
     for (let y = first; y < end && !best; y++) {
       const b = y * EV_FIELDS;
@@ -740,11 +744,9 @@ export class LockGraph {
       if (kind === EV_LOCK || (kind === EV_ALLOC && cls === this.fsReclaim) || this.kbLock(g.names[g.events[b + 1]], cls)) best = { ev: y, d: 1 };
       else calls.push(y);
     }
-    if (!best && budget > 1) {
+    if (!best) {
       this.nearBusy.add(key);
       for (const y of calls) {
-        const room = (best ? best.d - 1 : budget) - 1;
-        if (room <= 0) break;
         const target = this.resolve(g.names[g.events[y * EV_FIELDS + 1]], this.fnFile[fn]);
         if (target < 0) continue;
         let c = cls;
@@ -753,16 +755,17 @@ export class LockGraph {
           if (ph === undefined) continue;
           c = ph;
         }
-        const sub = this.nearest(target, c, room);
+        const sub = this.nearest(target, c, depth + 1);
         if (sub && (!best || sub.d + 1 < best.d)) best = { ev: y, d: sub.d + 1 };
+        if (best?.d === 2) break;
       }
       this.nearBusy.delete(key);
     }
-    if (best) this.nearMemo.set(key, best);
+    this.nearMemo.set(key, best);
     return best;
   }
 
-  private nearMemo = new Map<number, { ev: number; d: number }>();
+  private nearMemo = new Map<number, { ev: number; d: number } | null>();
   private nearBusy = new Set<number>();
 
   /** The knowledge-base entry by which calling `callee` takes class `cls`, if any. */
