@@ -6,6 +6,9 @@
 import { LOCK_OPS } from '../kb/locks';
 import { FS_RECLAIM, Step } from '../index/analysis';
 import type { Engine } from './engine';
+import * as fs from 'fs';
+import { graphSource, HeldUnder, HeldUnderTable, MAX_CALLER_DEPTH, tableSummary } from '../index/held-under';
+import { toGraphFile } from '../graph/graph-facts';
 
 export interface LockQuery {
   cls: string;
@@ -65,4 +68,66 @@ export async function queryLockClass(engine: Engine, cls: string): Promise<LockQ
     base.leaf = known?.nonLeafBecause ? 'no' : 'unknown';
   }
   return base;
+}
+
+/** `slabcheck locks --class NAME --held-under`: what is held at each acquisition site of a class. */
+export interface HeldUnderQuery extends HeldUnderTable {
+  summary: string;
+  /** How "held" was decided, for the reader of the table. */
+  method: string;
+  /** Files read to find the callers of the sites' global functions (demand-driven trees). */
+  callerFilesRead: number;
+}
+
+export async function queryHeldUnder(engine: Engine, cls: string): Promise<HeldUnderQuery> {
+  const lg = await engine.lockGraphFacts(true);
+  const prims = engine.config.lockPrimitives;
+  const p = engine.project;
+  let callerFilesRead = 0;
+  if (p.demandDriven) {
+    // A global function's callers may be in files the graph did not read: read the files that
+    // name it (one text pass per level of callers). A static one's are in its own file.
+    const src = graphSource(lg, prims);
+    let level = new Set(src.sites(cls).map((s) => s.fn));
+    const seen = new Set<string>();
+    for (let depth = 0; depth < MAX_CALLER_DEPTH && level.size; depth++) {
+      const names = [...new Set([...level].map((f) => lg.fnName(f)))].filter((n) => !seen.has(n));
+      for (const n of names) seen.add(n);
+      const files = filesMentioningAny(p.files, names).filter((f) => !lg.has(f));
+      if (files.length) {
+        await p.ensureFacts(files);
+        for (const f of files) {
+          const facts = p.facts.get(f);
+          if (facts) lg.add(toGraphFile(facts));
+        }
+        callerFilesRead += files.length;
+      }
+      const next = new Set<number>();
+      const s2 = graphSource(lg, prims);
+      for (const f of level) for (const c of s2.callers(f)) next.add(c.caller);
+      level = next;
+    }
+  }
+  const t = new HeldUnder(graphSource(lg, prims)).table(cls);
+  return {
+    ...t, summary: tableSummary(t), callerFilesRead,
+    method: `must-held (every path of the function) at each site, and held at every call of the function found (${MAX_CALLER_DEPTH} callers up; calls through pointers are not seen)`,
+  };
+}
+
+/** Files whose text names any of `names` (one read per file). */
+function filesMentioningAny(files: string[], names: string[]): string[] {
+  if (!names.length) return [];
+  const re = new RegExp(`\\b(?:${names.join('|')})\\b`);
+  const out: string[] = [];
+  for (const f of files) {
+    let text: string;
+    try {
+      text = fs.readFileSync(f, 'latin1');
+    } catch {
+      continue;
+    }
+    if (re.test(text)) out.push(f);
+  }
+  return out;
 }

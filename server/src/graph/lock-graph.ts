@@ -23,7 +23,7 @@ import type { LockRef, Span } from '../facts/types';
 import { Edge, FS_RECLAIM, MAX_CHAIN, Step } from '../index/analysis';
 import { lockClassName } from '../index/lock-class';
 import {
-  E_GFP_ATOMIC, E_GFP_SLEEP, E_TRYLOCK, EV_ALLOC, EV_CALL, EV_FIELDS, EV_FREE, EV_LOCK, F_STATIC, FN_FIELDS, GraphFile,
+  E_GFP_ATOMIC, E_GFP_SLEEP, E_IRQ_OFF, E_TRYLOCK, EV_ALLOC, EV_CALL, EV_FIELDS, EV_FREE, EV_LOCK, F_STATIC, FN_FIELDS, GraphFile,
 } from './graph-facts';
 
 const EMPTY = new Int32Array(0);
@@ -805,6 +805,29 @@ export class LockGraph {
         if (g.events[b] !== EV_LOCK || this.classOfRef(fn, g.events[b + 3]) !== id) continue;
         out.push({ fn: this.fnName(fn), file: g.path, span: [g.events[b + 5], g.events[b + 6], g.events[b + 7], g.events[b + 8]] as Span, op: g.names[g.events[b + 1]], trylock: !!(g.events[b + 4] & E_TRYLOCK) });
       }
+    }
+    return out;
+  }
+
+  /** Number of loaded functions (ids 0..fnCount-1). */
+  get fnCount(): number {
+    return this.fnFile.length;
+  }
+
+  /**
+   * A function's lock and call events decoded, for the held-under inference (index/held-under.ts):
+   * the operation or callee, the lock references held (must-held), interrupts off, trylock.
+   */
+  eventsOf(fn: number): { lock: boolean; name: string; ref: number; held: number[]; irqOff: boolean; trylock: boolean; span: Span }[] {
+    const { g, o } = this.f(fn);
+    const out: { lock: boolean; name: string; ref: number; held: number[]; irqOff: boolean; trylock: boolean; span: Span }[] = [];
+    for (let e = g.fns[o + 3], end = e + g.fns[o + 4]; e < end; e++) {
+      const b = e * EV_FIELDS;
+      const k = g.events[b];
+      if (k !== EV_LOCK && k !== EV_CALL) continue;
+      const held: number[] = [];
+      for (let m = g.events[b + 2], i = 0; m; m >>>= 1, i++) if (m & 1) held.push(i);
+      out.push({ lock: k === EV_LOCK, name: g.names[g.events[b + 1]], ref: k === EV_LOCK ? g.events[b + 3] : -1, held, irqOff: !!(g.events[b + 4] & E_IRQ_OFF), trylock: !!(g.events[b + 4] & E_TRYLOCK), span: [g.events[b + 5], g.events[b + 6], g.events[b + 7], g.events[b + 8]] as Span });
     }
     return out;
   }
