@@ -169,6 +169,15 @@ export function tableSummary(t: HeldUnderTable): string {
 
 // ---- the loaded facts ----
 
+const searched = new WeakMap<object, Set<string>>();
+
+/** Global functions whose callers' files were all read (demand-driven trees), per project. */
+export function searchedCallers(project: object): Set<string> {
+  let s = searched.get(project);
+  if (!s) searched.set(project, (s = new Set()));
+  return s;
+}
+
 /**
  * Over the facts the analysis has loaded (a small workspace: every file). Functions that are
  * declared lock primitives are not holder sections: their bodies give no sites and no callers.
@@ -201,8 +210,9 @@ export function analysisSource(a: Analysis): HeldSource<FnRef> {
       return out;
     },
     callers(f) {
-      // On demand, a global function's callers may be in files not read: claim nothing of them.
-      if (a.project.demandDriven && !f.fn.isStatic) return [];
+      // On demand, a global function's callers may be in files not read: claim nothing of them
+      // unless the files naming it were read (rules/lock-rule-common.ts prepareLockRules).
+      if (a.project.demandDriven && !f.fn.isStatic && !searchedCallers(a.project).has(f.fn.name)) return [];
       if (!byCallee) {
         byCallee = new Map();
         for (const ref of fns) ref.fn.events.forEach((e, i) => {

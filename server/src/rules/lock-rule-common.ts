@@ -6,7 +6,7 @@
 import type { LockRule } from '../config/config';
 import type { FnEvent, Span } from '../facts/types';
 import type { Analysis, FnRef, Step } from '../index/analysis';
-import { analysisSource, HeldUnder } from '../index/held-under';
+import { analysisSource, HeldUnder, MAX_CALLER_DEPTH, searchedCallers } from '../index/held-under';
 import { allocGfpClass } from '../kb/allocators';
 import { OPAQUE_PREFIXES } from '../kb/kernel-functions';
 import { LockKind, LockMode, lockMode, SLEEPING_KINDS } from '../kb/locks';
@@ -83,18 +83,42 @@ function heldClasses(a: Analysis, ref: FnRef, e: LockEvent): Map<string, LockKin
 }
 
 /**
- * Demand-driven trees: read the files that call a declared primitive (a text search), so their
- * acquisitions are seen. Classes given rules but no primitive are checked in the files loaded anyway.
+ * Demand-driven trees: read what the lock rules look at. The files that call a declared primitive
+ * (a text search); then, three levels up from the functions that take a class with rules, their
+ * callees (summaries: what may sleep) and the files that name a global one (its callers: what
+ * they hold). A global function whose callers were not searched for starts under nothing
+ * (index/held-under.ts analysisSource). Classes given rules but no primitive are checked in the
+ * files loaded anyway.
  */
 export async function prepareLockRules(a: Analysis): Promise<void> {
   const p = a.project;
-  if (!p.demandDriven) return;
-  const names = Object.keys(p.config.lockPrimitives);
-  const files = new Set<string>();
-  for (const n of names) for (const f of await p.filesMentioning([n])) files.add(f);
-  const missing = [...files].filter((f) => !p.facts.has(f));
-  if (!missing.length) return;
-  await p.ensureFacts(missing);
+  const cfg = p.config;
+  if (!p.demandDriven || (!Object.keys(cfg.lockRules).length && !Object.keys(cfg.lockPrimitives).length)) return;
+  const want = new Set<string>();
+  for (const n of Object.keys(cfg.lockPrimitives)) for (const f of await p.filesMentioning([n])) if (!p.facts.has(f)) want.add(f);
+  if (want.size) await p.ensureFacts([...want]);
+  a.invalidate();
+  const classes = new Set([...Object.keys(cfg.lockRules), ...Object.values(cfg.lockPrimitives).map((x) => x.class)]);
+  let level: FnRef[] = [];
+  for (const [file, f] of p.facts) for (const fn of f.functions) {
+    if (fn.stub || cfg.lockPrimitives[fn.name]) continue;
+    if (fn.events.some((e) => e.k === 'lock' && classes.has(a.classOf(file, fn, fn.locks[e.lock])))) level.push({ file, fn });
+  }
+  const searched = searchedCallers(p);
+  const seen = new Set<string>();
+  for (let depth = 0; depth < MAX_CALLER_DEPTH && level.length; depth++) {
+    await a.prepare(level);
+    const names = [...new Set(level.map((r) => r.fn.name))].filter((n) => !seen.has(n));
+    for (const n of names) seen.add(n);
+    const files = new Set<string>();
+    for (const r of level) if (!r.fn.isStatic && !searched.has(r.fn.name)) for (const f of await p.filesMentioning([r.fn.name])) if (!p.facts.has(f)) files.add(f);
+    if (files.size) await p.ensureFacts([...files]);
+    for (const r of level) searched.add(r.fn.name);
+    const callees = new Set(names);
+    const next: FnRef[] = [];
+    for (const [file, f] of p.facts) for (const fn of f.functions) if (!fn.stub && fn.events.some((e) => e.k === 'call' && callees.has(e.fn))) next.push({ file, fn });
+    level = next;
+  }
   a.invalidate();
 }
 
