@@ -479,3 +479,28 @@ test('held-under: the zsmalloc-like table, its evidence and outlier; through cal
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('held-under: a helper whose callers disagree is one row per caller, the outlier named through its caller', async () => {
+  const files = LOCK_RULE_CASES['lock-rule-must-hold'][1].files;
+  const dir = tempWorkspace({ ...files, 'more.c': `#include "z.h"
+struct zq { rwlock_t lock; };
+void m1(struct zpool *p, struct zpage *z) { read_lock(&p->lock); zpage_read_lock(z); zpage_read_unlock(z); read_unlock(&p->lock); }
+void m2(struct zpool *p, struct zpage *z) { read_lock(&p->lock); zpage_read_lock(z); zpage_read_unlock(z); read_unlock(&p->lock); }
+void m3(struct zpool *p, struct zpage *z) { read_lock(&p->lock); zpage_read_lock(z); zpage_read_unlock(z); read_unlock(&p->lock); }
+void m4(struct zpool *p, struct zpage *z) { read_lock(&p->lock); zpage_read_lock(z); zpage_read_unlock(z); read_unlock(&p->lock); }
+void m5(struct zpool *p, struct zpage *z) { read_lock(&p->lock); zpage_read_lock(z); zpage_read_unlock(z); read_unlock(&p->lock); }
+` });
+  const e = new Engine({ roots: [dir], jobs: 1, config: loadConfigFile(dir, RULE_IDS).config });
+  try {
+    const q = await queryHeldUnder(e, 'zpage.lock');
+    const drain = q.all.filter((s) => s.fn === 'drain').map((s) => `${s.via?.join('<')}:${s.underViaCallers.join(',')}`).sort();
+    assert.deepEqual(drain, ['release:zclass.lock', 'release_unlocked:']);
+    assert.deepEqual(q.outliers.map((o) => `${o.fn}${o.via ? ` via ${o.via.join(' <- ')}` : ''}`).sort(), ['async_free', 'drain via release_unlocked']);
+    const r = await e.check();
+    const out = r.findings.filter((f) => f.rule === 'lock-rule-held-under-outlier').map((f) => f.message).sort();
+    assert.match(out[1], /^drain\(\) takes zpage\.lock under no lock when called from release_unlocked, where 6 of its 8 sites are under one/);
+  } finally {
+    await e.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -9,6 +9,7 @@ import type { Engine } from './engine';
 import * as fs from 'fs';
 import { graphSource, HeldUnder, HeldUnderTable, MAX_CALLER_DEPTH, tableSummary } from '../index/held-under';
 import { toGraphFile } from '../graph/graph-facts';
+import type { LockGraph } from '../graph/lock-graph';
 
 export interface LockQuery {
   cls: string;
@@ -79,8 +80,13 @@ export interface HeldUnderQuery extends HeldUnderTable {
   callerFilesRead: number;
 }
 
+/** One load of the graph's facts per engine for every class asked (`--class` repeated). */
+const loaded = new WeakMap<Engine, Promise<LockGraph>>();
+
 export async function queryHeldUnder(engine: Engine, cls: string): Promise<HeldUnderQuery> {
-  const lg = await engine.lockGraphFacts(true);
+  let lgp = loaded.get(engine);
+  if (!lgp) loaded.set(engine, (lgp = engine.lockGraphFacts(true)));
+  const lg = await lgp;
   const prims = engine.config.lockPrimitives;
   const p = engine.project;
   let callerFilesRead = 0;

@@ -99,20 +99,54 @@ export class HeldUnder<F> {
     return { direct, viaCallers, kinds: new Map([...e.held, ...s.held]), irqOff: s.irqOff || e.irqOff, callers: e.callers };
   }
 
+  /**
+   * A site's rows: one, or one per caller when its callers disagree (a helper called under the
+   * class lock by one and under nothing by another is "under nothing via that one": seed 002's
+   * lock_zspage() from async_free_zspage()).
+   */
+  private evidence(s: LockSite<F>): SiteEvidence[] {
+    const h = this.at(s);
+    const base: SiteEvidence = {
+      fn: this.src.name(s.fn), file: this.src.file(s.fn), line: s.span[0] + 1, span: s.span, op: s.op, trylock: s.trylock,
+      mode: s.kind ? lockMode(s.kind, s.read) : s.read ? 'read' : 'exclusive', under: h.direct, underViaCallers: h.viaCallers, callers: h.callers, irqOff: h.irqOff,
+    };
+    if (!h.callers) return [base];
+    const rows = new Map<string, SiteEvidence>();
+    for (const c of this.src.callers(s.fn)) {
+      const up = this.entry(c.caller, 1);
+      const held = [...new Set([...c.held.keys(), ...up.held.keys()])].filter((x) => x !== s.cls && !s.held.has(x)).sort();
+      const via = this.viaPath(c.caller);
+      const key = `${held.join(',')}|${via.join('<')}`;
+      if (!rows.has(key)) rows.set(key, { ...base, underViaCallers: held, irqOff: s.irqOff || c.irqOff || up.irqOff, via });
+    }
+    const distinct = new Set([...rows.values()].map((r) => r.underViaCallers.join(',')));
+    return distinct.size > 1 ? [...rows.values()] : [base];
+  }
+
+  /** A caller and, while each has a single calling function, its callers (innermost first). */
+  private viaPath(f: F): string[] {
+    const out = [this.src.name(f)];
+    let cur = f;
+    for (let d = 1; d < MAX_CALLER_DEPTH; d++) {
+      const up = [...new Map(this.src.callers(cur).map((c) => [this.src.key(c.caller), c.caller])).values()];
+      if (up.length !== 1) break;
+      cur = up[0];
+      out.push(this.src.name(cur));
+    }
+    return out;
+  }
+
   table(cls: string): HeldUnderTable {
     const rows = new Map<string, SiteEvidence[]>();
     const nothing: SiteEvidence[] = [];
     const all: SiteEvidence[] = [];
     for (const s of this.src.sites(cls)) {
-      const h = this.at(s);
-      const ev: SiteEvidence = {
-        fn: this.src.name(s.fn), file: this.src.file(s.fn), line: s.span[0] + 1, span: s.span, op: s.op, trylock: s.trylock,
-        mode: s.kind ? lockMode(s.kind, s.read) : s.read ? 'read' : 'exclusive', under: h.direct, underViaCallers: h.viaCallers, callers: h.callers, irqOff: h.irqOff,
-      };
-      all.push(ev);
-      const under = [...h.direct, ...h.viaCallers];
-      if (!under.length) nothing.push(ev);
-      for (const u of under) rows.set(u, [...(rows.get(u) ?? []), ev]);
+      for (const ev of this.evidence(s)) {
+        all.push(ev);
+        const under = [...ev.under, ...ev.underViaCallers];
+        if (!under.length) nothing.push(ev);
+        for (const u of under) rows.set(u, [...(rows.get(u) ?? []), ev]);
+      }
     }
     const sorted = [...rows].map(([c, sites]) => ({ cls: c, count: sites.length, sites })).sort((a, b) => b.count - a.count || (a.cls < b.cls ? -1 : 1));
     return { cls, sites: all.length, under: sorted, nothing, outliers: outliersOf(all.length, nothing), all };
@@ -134,6 +168,8 @@ export interface SiteEvidence {
   underViaCallers: string[];
   /** Calls of the function found (0: an entry point, or called only through pointers). */
   callers: number;
+  /** When the callers disagree, this row is the site reached through this caller (and its callers, innermost first). */
+  via?: string[];
   irqOff: boolean;
 }
 
@@ -163,7 +199,8 @@ export function outliersOf(total: number, nothing: SiteEvidence[]): SiteEvidence
 /** One line per row: "zspage.lock: taken under zs_pool.lock at 5 sites, under size_class.lock at 3, under nothing at 1 (async_free_zspage)". */
 export function tableSummary(t: HeldUnderTable): string {
   const parts = t.under.map((r, i) => `${i ? '' : 'taken '}under ${r.cls} at ${r.count} site${r.count === 1 ? '' : 's'}`);
-  if (t.nothing.length) parts.push(`${parts.length ? '' : 'taken '}under nothing at ${t.nothing.length} (${[...new Set(t.nothing.map((s) => s.fn))].slice(0, 6).join(', ')})`);
+  const who = (s: SiteEvidence) => (s.via ? `${s.fn} via ${s.via.join(' <- ')}` : s.fn);
+  if (t.nothing.length) parts.push(`${parts.length ? '' : 'taken '}under nothing at ${t.nothing.length} (${[...new Set(t.nothing.map(who))].slice(0, 6).join(', ')})`);
   return `${t.cls}: ${parts.join(', ') || 'no acquisition found'} (${t.sites} site${t.sites === 1 ? '' : 's'})`;
 }
 

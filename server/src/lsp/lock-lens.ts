@@ -13,7 +13,7 @@ export function lockRuleLenses(findings: Finding[], file: string): CodeLens[] {
   const out: CodeLens[] = [];
   for (const f of findings) {
     if (f.file !== file || f.rule !== OUTLIER_RULE) continue;
-    const m = /takes (\S+) under no lock, where (\d+) of its (\d+) sites/.exec(f.message);
+    const m = /takes (\S+) under no lock(?: when called from [^,]*(?:, [^,]*)*?)?, where (\d+) of its (\d+) sites/.exec(f.message);
     const title = m ? `${m[1]}: under a lock at ${m[2]} of ${m[3]} sites, not here` : 'lock taken under no lock, unlike its other sites';
     out.push({ range: spanToRange([f.span[0], f.span[1], f.span[0], f.span[1]]), command: { title, command: PROBLEMS_COMMAND } });
   }

@@ -94,8 +94,9 @@ export async function prepareLockRules(a: Analysis): Promise<void> {
   const p = a.project;
   const cfg = p.config;
   if (!p.demandDriven || (!Object.keys(cfg.lockRules).length && !Object.keys(cfg.lockPrimitives).length)) return;
+  // Files read for their cache creations only have stub functions: ensureFacts reads them in full.
   const want = new Set<string>();
-  for (const n of Object.keys(cfg.lockPrimitives)) for (const f of await p.filesMentioning([n])) if (!p.facts.has(f)) want.add(f);
+  for (const n of Object.keys(cfg.lockPrimitives)) for (const f of await p.filesMentioning([n])) want.add(f);
   if (want.size) await p.ensureFacts([...want]);
   a.invalidate();
   const classes = new Set([...Object.keys(cfg.lockRules), ...Object.values(cfg.lockPrimitives).map((x) => x.class)]);
@@ -111,7 +112,7 @@ export async function prepareLockRules(a: Analysis): Promise<void> {
     const names = [...new Set(level.map((r) => r.fn.name))].filter((n) => !seen.has(n));
     for (const n of names) seen.add(n);
     const files = new Set<string>();
-    for (const r of level) if (!r.fn.isStatic && !searched.has(r.fn.name)) for (const f of await p.filesMentioning([r.fn.name])) if (!p.facts.has(f)) files.add(f);
+    for (const r of level) if (!r.fn.isStatic && !searched.has(r.fn.name)) for (const f of await p.filesMentioning([r.fn.name])) files.add(f);
     if (files.size) await p.ensureFacts([...files]);
     for (const r of level) searched.add(r.fn.name);
     const callees = new Set(names);

@@ -39,11 +39,16 @@ export const lockRuleHeldUnderOutlier: Rule = {
       const t = held.table(cls);
       if (!t.outliers.length) continue;
       const example = t.under[0]?.sites[0];
-      for (const o of t.outliers) {
+      // One finding per site (a helper under nothing through several callers is one site).
+      const bySite = new Map<string, typeof t.outliers>();
+      for (const o of t.outliers) bySite.set(`${o.file}:${o.span.join(',')}`, [...(bySite.get(`${o.file}:${o.span.join(',')}`) ?? []), o]);
+      for (const os of bySite.values()) {
+        const o = os[0];
+        const vias = os.filter((x) => x.via).map((x) => x.via!.join(' <- '));
         ctx.report({
           file: o.file, span: o.span,
           related: example ? [{ file: example.file, span: example.span, note: `${example.fn}() takes ${cls} under ${[...example.under, ...example.underViaCallers].join(', ')}` }] : [],
-          message: `${o.fn}() takes ${cls} under no lock, where ${t.sites - t.nothing.length} of its ${t.sites} sites are under one (${tableSummary(t).replace(/^[^:]*: /, '')})`,
+          message: `${o.fn}() takes ${cls} under no lock${vias.length ? ` when called from ${vias.join(', ')}` : ''}, where ${t.sites - t.nothing.length} of its ${t.sites} sites are under one (${tableSummary(t).replace(/^[^:]*: /, '')})`,
         });
       }
     }
