@@ -7,6 +7,7 @@ import { LOCK_OPS } from '../kb/locks';
 import { FS_RECLAIM, Step } from '../index/analysis';
 import type { Engine } from './engine';
 import * as fs from 'fs';
+import { trace } from './trace';
 import { graphSource, HeldUnder, HeldUnderTable, MAX_CALLER_DEPTH, tableSummary } from '../index/held-under';
 import { toGraphFile } from '../graph/graph-facts';
 import type { LockGraph } from '../graph/lock-graph';
@@ -80,6 +81,8 @@ export interface HeldUnderQuery extends HeldUnderTable {
   callerFilesRead: number;
 }
 
+const MAX_SEARCHED_NAMES = 300;
+
 /** One load of the graph's facts per engine for every class asked (`--class` repeated). */
 const loaded = new WeakMap<Engine, Promise<LockGraph>>();
 
@@ -90,16 +93,18 @@ export async function queryHeldUnder(engine: Engine, cls: string): Promise<HeldU
   const prims = engine.config.lockPrimitives;
   const p = engine.project;
   let callerFilesRead = 0;
+  const searched = new Set<string>();
+  const known = (f: number) => !p.demandDriven || lg.isStatic(f) || searched.has(lg.fnName(f));
+  const src = graphSource(lg, prims, known);
   if (p.demandDriven) {
     // A global function's callers may be in files the graph did not read: read the files that
     // name it (one text pass per level of callers). A static one's are in its own file.
-    const src = graphSource(lg, prims);
     let level = new Set(src.sites(cls).map((s) => s.fn));
-    const seen = new Set<string>();
     for (let depth = 0; depth < MAX_CALLER_DEPTH && level.size; depth++) {
-      const names = [...new Set([...level].map((f) => lg.fnName(f)))].filter((n) => !seen.has(n));
-      for (const n of names) seen.add(n);
-      const files = filesMentioningAny(p.files, names).filter((f) => !lg.has(f));
+      const names = [...new Set([...level].filter((f) => !lg.isStatic(f)).map((f) => lg.fnName(f)))].filter((n) => !searched.has(n));
+      // A few hundred names at most per pass (a regular expression of thousands is slow): the rest start under nothing.
+      const batch = names.slice(0, MAX_SEARCHED_NAMES);
+      const files = filesMentioningAny(p.files, batch).filter((f) => !lg.has(f));
       if (files.length) {
         await p.ensureFacts(files);
         for (const f of files) {
@@ -108,13 +113,15 @@ export async function queryHeldUnder(engine: Engine, cls: string): Promise<HeldU
         }
         callerFilesRead += files.length;
       }
+      for (const n of batch) searched.add(n);
+      trace(`held-under ${cls}: level ${depth + 1}, ${batch.length} of ${names.length} global names searched, ${files.length} files read`);
       const next = new Set<number>();
-      const s2 = graphSource(lg, prims);
-      for (const f of level) for (const c of s2.callers(f)) next.add(c.caller);
+      for (const f of level) for (const c of src.callers(f)) next.add(c.caller);
       level = next;
     }
   }
-  const t = new HeldUnder(graphSource(lg, prims)).table(cls);
+  const t = new HeldUnder(src).table(cls);
+  trace(`held-under ${cls}: table`);
   return {
     ...t, summary: tableSummary(t), callerFilesRead,
     method: `must-held (every path of the function) at each site, and held at every call of the function found (${MAX_CALLER_DEPTH} callers up; calls through pointers are not seen)`,

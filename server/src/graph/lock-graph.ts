@@ -809,6 +809,11 @@ export class LockGraph {
     return out;
   }
 
+  isStatic(fn: number): boolean {
+    const { g, o } = this.f(fn);
+    return !!(g.fns[o + 1] & F_STATIC);
+  }
+
   /** Number of loaded functions (ids 0..fnCount-1). */
   get fnCount(): number {
     return this.fnFile.length;
@@ -831,6 +836,30 @@ export class LockGraph {
     }
     return out;
   }
+
+  /**
+   * Callee name -> the functions that call it (each once), from one pass over the event arrays;
+   * kept until a file is added. For the held-under inference's callers.
+   */
+  callersByName(): Map<string, number[]> {
+    if (this.callersMemo && this.callersMemo.files === this.files.length) return this.callersMemo.map;
+    const map = new Map<string, number[]>();
+    for (let fn = 0; fn < this.fnFile.length; fn++) {
+      const { g, o } = this.f(fn);
+      for (let e = g.fns[o + 3], end = e + g.fns[o + 4]; e < end; e++) {
+        const b = e * EV_FIELDS;
+        if (g.events[b] !== EV_CALL) continue;
+        const name = g.names[g.events[b + 1]];
+        const l = map.get(name);
+        if (!l) map.set(name, [fn]);
+        else if (l[l.length - 1] !== fn) l.push(fn);
+      }
+    }
+    this.callersMemo = { files: this.files.length, map };
+    return map;
+  }
+
+  private callersMemo?: { files: number; map: Map<string, number[]> };
 
   /** For tests: whether a function's closure holds a class (by name). */
   reaches(fn: number, cls: string): boolean {

@@ -283,9 +283,13 @@ export function classesTaken(a: Analysis): Set<string> {
 // ---- the whole-tree lock graph ----
 
 /** Over the whole-tree lock graph (what `slabcheck locks` loads). */
-export function graphSource(lg: LockGraph, prims: Record<string, { class: string; op: string; mode: string }> = {}): HeldSource<number> {
+/**
+ * `callersKnown`: whether every caller of a function is in the loaded files (on a demand-driven
+ * tree, a global function's are only when the files naming it were read); otherwise it starts
+ * under nothing.
+ */
+export function graphSource(lg: LockGraph, prims: Record<string, { class: string; op: string; mode: string }> = {}, callersKnown: (fn: number) => boolean = () => true): HeldSource<number> {
   const kindOf = (op: string): LockKind | undefined => LOCK_OPS[op]?.kind ?? (prims[op] ? declaredLockOp(prims[op] as never).kind : undefined);
-  let byCallee: Map<string, { fn: number; i: number }[]> | undefined;
   const heldOf = (fn: number, evs: ReturnType<LockGraph['eventsOf']>, held: number[]): Map<string, LockKind | undefined> => {
     const m = new Map<string, LockKind | undefined>();
     for (const r of held) {
@@ -294,14 +298,18 @@ export function graphSource(lg: LockGraph, prims: Record<string, { class: string
     }
     return m;
   };
+  let named = -1;
   return {
     key: (f) => String(f),
     name: (f) => lg.fnName(f),
     file: (f) => lg.fnPath(f),
     sites(cls) {
       const out: LockSite<number>[] = [];
-      // Class ids are given as references are named: name every acquisition's first.
-      lg.acquiredClasses();
+      // Class ids are given as references are named: name every acquisition's first (again after files were added).
+      if (named !== lg.size) {
+        lg.acquiredClasses();
+        named = lg.size;
+      }
       for (const s of lg.acquisitions(cls)) {
         for (const fn of lg.functionsOf(s.file)) {
           if (lg.fnName(fn) !== s.fn || prims[s.fn]) continue;
@@ -315,22 +323,13 @@ export function graphSource(lg: LockGraph, prims: Record<string, { class: string
       return out;
     },
     callers(f) {
-      if (!byCallee) {
-        byCallee = new Map();
-        for (let fn = 0; fn < lg.fnCount; fn++) lg.eventsOf(fn).forEach((e, i) => {
-          if (!e.lock) {
-            const l = byCallee!.get(e.name);
-            if (l) l.push({ fn, i });
-            else byCallee!.set(e.name, [{ fn, i }]);
-          }
-        });
-      }
       const out: CallSite<number>[] = [];
-      for (const { fn, i } of byCallee.get(lg.fnName(f)) ?? []) {
-        if (prims[lg.fnName(fn)] || lg.resolveCall(fn, lg.fnName(f)) !== f) continue;
+      if (!callersKnown(f)) return out;
+      const name = lg.fnName(f);
+      for (const fn of lg.callersByName().get(name) ?? []) {
+        if (prims[lg.fnName(fn)] || lg.resolveCall(fn, name) !== f) continue;
         const evs = lg.eventsOf(fn);
-        const e = evs[i];
-        out.push({ caller: fn, span: e.span, held: heldOf(fn, evs, e.held), irqOff: e.irqOff });
+        for (const e of evs) if (!e.lock && e.name === name) out.push({ caller: fn, span: e.span, held: heldOf(fn, evs, e.held), irqOff: e.irqOff });
       }
       return out;
     },
