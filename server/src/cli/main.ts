@@ -358,7 +358,7 @@ async function cmdHeldUnder(a: Args, classes: string[]): Promise<number> {
     }
     const rel = (p: string) => path.relative(process.cwd(), p) || p;
     const site = (s: SiteEvidence) => {
-      const via = s.via ? `; called from ${s.via.join(' <- ')}${s.underViaCallers.length ? `, which holds ${s.underViaCallers.join(', ')}` : ', which holds nothing'}` : s.underViaCallers.length ? `; every caller (${s.callers}) holds ${s.underViaCallers.join(', ')}` : '';
+      const via = s.via ? `; called from ${s.via.join(' <- ')}${s.viaCallers ? ` (and ${s.viaCallers - 1} more calls)` : ''}${s.underViaCallers.length ? `, which holds ${s.underViaCallers.join(', ')}` : ', which holds nothing'}` : s.underViaCallers.length ? `; every caller (${s.callers}) holds ${s.underViaCallers.join(', ')}` : '';
       const here = s.under.length ? `holds ${s.under.join(', ')}` : 'holds nothing';
       return `      ${rel(s.file)}:${s.line}: ${s.fn}() ${s.op}${s.trylock ? ' (trylock)' : ''} [${s.mode}]: ${here}${via}${s.irqOff ? '; interrupts off' : ''}`;
     };

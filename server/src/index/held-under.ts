@@ -100,7 +100,7 @@ export class HeldUnder<F> {
   }
 
   /**
-   * A site's rows: one, or one per caller when its callers disagree (a helper called under the
+   * A site's rows: one, or one per distinct held set of its callers when they disagree (a helper called under the
    * class lock by one and under nothing by another is "under nothing via that one": seed 002's
    * lock_zspage() from async_free_zspage()).
    */
@@ -115,9 +115,11 @@ export class HeldUnder<F> {
     for (const c of this.src.callers(s.fn)) {
       const up = this.entry(c.caller, 1);
       const held = [...new Set([...c.held.keys(), ...up.held.keys()])].filter((x) => x !== s.cls && !s.held.has(x)).sort();
-      const via = this.viaPath(c.caller);
-      const key = `${held.join(',')}|${via.join('<')}`;
-      if (!rows.has(key)) rows.set(key, { ...base, underViaCallers: held, irqOff: s.irqOff || c.irqOff || up.irqOff, via });
+      // One row per distinct held set (a helper called from a thousand places under the same lock is one row), named by its first caller.
+      const key = held.join(',');
+      const row = rows.get(key);
+      if (row) row.viaCallers = (row.viaCallers ?? 1) + 1;
+      else rows.set(key, { ...base, underViaCallers: held, irqOff: s.irqOff || c.irqOff || up.irqOff, via: this.viaPath(c.caller) });
     }
     const distinct = new Set([...rows.values()].map((r) => r.underViaCallers.join(',')));
     return distinct.size > 1 ? [...rows.values()] : [base];
@@ -170,6 +172,8 @@ export interface SiteEvidence {
   callers: number;
   /** When the callers disagree, this row is the site reached through this caller (and its callers, innermost first). */
   via?: string[];
+  /** How many calls share this row's held set (the first one is `via`). */
+  viaCallers?: number;
   irqOff: boolean;
 }
 
@@ -199,7 +203,7 @@ export function outliersOf(total: number, nothing: SiteEvidence[]): SiteEvidence
 /** One line per row: "zspage.lock: taken under zs_pool.lock at 5 sites, under size_class.lock at 3, under nothing at 1 (async_free_zspage)". */
 export function tableSummary(t: HeldUnderTable): string {
   const parts = t.under.map((r, i) => `${i ? '' : 'taken '}under ${r.cls} at ${r.count} site${r.count === 1 ? '' : 's'}`);
-  const who = (s: SiteEvidence) => (s.via ? `${s.fn} via ${s.via.join(' <- ')}` : s.fn);
+  const who = (s: SiteEvidence) => (s.via ? `${s.fn} via ${s.via.join(' <- ')}${s.viaCallers ? ` +${s.viaCallers - 1}` : ''}` : s.fn);
   if (t.nothing.length) parts.push(`${parts.length ? '' : 'taken '}under nothing at ${t.nothing.length} (${[...new Set(t.nothing.map(who))].slice(0, 6).join(', ')})`);
   return `${t.cls}: ${parts.join(', ') || 'no acquisition found'} (${t.sites} site${t.sites === 1 ? '' : 's'})`;
 }
