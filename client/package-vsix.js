@@ -105,6 +105,8 @@ async function main() {
   for (const f of ['results.js', 'lockgraph.js', 'webview.css']) copy(`dist/media/${f}`);
   // contributes.jsonValidation points at it (*.slabscenario.json).
   copy('simulator/schema/scenario.schema.json');
+  // contributes.jsonValidation points at it (.slabcheck.json).
+  copy('schemas/slabcheck.schema.json');
   copy('syntaxes');
   fs.rmSync(path.join(stage, 'syntaxes', 'README.md'), { force: true });
   copy('client/snippets/c.json');

@@ -4,7 +4,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { test } from 'node:test';
 import { Engine } from '../server/src/engine/engine';
-import type { Semantics } from '../server/src/config/config';
+import { loadConfigFile, Semantics } from '../server/src/config/config';
+import { RULE_IDS } from '../server/src/rules/index';
 import type { Finding } from '../server/src/rules/types';
 
 export function tempWorkspace(files: Record<string, string | Buffer>): string {
@@ -19,7 +20,8 @@ export function tempWorkspace(files: Record<string, string | Buffer>): string {
 
 export async function checkFiles(files: Record<string, string>, semantics: Semantics = 'dtor-rfc', opts: { fullThreshold?: number } = {}): Promise<{ findings: Finding[]; dir: string; engine: Engine }> {
   const dir = tempWorkspace(files);
-  const engine = new Engine({ roots: [dir], semantics, jobs: 1, fullThreshold: opts.fullThreshold });
+  // A case may carry its `.slabcheck.json` (declared lock primitives and rules), read as the CLI reads it.
+  const engine = new Engine({ roots: [dir], semantics, jobs: 1, fullThreshold: opts.fullThreshold, config: loadConfigFile(dir, RULE_IDS).config });
   const r = await engine.check();
   await engine.close();
   return { findings: r.findings, dir, engine };

@@ -27,7 +27,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { Engine } from '../../server/src/engine/engine';
-import type { Semantics } from '../../server/src/config/config';
+import { loadConfigFile, Semantics } from '../../server/src/config/config';
+import { RULE_IDS } from '../../server/src/rules/index';
 import type { Finding } from '../../server/src/rules/types';
 import type { RuleCase } from '../helpers';
 import { tempWorkspace } from '../helpers';
@@ -74,7 +75,7 @@ function loadFixtures(): Fixture[] {
 
 async function run(files: Record<string, string>, semantics: Semantics, fullThreshold?: number): Promise<{ findings: Finding[]; dir: string }> {
   const dir = tempWorkspace(files);
-  const engine = new Engine({ roots: [dir], semantics, jobs: 1, fullThreshold });
+  const engine = new Engine({ roots: [dir], semantics, jobs: 1, fullThreshold, config: loadConfigFile(dir, RULE_IDS).config });
   try {
     return { findings: (await engine.check()).findings, dir };
   } finally {

@@ -8,7 +8,8 @@ import { ConfigError, loadConfigFile, Semantics } from '../config/config';
 import { Engine } from '../engine/engine';
 import { cacheRefsJson, isUnresolved } from '../engine/cache-json';
 import { verifyKb } from '../engine/kb-verify';
-import { queryLockClass } from '../engine/lock-query';
+import { HeldUnderQuery, queryHeldUnder, queryLockClass } from '../engine/lock-query';
+import type { SiteEvidence } from '../index/held-under';
 import { defaultCacheDir } from '../index/project';
 import { RULES, RULE_IDS } from '../rules';
 import { formatFinding } from './format-text';
@@ -25,6 +26,8 @@ commands:
   caches [paths...]    list slab caches with their constructor/destructor and what they do
   contexts [paths...]  list entry points by execution context (slab ctor/dtor, shrinker callbacks in reclaim)
   locks [paths...]     the lock graph of the workspace (leaves marked); --class NAME: one class
+                       (--held-under: what is held at each of its acquisition sites, outliers;
+                       --class may be repeated)
   simulate [options]   run the allocator simulator (slabcheck simulate --help)
   kb verify [tree]     check the knowledge base's claims against the tree's code
   lsp --stdio          run the language server on stdin/stdout
@@ -55,6 +58,10 @@ interface Args {
   listParsed?: string;
   /** locks --class NAME */
   lockClass?: string;
+  /** locks --class NAME --held-under */
+  heldUnder?: boolean;
+  /** Every --class given (--held-under answers each, from one load of the graph). */
+  lockClasses?: string[];
   /** contexts --context ID */
   context?: string;
   rest: string[];
@@ -93,7 +100,8 @@ function parseArgs(argv: string[]): Args {
       case '--cache-dir': a.cacheDir = val('--cache-dir'); break;
       case '-o': case '--output': a.output = val('--output'); break;
       case '--list-parsed': a.listParsed = val('--list-parsed'); break;
-      case '--class': a.lockClass = val('--class'); break;
+      case '--class': a.lockClass = val('--class'); (a.lockClasses ??= []).push(a.lockClass); break;
+      case '--held-under': a.heldUnder = true; break;
       case '--context': a.context = val('--context'); break;
       case '--stdio': case '--all': break;
       default:
@@ -336,8 +344,42 @@ async function cmdKbVerify(a: Args): Promise<number> {
   }
 }
 
+async function cmdHeldUnder(a: Args, classes: string[]): Promise<number> {
+  const engine = await openEngine(a);
+  try {
+    const qs: HeldUnderQuery[] = [];
+    for (const cls of classes) qs.push(await queryHeldUnder(engine, cls));
+    reportProblems(engine.project.problems);
+    benchStats(engine);
+    const found = qs.every((q) => q.sites > 0);
+    if (a.format === 'json') {
+      out(a, JSON.stringify(qs.length === 1 ? { version: 1, ...qs[0] } : { version: 1, classes: qs }, null, 2));
+      return found ? 0 : 1;
+    }
+    const rel = (p: string) => path.relative(process.cwd(), p) || p;
+    const site = (s: SiteEvidence) => {
+      const via = s.via ? `; called from ${s.via.join(' <- ')}${s.viaCallers ? ` (and ${s.viaCallers - 1} more calls)` : ''}${s.underViaCallers.length ? `, which holds ${s.underViaCallers.join(', ')}` : ', which holds nothing'}` : s.underViaCallers.length ? `; every caller (${s.callers}) holds ${s.underViaCallers.join(', ')}` : '';
+      const here = s.under.length ? `holds ${s.under.join(', ')}` : 'holds nothing';
+      return `      ${rel(s.file)}:${s.line}: ${s.fn}() ${s.op}${s.trylock ? ' (trylock)' : ''} [${s.mode}]: ${here}${via}${s.irqOff ? '; interrupts off' : ''}`;
+    };
+    const lines: string[] = [];
+    for (const q of qs) {
+      if (lines.length) lines.push('');
+      lines.push(q.summary, `how: ${q.method}${q.callerFilesRead ? `; ${q.callerFilesRead} more files read for callers` : ''}`);
+      for (const r of q.under) lines.push(`  under ${r.cls} (${r.count}):`, ...r.sites.map(site));
+      if (q.nothing.length) lines.push(`  under nothing (${q.nothing.length}):`, ...q.nothing.map(site));
+      lines.push(q.outliers.length ? `outliers (under no lock where most sites are under one): ${q.outliers.map((o) => `${o.fn}() ${rel(o.file)}:${o.line}${o.via ? ` via ${o.via.join(' <- ')}` : ''}`).join(', ')}` : 'outliers: none');
+    }
+    out(a, lines.join('\n'));
+    return found ? 0 : 1;
+  } finally {
+    await engine.close();
+  }
+}
+
 async function cmdLockClass(a: Args, cls: string): Promise<number> {
   if (!['text', 'json'].includes(a.format)) throw new UsageError(`locks --class: --format must be text or json, got '${a.format}'`);
+  if (a.heldUnder) return cmdHeldUnder(a, a.lockClasses ?? [cls]);
   const engine = await openEngine(a);
   try {
     const q = await queryLockClass(engine, cls);

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { KernelFunctionFact } from '../kb/kernel-functions';
-import type { LockKind } from '../kb/locks';
+import type { DeclaredPrimitive, IrqMode, LockKind, LockMode } from '../kb/locks';
 import type { ConstraintId, ContextDef, EntryPattern } from '../kb/contexts';
 
 export type Semantics = 'mainline' | 'dtor-rfc';
@@ -26,10 +26,28 @@ export interface Config {
   contexts: Record<string, ContextDef>;
   /** Entry-point patterns added to kb/contexts.ts ENTRY_PATTERNS: a struct field, or a registration call's argument. */
   entryPoints: EntryPattern[];
+  /** Functions that are lock operations on a class (a custom lock the knowledge base cannot know). */
+  lockPrimitives: Record<string, DeclaredPrimitive>;
+  /** Rules a lock class's modes follow (rules/lock-rule-*.ts check them). */
+  lockRules: Record<string, Partial<Record<LockMode, LockRule>>>;
+}
+
+/** What `.slabcheck.json` `lockRules` says of one mode of a class. */
+export interface LockRule {
+  /** Only trylock may take it (a waiting acquisition is a finding). */
+  trylockOnly?: boolean;
+  /** false: its holder must not sleep (nor call what may). */
+  holderMaySleep?: boolean;
+  /** Taken only with preemption or IRQs off, or under a spinning lock. */
+  atomicOnly?: boolean;
+  /** Taken only while one of these classes is held. */
+  mustHoldOneOf?: string[];
+  /** Why, shown in findings. */
+  why?: string;
 }
 
 export const DEFAULT_CONFIG: Config = {
-  semantics: 'mainline', rules: {}, functions: {}, locks: {}, include: [], exclude: [], maxFileSize: 4 * 1024 * 1024, contexts: {}, entryPoints: [],
+  semantics: 'mainline', rules: {}, functions: {}, locks: {}, include: [], exclude: [], maxFileSize: 4 * 1024 * 1024, contexts: {}, entryPoints: [], lockPrimitives: {}, lockRules: {},
 };
 
 export class ConfigError extends Error {
@@ -41,7 +59,10 @@ export class ConfigError extends Error {
 const SEVERITIES = ['error', 'warning', 'info', 'hint', 'off'];
 const KINDS = ['spin', 'raw_spin', 'rwlock', 'mutex', 'rwsem', 'semaphore', 'local_lock', 'seqlock', 'bit_spin', 'rcu'];
 const IRQS = ['none', 'irq', 'irqsave', 'bh'];
-const TOP_KEYS = ['$schema', 'semantics', 'rules', 'functions', 'locks', 'include', 'exclude', 'maxFileSize', 'contexts', 'entryPoints'];
+const TOP_KEYS = ['$schema', 'semantics', 'rules', 'functions', 'locks', 'include', 'exclude', 'maxFileSize', 'contexts', 'entryPoints', 'lockPrimitives', 'lockRules'];
+export const CONFIG_KEYS = TOP_KEYS;
+const MODES: LockMode[] = ['read', 'write', 'exclusive'];
+const RULE_KEYS = ['trylockOnly', 'holderMaySleep', 'atomicOnly', 'mustHoldOneOf', 'why'];
 const CONSTRAINTS: ConstraintId[] = ['no-reclaim-alloc', 'no-reclaim-lock', 'no-unbounded-blocking', 'leaf-irqsafe-locks-only', 'no-sleep'];
 const IDENT = /^[A-Za-z_]\w*$/;
 
@@ -141,6 +162,8 @@ export function validateConfig(raw: unknown, file: string, knownRules?: string[]
       } else throw new ConfigError(file, at, 'needs "field" ("struct.field") or "call" (with "arg")');
     });
   }
+  if (raw.lockPrimitives !== undefined) readPrimitives(raw.lockPrimitives, file, cfg);
+  if (raw.lockRules !== undefined) readLockRules(raw.lockRules, file, cfg);
   if (raw.maxFileSize !== undefined) {
     if (typeof raw.maxFileSize !== 'number' || !Number.isFinite(raw.maxFileSize) || raw.maxFileSize <= 0) throw new ConfigError(file, 'maxFileSize', 'must be a positive number of bytes');
     cfg.maxFileSize = raw.maxFileSize;
@@ -150,6 +173,52 @@ export function validateConfig(raw: unknown, file: string, knownRules?: string[]
     if (!cfg.contexts[e.context] && !KNOWN_CONTEXT_IDS.includes(e.context)) throw new ConfigError(file, `entryPoints[${i}].context`, `unknown context '${e.context}'; known: ${[...KNOWN_CONTEXT_IDS, ...Object.keys(cfg.contexts)].join(', ')}`);
   });
   return cfg;
+}
+
+/** A key in a field path: `lockRules."zpage.lock".write` (quoted when it is not an identifier). */
+function keyPath(k: string): string {
+  return IDENT.test(k) ? k : JSON.stringify(k);
+}
+
+function readPrimitives(v: unknown, file: string, cfg: Config): void {
+  if (!isObj(v)) throw new ConfigError(file, 'lockPrimitives', 'expected an object of function name -> {"class": "my.lock", "op": "lock", "mode": "write"}');
+  for (const [fn, p] of Object.entries(v)) {
+    const at = `lockPrimitives.${keyPath(fn)}`;
+    if (!IDENT.test(fn)) throw new ConfigError(file, at, 'expected a function name');
+    if (!isObj(p)) throw new ConfigError(file, at, 'expected an object like {"class": "my.lock", "op": "lock", "mode": "write"}');
+    for (const k of Object.keys(p)) if (!['class', 'op', 'mode', 'kind', 'irq'].includes(k)) throw new ConfigError(file, `${at}.${k}`, 'unknown field; expected class, op, mode, kind, irq');
+    if (typeof p.class !== 'string' || !p.class) throw new ConfigError(file, `${at}.class`, 'expected a lock class name string');
+    if (!['lock', 'trylock', 'unlock'].includes(p.op as string)) throw new ConfigError(file, `${at}.op`, 'expected "lock", "trylock" or "unlock"');
+    if (!MODES.includes(p.mode as LockMode)) throw new ConfigError(file, `${at}.mode`, 'expected "read", "write" or "exclusive"');
+    if (p.kind !== undefined && (typeof p.kind !== 'string' || !KINDS.includes(p.kind))) throw new ConfigError(file, `${at}.kind`, `expected one of ${KINDS.join(', ')}`);
+    if (p.irq !== undefined && (typeof p.irq !== 'string' || !IRQS.includes(p.irq))) throw new ConfigError(file, `${at}.irq`, `expected one of ${IRQS.join(', ')}`);
+    cfg.lockPrimitives[fn] = {
+      class: p.class, op: p.op as DeclaredPrimitive['op'], mode: p.mode as LockMode,
+      ...(p.kind !== undefined ? { kind: p.kind as LockKind } : {}), ...(p.irq !== undefined ? { irq: p.irq as IrqMode } : {}),
+    };
+  }
+}
+
+function readLockRules(v: unknown, file: string, cfg: Config): void {
+  if (!isObj(v)) throw new ConfigError(file, 'lockRules', 'expected an object of lock class -> mode -> rules');
+  for (const [cls, modes] of Object.entries(v)) {
+    const at = `lockRules.${keyPath(cls)}`;
+    if (!isObj(modes)) throw new ConfigError(file, at, 'expected an object of mode ("read", "write", "exclusive") -> rules');
+    const out: Partial<Record<LockMode, LockRule>> = {};
+    for (const [mode, r] of Object.entries(modes)) {
+      const mat = `${at}.${keyPath(mode)}`;
+      if (!MODES.includes(mode as LockMode)) throw new ConfigError(file, mat, 'unknown mode; expected read, write or exclusive');
+      if (!isObj(r)) throw new ConfigError(file, mat, 'expected an object like {"trylockOnly": true, "holderMaySleep": false}');
+      for (const k of Object.keys(r)) if (!RULE_KEYS.includes(k)) throw new ConfigError(file, `${mat}.${k}`, `unknown field; expected ${RULE_KEYS.join(', ')}`);
+      for (const k of ['trylockOnly', 'holderMaySleep', 'atomicOnly'] as const) if (r[k] !== undefined && typeof r[k] !== 'boolean') throw new ConfigError(file, `${mat}.${k}`, 'expected boolean');
+      if (r.mustHoldOneOf !== undefined && (!Array.isArray(r.mustHoldOneOf) || !r.mustHoldOneOf.length || r.mustHoldOneOf.some((c) => typeof c !== 'string' || !c))) {
+        throw new ConfigError(file, `${mat}.mustHoldOneOf`, 'expected a non-empty array of lock class names');
+      }
+      if (r.why !== undefined && typeof r.why !== 'string') throw new ConfigError(file, `${mat}.why`, 'expected a string');
+      out[mode as LockMode] = { ...(r as LockRule) };
+    }
+    cfg.lockRules[cls] = out;
+  }
 }
 
 const KNOWN_CONTEXT_IDS = ['slab-ctor', 'slab-dtor', 'shrinker-count', 'shrinker-scan'];

@@ -3,6 +3,8 @@
  * workspace, list caches, run the rules, build the lock graph, export cache
  * models for the simulator. Editor buffers are overlays on the files.
  */
+import { primitivesKey } from './tasks';
+import { prepareLockRules } from '../rules/lock-rule-common';
 import * as path from 'path';
 import { Config, DEFAULT_CONFIG, Semantics } from '../config/config';
 import { detectSemantics } from '../config/detect-semantics';
@@ -79,6 +81,8 @@ export class Engine {
   setConfig(config: Config): void {
     config = { ...config };
     autoSemantics(config, this.project.opts.roots);
+    // Declared lock primitives are read into the facts: other declarations, other facts.
+    if (primitivesKey(config.lockPrimitives) !== primitivesKey(this.project.config.lockPrimitives)) this.project.dropFacts();
     this.project.opts.config = config;
     this.analysis = new Analysis(this.project);
     this.results.clear();
@@ -201,6 +205,20 @@ export class Engine {
         }
       }
     }
+    // Whole-workspace rules (lock classes: declared rules, inferred held-under outliers), run every check.
+    const wide = RULES.filter((r) => r.checkWorkspace && severityOf(r.meta, cfg.rules) !== 'off');
+    if (wide.length) {
+      await prepareLockRules(this.analysis);
+      for (const rule of wide) {
+        const ctx = this.ruleContext(rule, severityOf(rule.meta, cfg.rules) as Severity, findings);
+        try {
+          await rule.checkWorkspace!(ctx);
+        } catch (e) {
+          this.project.problems.push({ path: this.project.opts.roots[0] ?? '.', message: `rule ${rule.meta.id} failed: ${(e as Error).message}` });
+        }
+      }
+      trace('workspace rules run');
+    }
     this.results = next;
     let out = applyIgnores(dedupe(findings), this.project);
     if (onlyFiles) out = out.filter((f) => onlyFiles.has(f.file));
@@ -286,8 +304,11 @@ export class Engine {
     }
   }
 
-  /** The lock graph of the workspace (every file parsed: this is the expensive one). */
-  async lockGraph(): Promise<{ graph: Map<string, Map<string, Edge>>; classes: Set<string>; leaves: Set<string>; lg?: LockGraph }> {
+  /**
+   * The whole-tree lock graph's facts loaded, no edge computed yet (`locks --held-under` needs
+   * only the sites and the calls). `keepWorkers`: more files will be read into it.
+   */
+  async lockGraphFacts(keepWorkers = false): Promise<LockGraph> {
     const t0 = Date.now();
     // The pre-scan looks for lock primitives too (the files the graph starts from);
     // a project loaded without them (by `check`) looks now.
@@ -300,11 +321,19 @@ export class Engine {
     if (p.demandDriven) {
       await loadGraphFacts(p, lg, a);
       // The parsing is done: give the workers' heaps back before the graph is built.
-      await p.pool.close();
+      if (!keepWorkers) await p.pool.close();
     } else {
       await p.ensureFacts(p.files);
       for (const f of p.facts.values()) lg.add(toGraphFile(f));
     }
+    return lg;
+  }
+
+  /** The lock graph of the workspace (every file parsed: this is the expensive one). */
+  async lockGraph(): Promise<{ graph: Map<string, Map<string, Edge>>; classes: Set<string>; leaves: Set<string>; lg?: LockGraph }> {
+    const t0 = Date.now();
+    const lg = await this.lockGraphFacts();
+    const a = this.analysis;
     this.timings.factsMs = Date.now() - t0 - this.timings.loadMs;
     const t1 = Date.now();
     const raw = lg.edges();

@@ -91,7 +91,7 @@ async function readGraphFacts(p: Project, lg: LockGraph, a: Analysis): Promise<v
     const onDisk = need.filter((x) => !p.overlays.has(x));
     if (!onDisk.length) return;
     const out = await p.pool.map<GraphOut>('graph', onDisk, {
-      maxBytes: p.config.maxFileSize, cacheDir: p.opts.cacheDir, chunkSize: 8,
+      maxBytes: p.config.maxFileSize, cacheDir: p.opts.cacheDir, chunkSize: 8, primitives: p.config.lockPrimitives,
       onChunk: (done, total) => p.opts.onProgress?.('parse', done, total),
     });
     for (const r of out) {

@@ -6,6 +6,11 @@
 import { Analysis, FS_RECLAIM, Step } from '../index/analysis';
 import type { GraphView } from '../graph/graph-index';
 import type { Engine } from './engine';
+import * as fs from 'fs';
+import { trace } from './trace';
+import { graphSource, HeldUnder, HeldUnderTable, MAX_CALLER_DEPTH, tableSummary } from '../index/held-under';
+import { toGraphFile } from '../graph/graph-facts';
+import type { LockGraph } from '../graph/lock-graph';
 
 export interface LockQuery {
   cls: string;
@@ -66,4 +71,77 @@ export function answerLockClass(view: GraphView, lockFacts: Analysis['lockFacts'
     base.leaf = known?.nonLeafBecause ? 'no' : 'unknown';
   }
   return base;
+}
+
+/** `slabcheck locks --class NAME --held-under`: what is held at each acquisition site of a class. */
+export interface HeldUnderQuery extends HeldUnderTable {
+  summary: string;
+  /** How "held" was decided, for the reader of the table. */
+  method: string;
+  /** Files read to find the callers of the sites' global functions (demand-driven trees). */
+  callerFilesRead: number;
+}
+
+const MAX_SEARCHED_NAMES = 300;
+
+/** One load of the graph's facts per engine for every class asked (`--class` repeated). */
+const loaded = new WeakMap<Engine, Promise<LockGraph>>();
+
+export async function queryHeldUnder(engine: Engine, cls: string): Promise<HeldUnderQuery> {
+  let lgp = loaded.get(engine);
+  if (!lgp) loaded.set(engine, (lgp = engine.lockGraphFacts(true)));
+  const lg = await lgp;
+  const prims = engine.config.lockPrimitives;
+  const p = engine.project;
+  let callerFilesRead = 0;
+  const searched = new Set<string>();
+  const known = (f: number) => !p.demandDriven || lg.isStatic(f) || searched.has(lg.fnName(f));
+  const src = graphSource(lg, prims, known);
+  if (p.demandDriven) {
+    // A global function's callers may be in files the graph did not read: read the files that
+    // name it (one text pass per level of callers). A static one's are in its own file.
+    let level = new Set(src.sites(cls).map((s) => s.fn));
+    for (let depth = 0; depth < MAX_CALLER_DEPTH && level.size; depth++) {
+      const names = [...new Set([...level].filter((f) => !lg.isStatic(f)).map((f) => lg.fnName(f)))].filter((n) => !searched.has(n));
+      // A few hundred names at most per pass (a regular expression of thousands is slow): the rest start under nothing.
+      const batch = names.slice(0, MAX_SEARCHED_NAMES);
+      const files = filesMentioningAny(p.files, batch).filter((f) => !lg.has(f));
+      if (files.length) {
+        await p.ensureFacts(files);
+        for (const f of files) {
+          const facts = p.facts.get(f);
+          if (facts) lg.add(toGraphFile(facts));
+        }
+        callerFilesRead += files.length;
+      }
+      for (const n of batch) searched.add(n);
+      trace(`held-under ${cls}: level ${depth + 1}, ${batch.length} of ${names.length} global names searched, ${files.length} files read`);
+      const next = new Set<number>();
+      for (const f of level) for (const c of src.callers(f)) next.add(c.caller);
+      level = next;
+    }
+  }
+  const t = new HeldUnder(src).table(cls);
+  trace(`held-under ${cls}: table`);
+  return {
+    ...t, summary: tableSummary(t), callerFilesRead,
+    method: `must-held (every path of the function) at each site, and held at every call of the function found (${MAX_CALLER_DEPTH} callers up; calls through pointers are not seen)`,
+  };
+}
+
+/** Files whose text names any of `names` (one read per file). */
+function filesMentioningAny(files: string[], names: string[]): string[] {
+  if (!names.length) return [];
+  const re = new RegExp(`\\b(?:${names.join('|')})\\b`);
+  const out: string[] = [];
+  for (const f of files) {
+    let text: string;
+    try {
+      text = fs.readFileSync(f, 'latin1');
+    } catch {
+      continue;
+    }
+    if (re.test(text)) out.push(f);
+  }
+  return out;
 }

@@ -7,6 +7,7 @@
  * cannot hand out the next one. Small inputs run inline until the workers
  * exist (a worker costs ~100 ms to start with tree-sitter loaded).
  */
+import type { DeclaredPrimitive } from '../kb/locks';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { FactsOut, flushCacheWrites, GraphOut, PrescanBatch, PrescanOut, runTask, Task } from './tasks';
@@ -19,6 +20,8 @@ export interface MapOptions<T> {
   want?: string[];
   /** Pre-scan: look for lock primitives too. */
   locks?: boolean;
+  /** Facts and graph: `.slabcheck.json` lockPrimitives (calls to them are lock operations). */
+  primitives?: Record<string, DeclaredPrimitive>;
   chunkSize?: number;
   /** Progress: files done of total. */
   onChunk?: (done: number, total: number) => void;
@@ -108,7 +111,7 @@ export class Pool {
   /** Run a task over files, chunked across workers. */
   async map<T extends PrescanBatch | PrescanOut | FactsOut | GraphOut>(kind: Task['kind'], files: string[], o: MapOptions<T>): Promise<T[]> {
     const chunkSize = o.chunkSize ?? 64;
-    const task = (part: string[]) => ({ kind, files: part, maxBytes: o.maxBytes, cacheDir: o.cacheDir, focus: o.focus, want: o.want, locks: o.locks }) as Task;
+    const task = (part: string[]) => ({ kind, files: part, maxBytes: o.maxBytes, cacheDir: o.cacheDir, focus: o.focus, want: o.want, locks: o.locks, ...(o.primitives && Object.keys(o.primitives).length ? { primitives: o.primitives } : {}) }) as Task;
     if (this.size <= 1 || (files.length < 48 && !o.workers && !this.workers.length)) {
       const out: T[] = [];
       for (let i = 0; i < files.length; i += chunkSize) {

@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as v8 from 'v8';
 import { join as pathJoin } from 'path';
 import { extractFacts } from '../facts/extract';
+import type { DeclaredPrimitive } from '../kb/locks';
 import { FACTS_VERSION, FileFacts } from '../facts/types';
 import { GENERATED_HEADER_BYTES, Prescan, prescanBuffer } from '../scan/prescan';
 import { WasmScanner } from '../scan/prescan-wasm';
@@ -14,8 +15,8 @@ import { NAME_KIND, NamePacker, PackedNames } from '../index/name-table';
 
 export type Task =
   | { kind: 'prescan'; files: string[]; maxBytes: number; locks?: boolean }
-  | { kind: 'facts'; files: string[]; maxBytes: number; cacheDir?: string; focus?: 'creations'; want?: string[] }
-  | { kind: 'graph'; files: string[]; maxBytes: number; cacheDir?: string };
+  | { kind: 'facts'; files: string[]; maxBytes: number; cacheDir?: string; focus?: 'creations'; want?: string[]; primitives?: Record<string, DeclaredPrimitive> }
+  | { kind: 'graph'; files: string[]; maxBytes: number; cacheDir?: string; primitives?: Record<string, DeclaredPrimitive> };
 
 export type PrescanOut = { path: string; prescan?: Prescan; problem?: string };
 /**
@@ -38,15 +39,16 @@ export type GraphOut = { path: string; graph?: GraphFile; problem?: string; from
  * serialisation of typed arrays): writing full facts as JSON cost a fifth of the
  * lock graph's parse time.
  */
-export function runGraph(files: string[], maxBytes: number, cacheDir?: string): GraphOut[] {
+export function runGraph(files: string[], maxBytes: number, cacheDir?: string, primitives?: Record<string, DeclaredPrimitive>): GraphOut[] {
   const out: GraphOut[] = [];
+  const pk = primitivesKey(primitives);
   for (const path of files) {
     const r = readSource(path, maxBytes);
     if (!r.ok) {
       out.push({ path, problem: r.message });
       continue;
     }
-    const file = cacheDir ? cachePath(cacheDir, contentHash(r.buf), 'graph', 'bin') : undefined;
+    const file = cacheDir ? cachePath(cacheDir, contentHash(r.buf, pk), 'graph', 'bin') : undefined;
     if (file) {
       try {
         const graph = v8.deserialize(fs.readFileSync(file)) as GraphFile;
@@ -59,7 +61,7 @@ export function runGraph(files: string[], maxBytes: number, cacheDir?: string): 
     }
     try {
       noteParses(1);
-      const graph = toGraphFile(extractFacts(path, r.text, undefined, { quietBodies: true }));
+      const graph = toGraphFile(extractFacts(path, r.text, undefined, { quietBodies: true, lockPrimitives: primitives }));
       out.push({ path, graph });
       if (file) writeCache(file, () => v8.serialize(graph), false);
     } catch (e) {
@@ -110,8 +112,8 @@ export function runTask(t: Task): PrescanBatch[] | FactsOut[] | GraphOut[] {
     const outs = runPrescan(t.files, t.maxBytes, names, !!t.locks);
     return [{ outs, packed: names.finish() }];
   }
-  if (t.kind === 'graph') return runGraph(t.files, t.maxBytes, t.cacheDir);
-  return runFacts(t.files, t.maxBytes, t.cacheDir, t.focus, t.want);
+  if (t.kind === 'graph') return runGraph(t.files, t.maxBytes, t.cacheDir, t.primitives);
+  return runFacts(t.files, t.maxBytes, t.cacheDir, t.focus, t.want, t.primitives);
 }
 
 /** Move the name lists of pre-scan results into one packed form (kinds: NAME_KIND). */
@@ -219,8 +221,17 @@ export const ENGINE_CACHE_KEY = ((): string => {
   return `slabcheck-facts-${h.digest('hex').slice(0, 16)}`;
 })();
 
-export function contentHash(buf: Buffer): string {
-  return crypto.createHash('sha1').update(ENGINE_CACHE_KEY).update(buf).digest('hex');
+/**
+ * Declared lock primitives change the facts of the files that call them: they are part of
+ * every facts key ('' when there are none, so a workspace without them keeps its caches).
+ */
+export function primitivesKey(p: Record<string, DeclaredPrimitive> | undefined): string {
+  if (!p || !Object.keys(p).length) return '';
+  return crypto.createHash('sha1').update(JSON.stringify(Object.keys(p).sort().map((k) => [k, p[k]]))).digest('hex').slice(0, 16);
+}
+
+export function contentHash(buf: Buffer, primitives = ''): string {
+  return crypto.createHash('sha1').update(ENGINE_CACHE_KEY).update(primitives).update(buf).digest('hex');
 }
 
 /**
@@ -239,8 +250,9 @@ const madeDirs = new Set<string>();
  * reads only what listing caches needs; those facts are kept by the project
  * (index/focus-pack.ts), not here.
  */
-export function runFacts(files: string[], maxBytes: number, cacheDir?: string, focus?: 'creations', want?: string[]): FactsOut[] {
+export function runFacts(files: string[], maxBytes: number, cacheDir?: string, focus?: 'creations', want?: string[], primitives?: Record<string, DeclaredPrimitive>): FactsOut[] {
   const out: FactsOut[] = [];
+  const pk = primitivesKey(primitives);
   for (const path of files) {
     const r = readSource(path, maxBytes);
     if (!r.ok) {
@@ -250,7 +262,7 @@ export function runFacts(files: string[], maxBytes: number, cacheDir?: string, f
     // Focused facts come from the project's pack before a worker is asked (so a warm run sees
     // what the cold run saw); here only full facts are cached (never partial: nothing to read
     // again for more functions), and serve focused requests too.
-    const file = cacheDir ? cachePath(cacheDir, contentHash(r.buf)) : undefined;
+    const file = cacheDir ? cachePath(cacheDir, contentHash(r.buf, pk)) : undefined;
     if (file) {
       try {
         const facts = JSON.parse(fs.readFileSync(file, 'utf8')) as FileFacts;
@@ -263,7 +275,7 @@ export function runFacts(files: string[], maxBytes: number, cacheDir?: string, f
     }
     try {
       noteParses(1);
-      const facts = extractFacts(path, r.text, undefined, { focus, want });
+      const facts = extractFacts(path, r.text, undefined, { focus, want, lockPrimitives: primitives });
       out.push({ path, facts });
       // Focused facts are kept by the project in one file (index/focus-pack.ts), not one per source file.
       if (file && !focus) writeCache(file, () => JSON.stringify(facts));

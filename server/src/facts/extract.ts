@@ -8,7 +8,8 @@ import { parseC, SyntaxNode, Tree, TreeCursor } from '../parse/parser';
 import { lineStarts, maskedSource, positionAt } from '../parse/mask';
 import { FACTS_VERSION, FileFacts, FunctionFacts, GlobalLock, IgnoreDirective, Span, StructFacts } from './types';
 import { LOCK_DEFINERS, LOCK_TYPES } from '../kb/locks';
-import { FunctionReader, LOCKISH } from './function-reader';
+import { FunctionReader, lockishPattern, setDeclaredPrimitives } from './function-reader';
+import type { DeclaredPrimitive } from '../kb/locks';
 import { argRef } from './arg-ref';
 import { findCacheCreations } from './cache-creations';
 import { findEntryFacts } from './entry-points';
@@ -54,6 +55,8 @@ export interface ExtractOptions {
    * reused with their lines shifted, so an edit re-reads one function.
    */
   previous?: FileFacts;
+  /** `.slabcheck.json` `lockPrimitives`: calls to these are lock operations (the facts then depend on them). */
+  lockPrimitives?: Record<string, DeclaredPrimitive>;
 }
 
 /** Key of a function for reuse: its exact text and start column. */
@@ -80,6 +83,15 @@ export function shiftFunction(fn: FunctionFacts, d: number): FunctionFacts {
 const reuseKeys = new WeakMap<FileFacts, { globals: string; byKey: Map<string, FunctionFacts> }>();
 
 export function extractFacts(path: string, text: string, tree?: Tree, opts: ExtractOptions = {}): FileFacts {
+  setDeclaredPrimitives(opts.lockPrimitives);
+  try {
+    return extractWith(path, text, tree, opts);
+  } finally {
+    setDeclaredPrimitives(undefined);
+  }
+}
+
+function extractWith(path: string, text: string, tree: Tree | undefined, opts: ExtractOptions): FileFacts {
   // Focused and not given a tree: parse only the top level and the bodies that can matter.
   let plan: FocusPlan | undefined;
   let masked: string | undefined;
@@ -88,7 +100,7 @@ export function extractFacts(path: string, text: string, tree?: Tree, opts: Extr
     plan = planFocus(masked, opts.want);
   } else if (!tree && opts.quietBodies) {
     masked = maskedSource(text);
-    plan = planQuietBodies(masked, LOCKISH);
+    plan = planQuietBodies(masked, lockishPattern());
   }
   const t = tree ?? parseC(text, undefined, plan?.ranges);
   const root = t.rootNode;

@@ -13,7 +13,7 @@
 import type { SyntaxNode } from '../parse/parser';
 import { ALLOCATORS, FREES } from '../kb/allocators';
 import { KERNEL_FUNCTIONS, OPAQUE_PREFIXES } from '../kb/kernel-functions';
-import { GUARD_CLASSES, IRQ_OFF, IRQ_ON, LOCK_INITIALISERS, LOCK_OPS, LockOp } from '../kb/locks';
+import { declaredLockOp, DeclaredPrimitive, GUARD_CLASSES, IRQ_OFF, IRQ_ON, LOCK_INITIALISERS, LOCK_OPS, LockOp } from '../kb/locks';
 import type { SourceMap } from './extract';
 import { declaratorName } from './extract';
 import { lockRef, normalizeLockText, TypeScope } from './lock-ref';
@@ -47,6 +47,37 @@ interface St {
 const MAX_STATES = 8;
 /** Anything that can change what is held: lock primitives, guards, IRQ/BH toggles. */
 export const LOCKISH = /\b(?:spin_|raw_spin_|read_|write_|mutex_|down|up\b|up_|local_lock|local_unlock|local_irq|local_bh|raw_local_irq|bit_spin|__bit_spin|guard|scoped_guard|scoped_cond_guard)/;
+/**
+ * `.slabcheck.json` `lockPrimitives`, for the extraction under way (extractFacts sets them and
+ * clears them after): a declared primitive is read like a built-in one, so trylocks in
+ * conditions, early returns and gotos hold for it too. The facts then depend on the
+ * declarations, and every facts cache key includes them (engine/tasks.ts primitivesKey).
+ */
+let declaredOps: Record<string, LockOp> | undefined;
+let lockishRe = LOCKISH;
+
+export function setDeclaredPrimitives(table: Record<string, DeclaredPrimitive> | undefined): void {
+  const names = Object.keys(table ?? {});
+  if (!names.length) {
+    declaredOps = undefined;
+    lockishRe = LOCKISH;
+    return;
+  }
+  declaredOps = {};
+  for (const n of names) declaredOps[n] = declaredLockOp(table![n]);
+  lockishRe = new RegExp(`${LOCKISH.source}|\\b(?:${names.join('|')})\\b`);
+}
+
+/** The lock operation a call is: a built-in primitive, or one declared in `.slabcheck.json`. */
+export function lockOpOf(name: string): LockOp | undefined {
+  return LOCK_OPS[name] ?? declaredOps?.[name];
+}
+
+/** Whether text may change what is held (LOCKISH, or a declared primitive's name). */
+export function lockishPattern(): RegExp {
+  return lockishRe;
+}
+
 /** Most events hold nothing: share one empty array. */
 const NONE: number[] = [];
 
@@ -179,7 +210,7 @@ export class FunctionReader {
     // Most kernel functions take no lock and touch no IRQ state: their events are the
     // calls in order with nothing held, so the statement walk (the costly part) is skipped.
     const start: St[] = [{ held: [], guards: [], irq: 0 }];
-    const endStates = LOCKISH.test(this.src.masked.slice(body.startIndex, body.endIndex))
+    const endStates = lockishRe.test(this.src.masked.slice(body.startIndex, body.endIndex))
       ? this.visit(body, start)
       : this.applyRange(body.startIndex, body.endIndex, start);
     this.checkReturn(endStates, body.endIndex - 1, body.endIndex);
@@ -424,7 +455,7 @@ export class FunctionReader {
     let elseExtra: number | undefined;
     let irqDelta = 0;
     for (const c of calls) {
-      const op = LOCK_OPS[c.name];
+      const op = lockOpOf(c.name);
       if (op && op.op === 'acquire' && op.conditional) {
         const args = splitArgs(m.slice(c.open + 1, c.close));
         const idx = this.lockIndex(args[op.lockArg ?? 0] ?? '', op);
@@ -536,12 +567,14 @@ export class FunctionReader {
     const argText = m.slice(c.open + 1, c.close);
     if (LOCK_INITIALISERS.has(name)) return states;
     if (name === 'scoped_guard' || name === 'scoped_cond_guard') return states;
-    const op = LOCK_OPS[name];
+    const op = lockOpOf(name);
     if (op) {
       const args = splitArgs(argText);
       const idx = this.lockIndex(args[op.lockArg ?? 0] ?? '', op);
       if (op.op === 'acquire') {
-        this.pushLockEvent(idx, op, at, states, false, name);
+        // A trylock outside a condition whose result is neither assigned, returned nor tested: its failure is ignored.
+        const site = op.conditional && !inCondition ? resultSite(m, stmtStart, c.start, c.close + 1) : undefined;
+        this.pushLockEvent(idx, op, at, states, false, name, !!site && !site.lhs && !site.ret && !site.inExpr);
         if (op.conditional === 'zero') {
           const lhs = /([A-Za-z_]\w*)\s*=\s*$/.exec(m.slice(stmtStart, c.start));
           if (lhs) this.condVars.set(lhs[1], idx);
@@ -654,11 +687,12 @@ export class FunctionReader {
     return [...i.held, ...i.guards];
   }
 
-  private pushLockEvent(idx: number, op: LockOp, at: Span, states: St[], guard: boolean, fn: string): void {
+  private pushLockEvent(idx: number, op: LockOp, at: Span, states: St[], guard: boolean, fn: string, ignored = false): void {
     if (!this.lockTakenAt.has(idx)) this.lockTakenAt.set(idx, at);
     this.events.push({
       k: 'lock', fn, lock: idx, kind: op.kind, irq: op.irq, read: op.read, trylock: !!op.conditional,
       guard, at, held: this.mustHeld(states), irqOff: states.length > 0 && states.every((s) => s.irq > 0),
+      ...(ignored ? { resultIgnored: true } : {}),
     });
   }
 
@@ -688,6 +722,16 @@ export class FunctionReader {
   private lockIndex(arg: string, op?: LockOp): number {
     let text = normalizeLockText(arg);
     if (op?.member) text = `${text}->${op.member.field}`;
+    // A declared primitive's lock is its class (one index per object: lock(a) is released by unlock(a)).
+    if (op?.declared) {
+      const key = `${op.declared}@${text}`;
+      let d = this.lockIdx.get(key);
+      if (d === undefined) {
+        d = this.locks.push({ text, fields: [], declared: op.declared }) - 1;
+        this.lockIdx.set(key, d);
+      }
+      return d;
+    }
     let idx = this.lockIdx.get(text);
     if (idx === undefined) {
       idx = this.locks.length;

@@ -24,6 +24,8 @@ export interface LockRef {
    * instance, so the class is the caller's argument's (bound where the function is called).
    */
   param?: number;
+  /** The lock of a primitive declared in `.slabcheck.json` (`lockPrimitives`): the class, whatever the expression. */
+  declared?: string;
 }
 
 /** A call argument that may be a lock (or the object holding one): argument index and its reference in the caller. */
@@ -49,7 +51,7 @@ export interface ArgRef {
 }
 
 export type FnEvent =
-  | { k: 'lock'; fn: string; lock: number; kind: LockKind; irq: IrqMode; read?: boolean; trylock?: boolean; guard?: boolean; at: Span; held: number[]; irqOff: boolean }
+  | { k: 'lock'; fn: string; lock: number; kind: LockKind; irq: IrqMode; read?: boolean; trylock?: boolean; guard?: boolean; at: Span; held: number[]; irqOff: boolean; resultIgnored?: boolean }
   | { k: 'unlock'; fn: string; lock: number; kind: LockKind; irq: IrqMode; at: Span; held: number[]; irqOff: boolean }
   | { k: 'alloc'; fn: string; gfp?: string; cache?: string; cacheRef?: ArgRef; at: Span; held: number[]; irqOff: boolean; checked: boolean; assignedTo?: string; returned?: boolean }
   | { k: 'free'; fn: string; cache?: string; cacheRef?: ArgRef; arg?: string; at: Span; held: number[]; irqOff: boolean }

@@ -23,7 +23,7 @@ import type { LockRef, Span } from '../facts/types';
 import { Edge, FS_RECLAIM, MAX_CHAIN, Step } from '../index/analysis';
 import { lockClassName } from '../index/lock-class';
 import {
-  E_GFP_ATOMIC, E_GFP_SLEEP, E_TRYLOCK, EV_ALLOC, EV_CALL, EV_FIELDS, EV_FREE, EV_LOCK, F_STATIC, FN_FIELDS, GraphFile,
+  E_GFP_ATOMIC, E_GFP_SLEEP, E_IRQ_OFF, E_TRYLOCK, EV_ALLOC, EV_CALL, EV_FIELDS, EV_FREE, EV_LOCK, F_STATIC, FN_FIELDS, GraphFile,
 } from './graph-facts';
 
 const EMPTY = new Int32Array(0);
@@ -876,6 +876,34 @@ export class LockGraph {
     return out;
   }
 
+  isStatic(fn: number): boolean {
+    const { g, o } = this.f(fn);
+    return !!(g.fns[o + 1] & F_STATIC);
+  }
+
+  /** Number of loaded functions (ids 0..fnCount-1). */
+  get fnCount(): number {
+    return this.fnFile.length;
+  }
+
+  /**
+   * A function's lock and call events decoded, for the held-under inference (index/held-under.ts):
+   * the operation or callee, the lock references held (must-held), interrupts off, trylock.
+   */
+  eventsOf(fn: number): { lock: boolean; name: string; ref: number; held: number[]; irqOff: boolean; trylock: boolean; span: Span }[] {
+    const { g, o } = this.f(fn);
+    const out: { lock: boolean; name: string; ref: number; held: number[]; irqOff: boolean; trylock: boolean; span: Span }[] = [];
+    for (let e = g.fns[o + 3], end = e + g.fns[o + 4]; e < end; e++) {
+      const b = e * EV_FIELDS;
+      const k = g.events[b];
+      if (k !== EV_LOCK && k !== EV_CALL) continue;
+      const held: number[] = [];
+      for (let m = g.events[b + 2], i = 0; m; m >>>= 1, i++) if (m & 1) held.push(i);
+      out.push({ lock: k === EV_LOCK, name: g.names[g.events[b + 1]], ref: k === EV_LOCK ? g.events[b + 3] : -1, held, irqOff: !!(g.events[b + 4] & E_IRQ_OFF), trylock: !!(g.events[b + 4] & E_TRYLOCK), span: [g.events[b + 5], g.events[b + 6], g.events[b + 7], g.events[b + 8]] as Span });
+    }
+    return out;
+  }
+
   /**
    * Why a class is named by an expression (`file.c:f:expr`, the shape nothing else has), or
    * undefined when a struct field, global, static, accessor or the knowledge base names it.
@@ -890,6 +918,30 @@ export class LockGraph {
   }
 
   private fallbackNames?: Set<string>;
+
+  /**
+   * Callee name -> the functions that call it (each once), from one pass over the event arrays;
+   * kept until a file is added. For the held-under inference's callers.
+   */
+  callersByName(): Map<string, number[]> {
+    if (this.callersMemo && this.callersMemo.files === this.files.length) return this.callersMemo.map;
+    const map = new Map<string, number[]>();
+    for (let fn = 0; fn < this.fnFile.length; fn++) {
+      const { g, o } = this.f(fn);
+      for (let e = g.fns[o + 3], end = e + g.fns[o + 4]; e < end; e++) {
+        const b = e * EV_FIELDS;
+        if (g.events[b] !== EV_CALL) continue;
+        const name = g.names[g.events[b + 1]];
+        const l = map.get(name);
+        if (!l) map.set(name, [fn]);
+        else if (l[l.length - 1] !== fn) l.push(fn);
+      }
+    }
+    this.callersMemo = { files: this.files.length, map };
+    return map;
+  }
+
+  private callersMemo?: { files: number; map: Map<string, number[]> };
 
   /** For tests: whether a function's closure holds a class (by name). */
   reaches(fn: number, cls: string): boolean {

@@ -26,6 +26,7 @@ export interface ClassScope {
 const KB_ALIASES = kbStaticLockAliases();
 
 export function lockClassName(ref: LockRef, s: ClassScope): string {
+  if (ref.declared) return ref.declared;
   const base = path.basename(s.file);
   if (ref.fields.length === 0) {
     if (ref.symbol) {

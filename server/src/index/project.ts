@@ -16,7 +16,7 @@ import type { Tree } from '../parse/parser';
 import { globToRegExp, Walker } from '../scan/files';
 import { Prescan, prescanBuffer } from '../scan/prescan';
 import { Pool } from '../engine/pool';
-import { ENGINE_CACHE_KEY, FactsOut, packPrescan, PrescanBatch, PrescanOut, prescanOuts } from '../engine/tasks';
+import { ENGINE_CACHE_KEY, FactsOut, primitivesKey, packPrescan, PrescanBatch, PrescanOut, prescanOuts } from '../engine/tasks';
 import { PrescanCache, PrescanIndex } from './prescan-cache';
 import { loadFocusPack, PackEntry, saveFocusPack } from './focus-pack';
 import { NAME_KIND, NameTable } from './name-table';
@@ -135,7 +135,9 @@ export class Project {
   /** `<cacheDir>/<kind>-<key>`: one file per workspace (its roots) and extractor code, or undefined without a cache. */
   workspaceCacheFile(kind: string): string | undefined {
     if (!this.opts.cacheDir) return undefined;
-    const key = crypto.createHash('sha1').update(ENGINE_CACHE_KEY).update(this.opts.roots.map((r) => path.resolve(r)).join('\0')).digest('hex').slice(0, 16);
+    // Declared lock primitives change the facts (and so the packs of them), not the pre-scan.
+    const prim = kind === 'prescan' ? '' : primitivesKey(this.config.lockPrimitives);
+    const key = crypto.createHash('sha1').update(ENGINE_CACHE_KEY).update(prim).update(this.opts.roots.map((r) => path.resolve(r)).join('\0')).digest('hex').slice(0, 16);
     return path.join(this.opts.cacheDir, `${kind}-${key}`);
   }
 
@@ -300,7 +302,7 @@ export class Project {
     // busy with most of them while the other idled, and the next level waits on the slowest.
     const chunkSize = Math.max(1, Math.min(8, Math.floor(onDisk.length / 8)));
     const job = this.pool.map<FactsOut>('facts', onDisk, {
-      maxBytes: this.config.maxFileSize, cacheDir: this.opts.cacheDir, chunkSize, focus, want, workers,
+      maxBytes: this.config.maxFileSize, cacheDir: this.opts.cacheDir, chunkSize, focus, want, workers, primitives: this.config.lockPrimitives,
       onChunk: (done, total) => this.opts.onProgress?.('parse', done, total),
     });
     for (const p of onDisk) this.inflight.set(p, job);
@@ -355,7 +357,7 @@ export class Project {
       if (has && i < 0) files.push(p);
       else if (!has && i >= 0) files.splice(i, 1);
     }
-    const facts = extractFacts(p, text, tree, { previous: this.facts.get(p) });
+    const facts = extractFacts(p, text, tree, { previous: this.facts.get(p), lockPrimitives: this.config.lockPrimitives });
     this.facts.set(p, facts);
     this.dropFocused(p);
     this.failed.delete(p);
@@ -390,6 +392,15 @@ export class Project {
   }
 
   private mentionMemo = new Map<string, string[]>();
+
+  /** Forget every file's facts (read again when asked): the declared lock primitives changed. */
+  dropFacts(): void {
+    this.facts.clear();
+    this.focused.clear();
+    this.pack.clear();
+    // Its name was keyed by the old declarations: not written this session.
+    this.packFile = undefined;
+  }
 
   /** Files whose text contains every one of the words (read from disk; used for targeted searches). */
   async filesMentioning(words: string[], candidates: string[] = this.files): Promise<string[]> {

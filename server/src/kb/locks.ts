@@ -26,6 +26,36 @@ export interface LockOp {
    * `spin_lock(&(xa)->xa_lock)`, so the class is `xarray.xa_lock` whatever the argument.
    */
   member?: { struct: string; field: string };
+  /** A primitive declared in `.slabcheck.json` (`lockPrimitives`): its lock is this class whatever the argument. */
+  declared?: string;
+}
+
+/** A lock mode, as `.slabcheck.json` `lockRules` key them. */
+export type LockMode = 'read' | 'write' | 'exclusive';
+
+/** One `.slabcheck.json` `lockPrimitives` entry: a function that is a lock operation on a class. */
+export interface DeclaredPrimitive {
+  class: string;
+  op: 'lock' | 'trylock' | 'unlock';
+  mode: LockMode;
+  /** How its waiters wait: spinning by default (`rwlock` for read/write modes, `spin` for exclusive). */
+  kind?: LockKind;
+  irq?: IrqMode;
+}
+
+/** A declared primitive as the function reader's table entry (the same shape as the built-in ones). */
+export function declaredLockOp(p: DeclaredPrimitive): LockOp {
+  const kind = p.kind ?? (p.mode === 'exclusive' ? 'spin' : 'rwlock');
+  return {
+    op: p.op === 'unlock' ? 'release' : 'acquire', kind, irq: p.irq ?? 'none', declared: p.class,
+    ...(p.mode === 'read' ? { read: true } : {}), ...(p.op === 'trylock' ? { conditional: 'nonzero' as const } : {}),
+  };
+}
+
+/** The mode of an acquisition: reader, writer of a read/write kind, or exclusive. */
+export function lockMode(kind: LockKind, read: boolean | undefined): LockMode {
+  if (read) return 'read';
+  return kind === 'rwlock' || kind === 'rwsem' || kind === 'seqlock' ? 'write' : 'exclusive';
 }
 
 /** Kinds whose waiters sleep. */

@@ -14,6 +14,7 @@ import { FrameGuard } from './framing';
 import { codeActions, readText } from './codeactions';
 import { shrinkerLenses } from './shrinker-lens';
 import { codeLenses, isConversionLensData, resolveConversionLens } from './codelens';
+import { lockRuleLenses } from './lock-lens';
 import { COMMANDS, conversion, listCaches, lockGraph, simulate } from './commands';
 import { DocumentStore } from './documents';
 import { hover } from './hover';
@@ -202,7 +203,7 @@ export function startServer(): ServerHandle {
     await ws.flush(doc.uri);
     const r = await ws.run('codeLens', () => {
       const facts = ws.engine?.project.facts.get(file);
-      return facts ? [...codeLenses(ws.caches, ws.findings, uris, file, facts, doc.uri), ...shrinkerLenses(ws.shrinkers, ws.findings, uris, file)] : [];
+      return facts ? [...codeLenses(ws.caches, ws.findings, uris, file, facts, doc.uri), ...shrinkerLenses(ws.shrinkers, ws.findings, uris, file), ...lockRuleLenses(ws.findings, file)] : [];
     });
     return r ?? [];
   }));

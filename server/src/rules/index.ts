@@ -24,12 +24,19 @@ import { shrinkerLifetime } from './shrinker-lifetime';
 import { shrinkerUnresolvedCallback } from './shrinker-unresolved-callback';
 import { contextConstraint } from './context-constraint';
 import { internalError } from './internal-error';
+import { lockRuleTrylockOnly } from './lock-rule-trylock-only';
+import { lockRuleHolderSleeps } from './lock-rule-holder-sleeps';
+import { lockRuleMustHold } from './lock-rule-must-hold';
+import { lockRuleTrylockIgnored } from './lock-rule-trylock-ignored';
+import { lockRuleAtomicOnly } from './lock-rule-atomic-only';
+import { lockRuleHeldUnderOutlier } from './lock-rule-held-under-outlier';
 import type { Rule } from './types';
 
 export const RULES: Rule[] = [
   dtorNonLeafLock, dtorSleepingLock, dtorMaySleep, dtorAllocates, dtorFreesToSlab, dtorIrqUnsafeLock, dtorReclaimDeadlock,
   ctorAllocates, ctorMaySleepInAtomic, ctorIgnoresGfp, ctorDtorPairing, ctorLockInversion, lockImbalance, ctorDtorCandidate, semanticsMismatch,
   shrinkerReclaimDeadlock, shrinkerReclaimAlloc, shrinkerUnboundedWait, shrinkerRemovedApi, shrinkerLifetime, shrinkerUnresolvedCallback, contextConstraint,
+  lockRuleTrylockOnly, lockRuleHolderSleeps, lockRuleMustHold, lockRuleTrylockIgnored, lockRuleAtomicOnly, lockRuleHeldUnderOutlier,
   unresolvedCtorDtor, analysisLimit, internalError,
 ];
 

@@ -59,6 +59,8 @@ export interface Rule {
   checkEntry?(ctx: RuleContext, entry: EntryPoint): Promise<void> | void;
   /** Run once per shrinker found by the context registry (contexts/registry.ts). */
   checkShrinker?(ctx: RuleContext, shrinker: ShrinkerInfo): Promise<void> | void;
+  /** Run once per check over the whole workspace (the `lock-rule-*` rules: lock classes, not entry points). */
+  checkWorkspace?(ctx: RuleContext): Promise<void> | void;
 }
 
 export function severityOf(rule: RuleMeta, configured: Record<string, SeverityName>): Severity | 'off' {

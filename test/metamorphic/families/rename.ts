@@ -1,7 +1,7 @@
 /**
  * Identifiers renamed consistently in every file: the workspace's functions, its cache
  * pointers (`struct kmem_cache *x`), and locals and parameters. Never a struct field, a
- * macro, a name a macro body uses, or a name the knowledge base knows.
+ * macro, a name a macro body uses, a name `.slabcheck.json` uses, or a name the knowledge base knows.
  */
 import { Family, isKernelApi, Variant } from '../family';
 import { Edit, editFiles, functions, sources, tokenize, Tok } from '../text';
@@ -58,6 +58,8 @@ function names(files: Record<string, string>): Record<Kind, Set<string>> {
       }
     }
   }
+  // Names `.slabcheck.json` gives meaning to (declared lock primitives) keep it only under their own name.
+  for (const m of (files['.slabcheck.json'] ?? '').matchAll(/\w+/g)) banned.add(m[0]);
   for (const set of Object.values(out)) for (const n of [...set]) if (fields.has(n) || banned.has(n) || KEYWORDS.has(n) || isKernelApi(n)) set.delete(n);
   for (const n of out.functions) out.locals.delete(n);
   for (const n of out.caches) out.locals.delete(n);
