@@ -13,6 +13,10 @@ import { findAtomicRegistrations, AtomicRegistration } from '../facts/atomic-reg
 import type { EntryPoint } from './registry';
 import { trace } from '../engine/trace';
 
+/** Callee levels read below a tracing callback / a hardirq handler in a demand-driven run (NMI: Analysis.prepare's default). */
+export const TRACING_DEPTH = 4;
+export const HARDIRQ_DEPTH = 2;
+
 /** Files whose text may hold an atomic-context registration or a nolock allocator call. */
 export function atomicFiles(a: Analysis): string[] {
   const p = a.project;
@@ -100,7 +104,13 @@ export async function findAtomicEntries(a: Analysis): Promise<EntryPoint[]> {
     out.push(ep);
   }
   trace(`atomic entry points resolved (${roots.length} of ${out.length})`);
-  await a.prepare(roots);
+  // How deep callees are read on a big tree (a small workspace is read whole): the 15 NMI handlers of a
+  // kernel fully; the ~700 BPF helpers and probes, and the ~3,700 hardirq handlers (3,300 driver
+  // files), a few calls down, which is where their allocations and locks are (what is below is not read).
+  for (const [ctx, depth] of [['nmi', undefined], ['tracing', TRACING_DEPTH], ['hardirq', HARDIRQ_DEPTH]] as const) {
+    const mine = out.filter((e) => e.fn && e.context.id === ctx).map((e) => e.fn!);
+    if (mine.length) await a.prepare(mine, depth);
+  }
   trace('atomic entry points: callees read');
   // A callee read as a stub by prepare() is re-read by name there; the roots themselves may have been upgraded.
   for (const ep of out) if (ep.fn) ep.fn = a.resolve(ep.fn.fn.name, ep.registeredAt.file) ?? ep.fn;
