@@ -550,3 +550,33 @@ test('code action: kmalloc(GFP_ATOMIC) and the kfree() of the same pointer becom
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('CLI: contexts lists the atomic entry points (text and JSON); check counts them per context', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { spawnSync } = require('child_process') as typeof import('child_process');
+  const BIN = path.join(__dirname, '../../../bin/slabcheck.js');
+  const cli = (args: string[], cwd: string) => {
+    const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  };
+  const dir = tempWorkspace({ 'nmi.h': NMI_H, 'pmu.c': PMU_C, 'record.c': RECORD_C(STASH_KMALLOC), 'dev.c': DEV_C(''), 'helpers.c': '#include "nmi.h"\nBPF_CALL_1(bpf_h, int, x)\n{\n\treturn x;\n}\n' });
+  try {
+    const t = cli(['contexts', '.', '--no-cache'], dir);
+    assert.equal(t.code, 0, t.err);
+    assert.match(t.out, /^nmi: NMI \(non-maskable interrupt handler\)$/m);
+    assert.match(t.out, /^ {2}pmu_nmi_handler \(nmi handler of register_nmi_handler\(\) in pmu_init\(\), registered at pmu\.c:12 by register_nmi_handler\(NMI_LOCAL, pmu_nmi_handler, 0, "pmu"\)\): pmu\.c:4$/m);
+    assert.match(t.out, /^ {2}bpf_h \(BPF helper of BPF_CALL_1\(\) definition, registered at helpers\.c:2 by BPF_CALL_1\(bpf_h, int, x\)\): helpers\.c:2$/m);
+    assert.match(t.out, /^ {2}dev_quick \(irq handler \(primary\) of request_threaded_irq\(\) in dev_probe\(\)/m);
+    const j = JSON.parse(cli(['contexts', '.', '--no-cache', '--format', 'json'], dir).out);
+    assert.deepEqual(j.summary.atomic, { nmi: { found: 1, resolved: 1, registrations: 1 }, tracing: { found: 1, resolved: 1, registrations: 1 }, hardirq: { found: 1, resolved: 1, registrations: 1 } });
+    const nmi = j.contexts.find((c: { id: string }) => c.id === 'nmi');
+    assert.equal(nmi.entryPoints[0].registeredBy, 'register_nmi_handler(NMI_LOCAL, pmu_nmi_handler, 0, "pmu")');
+    assert.ok(nmi.constraints.includes('trylock-only') && /nmi\.c nmi_handle\(\)/.test(nmi.source));
+    assert.equal(cli(['contexts', '.', '--no-cache', '--context', 'hardirq'], dir).out.trim().split('\n').pop(), '1 entry points in 1 contexts (1 resolved), 0 shrinkers');
+    const c = cli(['check', '.', '--no-cache'], dir);
+    assert.equal(c.code, 1);
+    assert.match(c.out, /entry points: 1 NMI, 1 tracing, 1 hardirq \(3 of 3 resolved\), 2 errors, 0 warnings$/m);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
