@@ -279,6 +279,27 @@ BPF_CALL_2(bpf_thing_update, void *, map, unsigned long, key)
       expect: ['nmi-waiting-lock@helpers.c:5'],
     },
     {
+      name: 'valid: a static lock local to the NMI handler (NMIs do not nest: only another CPU can hold it)',
+      files: {
+        'nmi.h': NMI_H,
+        'gh.c': `#include "nmi.h"
+static int gh_nmi(unsigned int cmd, struct pt_regs *regs)
+{
+	static DEFINE_RAW_SPINLOCK(gh_lock_nmi);
+
+	raw_spin_lock(&gh_lock_nmi);
+	raw_spin_unlock(&gh_lock_nmi);
+	return NMI_HANDLED;
+}
+int gh_init(void)
+{
+	return register_nmi_handler(NMI_LOCAL, gh_nmi, 0, "gh");
+}
+`,
+      },
+      expect: [],
+    },
+    {
       name: 'valid: raw_spin_trylock() and bail out',
       files: { 'nmi.h': NMI_H, 'clean.c': CLEAN_C },
       expect: [],
@@ -577,6 +598,22 @@ test('CLI: contexts lists the atomic entry points (text and JSON); check counts 
     assert.equal(c.code, 1);
     assert.match(c.out, /entry points: 1 NMI, 1 tracing, 1 hardirq \(3 of 3 resolved\), 2 errors, 0 warnings$/m);
   } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a place more than two calls below the handler is a warning that says how deep it is', async () => {
+  const deep = RECORD_C(STASH_KMALLOC).replace('void pmu_record(struct pt_regs *regs)\n{\n\tpmu_stash(regs);\n}', 'static void pmu_mid(struct pt_regs *regs)\n{\n\tpmu_stash(regs);\n}\n\nvoid pmu_record(struct pt_regs *regs)\n{\n\tpmu_mid(regs);\n}');
+  const { engine, dir } = await open({ 'nmi.h': NMI_H, 'pmu.c': PMU_C, 'record.c': deep });
+  try {
+    const f = (await engine.check()).findings.filter((x) => x.rule === 'nmi-allocator-call');
+    assert.equal(f.length, 2);
+    for (const x of f) {
+      assert.equal(x.severity, 'warning', x.message);
+      assert.match(x.message, /\(3 calls deep: the summaries are path-insensitive/);
+    }
+  } finally {
+    await engine.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });

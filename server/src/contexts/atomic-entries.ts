@@ -80,7 +80,7 @@ export async function findAtomicEntries(a: Analysis): Promise<EntryPoint[]> {
     const ep: EntryPoint = { family: pat.family, role: pat.role, context, name: r.fn ?? r.expr, owner, registeredAt: { file, span: r.at }, via: r.text };
     if (!r.fn) {
       // `request_threaded_irq(irq, NULL, thread_fn, ...)`: the core's default primary handler, nothing of this file.
-      if (/^(?:NULL|0|\(\s*void\s*\*\s*\)\s*0)$/.test(r.expr)) continue;
+      if (r.isNull) continue;
       ep.unresolved = `the ${pat.role} value \`${r.expr}\` is not a function name`;
     } else if (inFn?.params.some((q) => q.name === r.fn)) {
       // A wrapper handing its parameter on (devm_request_irq() -> devm_request_threaded_irq()): its callers register.
@@ -128,7 +128,8 @@ export async function nolockFunctions(a: Analysis, word: string): Promise<FnRef[
   if (!files.length) return [];
   await p.ensureFacts(files);
   const out: FnRef[] = [];
-  for (const f of files) for (const fn of a.functionsIn(f)) if (!fn.stub && fn.events.some((e) => (e.k === 'alloc' || e.k === 'free' || e.k === 'call') && e.fn.startsWith(word))) out.push({ file: f, fn });
+  // Every function of those files: a wrapper (`#define ev_alloc(n) kmalloc_nolock(n, 0, NUMA_NO_NODE)`) hands its allocation to its callers.
+  for (const f of files) for (const fn of a.functionsIn(f)) if (!fn.stub) out.push({ file: f, fn });
   await a.prepare(out, 4);
   return out.map((r) => ({ file: r.file, fn: a.functionsIn(r.file).find((x) => x.name === r.fn.name && !x.stub) ?? r.fn }));
 }

@@ -21,6 +21,8 @@ export interface AtomicRegistration {
   fn?: string;
   /** The value as written (collapsed whitespace). */
   expr: string;
+  /** The value is NULL or 0 (through parentheses, casts, comments): `request_threaded_irq(irq, NULL, thread_fn, ...)`. */
+  isNull?: boolean;
   /** The registration as written, for `slabcheck contexts` (first 160 characters). */
   text: string;
   at: Span;
@@ -49,6 +51,18 @@ export function valueName(v: string): string | undefined {
     s = next;
   }
   return /^[A-Za-z_]\w*$/.test(s) && !/^(?:NULL|0)$/.test(s) ? s : undefined;
+}
+
+/** NULL or 0 through parentheses and casts (the masked text has no comments). */
+function nullValue(v: string): boolean {
+  let s = v.trim();
+  for (let g = 0; g < 8; g++) {
+    const p = /^\(([\s\S]*)\)$/.exec(s);
+    const next = (p && balanced(p[1]) ? p[1].trim() : s).replace(/^\((?:const\s+)?(?:struct\s+)?\w+\s*\**\s*\)\s*(?=\S)/, '').trim();
+    if (next === s) break;
+    s = next;
+  }
+  return /^(?:NULL|0)$/.test(s);
 }
 
 function balanced(s: string): boolean {
@@ -104,7 +118,7 @@ export function findAtomicRegistrations(text: string, masked = maskedSource(text
     const arg = list.args[pat.arg];
     if (!arg) continue;
     const expr = text.slice(arg.start, arg.start + arg.text.length).replace(/\s+/g, ' ').trim();
-    out.push({ pattern: pat, api, fn: valueName(arg.text), expr, text: shown(hit.index, list.end), at: span(hit.index, list.end) });
+    out.push({ pattern: pat, api, fn: valueName(arg.text), expr, isNull: nullValue(arg.text), text: shown(hit.index, list.end), at: span(hit.index, list.end) });
   }
   FIELD_RE.lastIndex = 0;
   for (let hit: RegExpExecArray | null; (hit = FIELD_RE.exec(m)) !== null;) {
@@ -116,7 +130,7 @@ export function findAtomicRegistrations(text: string, masked = maskedSource(text
     const pat = pats.find((p) => structOf(m, hit!.index, hit![1] === '.', p.struct)) ?? (pats.length === 1 && pats[0].field !== 'func' ? pats[0] : undefined);
     if (!pat) continue;
     const expr = text.slice(valueStart, end).replace(/\s+/g, ' ').trim();
-    out.push({ pattern: pat, api: field, fn: valueName(raw), expr, text: shown(hit.index, end), at: span(valueStart + (raw.length - raw.trimStart().length), end) });
+    out.push({ pattern: pat, api: field, fn: valueName(raw), expr, isNull: nullValue(raw), text: shown(hit.index, end), at: span(valueStart + (raw.length - raw.trimStart().length), end) });
   }
   DEFINE_RE.lastIndex = 0;
   for (let hit: RegExpExecArray | null; (hit = DEFINE_RE.exec(m)) !== null;) {

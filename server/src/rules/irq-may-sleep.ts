@@ -1,6 +1,6 @@
 import type { Rule } from './types';
 import { fromChain } from './types';
-import { atomicSeverity, claim, entryLabel, registeredStep } from '../contexts/constraints/atomic';
+import { depthNote, atomicSeverity, claim, entryLabel, registeredStep } from '../contexts/constraints/atomic';
 import { unreadSteps } from './shrinker-common';
 
 /** The `no-sleep` constraint of hardirq, NMI and tracing code, for sleeping calls (msleep, might_sleep...). */
@@ -27,12 +27,14 @@ export const irqMaySleep: Rule = {
     const sl = ctx.analysis.summary(ep.fn).maySleep;
     // Sleeping locks and allocations are the other rules' (their site is claimed first, or here by kind).
     if (!sl || /takes sleeping lock|allocates with|, which may sleep$|takes a sleeping lock/.test(sl[sl.length - 1].note)) return;
+    // A chain cut at MAX_CHAIN no longer shows what sleeps: no evidence, no finding.
+    if (!/may sleep|waits/.test(sl[sl.length - 1].note)) return;
     if (!claim(memo, sl, ep.context.id)) return;
     const loc = fromChain(sl);
     ctx.report({
-      ...loc, severity: atomicSeverity(ep), entry: ep.name,
+      ...loc, severity: atomicSeverity(ep, sl), entry: ep.name,
       related: [...loc.related, registeredStep(ep), ...unreadSteps(ctx.analysis, ep.fn)],
-      message: `${entryLabel(ep)} runs in ${ep.context.id} context, which must not sleep, and may sleep: ${sl[sl.length - 1].note}`,
+      message: `${entryLabel(ep)} runs in ${ep.context.id} context, which must not sleep, and may sleep: ${sl[sl.length - 1].note}${depthNote(ep, sl)}`,
     });
   },
 };

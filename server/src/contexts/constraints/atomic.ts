@@ -22,9 +22,23 @@ export function claim(memo: SiteMemo, chain: Step[], context: string): boolean {
   return true;
 }
 
+/**
+ * Evidence steps up to which a finding keeps its context's severity: the place is in the entry
+ * function or at most two calls below it. Deeper chains go through code whose summary is
+ * path-insensitive (a slow path behind `if (in_nmi()) return;`, a branch the handler never
+ * takes), so they are warnings that say how deep they are.
+ */
+export const MAX_ERROR_CHAIN = 3;
+
 /** NMI and hardirq are certain; a tracing callback or BPF helper runs in NMI only where it is attached there. */
-export function atomicSeverity(ep: EntryPoint): Severity {
-  return ep.context.id === 'tracing' ? 'warning' : 'error';
+export function atomicSeverity(ep: EntryPoint, chain?: Step[]): Severity {
+  if (ep.context.id === 'tracing') return 'warning';
+  return chain && chain.length > MAX_ERROR_CHAIN ? 'warning' : 'error';
+}
+
+/** " (5 calls deep: ...)" for a chain beyond MAX_ERROR_CHAIN. */
+export function depthNote(ep: EntryPoint, chain: Step[]): string {
+  return chain.length > MAX_ERROR_CHAIN ? ` (${chain.length - 1} calls deep: the summaries are path-insensitive, check that this path runs in ${ep.context.id} context)` : '';
 }
 
 /** Where a chain ends, for a message: " in pmu_stash() (record.c:8)"; empty when it ends in the entry function itself. */
@@ -54,7 +68,13 @@ export function allocatorCalls(a: Analysis, fn: FnRef): (AllocUse | FreeUse)[] {
   return [...s.allocs.filter((x) => !isNolockAllocator(x.fn)), ...s.frees.filter((x) => !isNolockAllocator(x.fn))];
 }
 
-/** Constraint `trylock-only`: waiting acquisitions of any lock kind (the allocator's own are allocatorCalls'). */
+/**
+ * Constraint `trylock-only`: waiting acquisitions of any lock kind (the allocator's own are
+ * allocatorCalls'). A static lock local to the entry function itself (`ghes_notify_nmi()`'s
+ * `static DEFINE_RAW_SPINLOCK(ghes_notify_lock_nmi)`) is taken only there: NMIs do not nest on a
+ * CPU, so the interrupted code cannot hold it, and another CPU holding it will release it.
+ */
 export function waitingLocks(a: Analysis, fn: FnRef): LockAcq[] {
-  return [...a.summary(fn).acquires.values()].filter((x) => !x.trylock && !viaAllocator(x.chain));
+  const own = `${path.basename(fn.file)}:${fn.fn.name}:`;
+  return [...a.summary(fn).acquires.values()].filter((x) => !x.trylock && !viaAllocator(x.chain) && !x.cls.startsWith(own));
 }
