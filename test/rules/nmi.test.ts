@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { brief, fileTests, registerRuleTests, RuleCase, tempWorkspace } from '../helpers';
 import { Engine } from '../../server/src/engine/engine';
-import { findAtomicRegistrations } from '../../server/src/facts/atomic-registrations';
+import { findAtomicRegistrations } from '../../server/src/contexts/registrations';
 import { rewriteBpfCalls } from '../../server/src/parse/attributes';
 import { extractFacts } from '../../server/src/facts/extract';
 
@@ -612,6 +612,18 @@ test('a place more than two calls below the handler is a warning that says how d
       assert.equal(x.severity, 'warning', x.message);
       assert.match(x.message, /\(3 calls deep: the summaries are path-insensitive/);
     }
+  } finally {
+    await engine.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a perf overflow handler runs in NMI in generic and x86 code, in hardirq where the arch PMU interrupt is not an NMI (riscv)', async () => {
+  const wd = (n: string) => `#include "../../nmi.h"\nstatic void ${n}_ovf(struct perf_event *e, void *d, struct pt_regs *r)\n{\n}\nint ${n}_init(void *attr)\n{\n\treturn perf_event_create_kernel_counter(attr, 0, NULL, ${n}_ovf, NULL) != NULL;\n}\n`;
+  const { engine, dir } = await open({ 'nmi.h': NMI_H, 'arch/riscv/kvm.c': wd('rv'), 'arch/x86/kvm.c': wd('x86'), 'kernel/wd.c': wd('gen').replace('../../', '../') });
+  try {
+    const eps = await engine.atomicEntryPoints();
+    assert.deepEqual(eps.map((e) => `${e.name}:${e.context.id}`).sort(), ['gen_ovf:nmi', 'rv_ovf:hardirq', 'x86_ovf:nmi']);
   } finally {
     await engine.close();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 /**
  * Entry points of the NMI, tracing and hardirq families (kb/contexts.ts ATOMIC_PATTERNS): the
- * registrations facts/atomic-registrations.ts finds in the text, their functions resolved like
+ * registrations contexts/registrations.ts finds in the text, their functions resolved like
  * shrinker callbacks (the handler's file, else its candidate files; only the wanted bodies
  * parsed on a big tree), and their callees read for the summaries.
  *
@@ -8,8 +8,8 @@
  */
 import * as fs from 'fs';
 import type { Analysis, FnRef } from '../index/analysis';
-import { CONTEXTS } from '../kb/contexts';
-import { findAtomicRegistrations, AtomicRegistration } from '../facts/atomic-registrations';
+import { CONTEXTS, PERF_NMI_ARCHES } from '../kb/contexts';
+import { findAtomicRegistrations, AtomicRegistration } from '../contexts/registrations';
 import type { EntryPoint } from './registry';
 import { trace } from '../engine/trace';
 
@@ -73,7 +73,9 @@ export async function findAtomicEntries(a: Analysis): Promise<EntryPoint[]> {
   const byKey = new Map<string, EntryPoint>();
   for (const { file, r } of regs) {
     const pat = r.pattern;
-    const context = CONTEXTS[pat.context];
+    // A perf overflow handler of an architecture whose PMU interrupt is not an NMI runs in hardirq.
+    const arch = /\/arch\/([^/]+)\//.exec(file)?.[1];
+    const context = CONTEXTS[r.api === 'perf_event_create_kernel_counter' && arch && !PERF_NMI_ARCHES.includes(arch) ? 'hardirq' : pat.context];
     const fns = a.functionsIn(file);
     const inFn = fns.filter((f) => spanIn(f.at, r.at[0], r.at[1])).sort((x, y) => y.at[0] - x.at[0])[0];
     const owner = pat.kind === 'define' ? `${r.api}() definition` : pat.kind === 'field' ? `${pat.struct}.${pat.field}${inFn ? ` in ${inFn.name}()` : ''}` : `${r.api}()${inFn ? ` in ${inFn.name}()` : ''}`;
@@ -103,7 +105,7 @@ export async function findAtomicEntries(a: Analysis): Promise<EntryPoint[]> {
     byKey.set(k, ep);
     out.push(ep);
   }
-  trace(`atomic entry points resolved (${roots.length} of ${out.length})`);
+  trace(`atomic entry points resolved (${out.filter((e) => e.fn).length} of ${out.length})`);
   // How deep callees are read on a big tree (a small workspace is read whole): the 15 NMI handlers of a
   // kernel fully; the ~700 BPF helpers and probes, and the ~3,700 hardirq handlers (3,300 driver
   // files), a few calls down, which is where their allocations and locks are (what is below is not read).

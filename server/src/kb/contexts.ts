@@ -161,6 +161,16 @@ export const ENTRY_PATTERNS: EntryPattern[] = [
   { kind: 'call', family: 'hardirq', api: 'request_percpu_irq', arg: 1, context: 'hardirq', role: 'percpu irq handler', source: 'include/linux/interrupt.h request_percpu_irq(irq, handler, devname, percpu_dev_id) -> __request_percpu_irq() (6.12)' },
 ];
 
+/**
+ * Architectures whose PMU overflow interrupt is an NMI (or is handled as one), so a perf overflow
+ * handler registered in their arch/ code runs in NMI: x86 (arch/x86/events/core.c
+ * perf_event_nmi_handler()), arm64 (drivers/perf/arm_pmu.c request_nmi() with pseudo-NMI),
+ * powerpc (arch/powerpc/perf/core-book3s.c perf_event_interrupt(): perf_intr_is_nmi()), sparc
+ * (arch/sparc/kernel/perf_event.c perf_event_nmi_handler()) (6.12). Elsewhere in arch/ (riscv's
+ * SSCOFPMF overflow, a normal IRQ) the handler runs in hardirq; generic code keeps NMI.
+ */
+export const PERF_NMI_ARCHES: readonly string[] = ['x86', 'arm64', 'powerpc', 'sparc'];
+
 /** The entry patterns of the NMI, tracing and hardirq families (contexts/atomic-entries.ts reads them). */
 export const ATOMIC_PATTERNS = ENTRY_PATTERNS.filter((p) => p.family === 'nmi' || p.family === 'tracing' || p.family === 'hardirq');
 

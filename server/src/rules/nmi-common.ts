@@ -4,7 +4,7 @@ import type { Analysis, Step } from '../index/analysis';
 import type { FnEvent, FunctionFacts, Span } from '../facts/types';
 import type { Fix, TextEdit } from './types';
 import { lineStarts } from '../parse/mask';
-import { splitArgs } from '../facts/atomic-registrations';
+import { splitArgs } from '../contexts/registrations';
 import { isNolockAllocator } from '../kb/allocators';
 
 export function fileText(a: Analysis, file: string): string | undefined {

@@ -23,7 +23,7 @@
  */
 import { ctorDtorNames, Expected, Family, Variant } from '../family';
 import { LOCK_OPS, SLEEPING_KINDS } from '../../../server/src/kb/locks';
-import { findAtomicRegistrations } from '../../../server/src/facts/atomic-registrations';
+import { findAtomicRegistrations } from '../../../server/src/contexts/registrations';
 import { calls, copy, editFiles, lineAt, lit, sources } from '../text';
 import { LockStmt, lockStatements } from './locks';
 

@@ -11,7 +11,7 @@
  */
 import { lineStarts, maskedSource, positionAt } from '../parse/mask';
 import { ATOMIC_PATTERNS, EntryPattern } from '../kb/contexts';
-import type { Span } from './types';
+import type { Span } from '../facts/types';
 
 export interface AtomicRegistration {
   pattern: EntryPattern;
