@@ -32,9 +32,9 @@ export const irqMaySleep: Rule = {
     if (!claim(memo, sl, ep.context.id)) return;
     const loc = fromChain(sl);
     ctx.report({
-      ...loc, severity: atomicSeverity(ep, sl), entry: ep.name,
+      ...loc, severity: atomicSeverity(ep, sl, ctx.analysis), entry: ep.name,
       related: [...loc.related, registeredStep(ep), ...unreadSteps(ctx.analysis, ep.fn)],
-      message: `${entryLabel(ep)} runs in ${ep.context.id} context, which must not sleep, and may sleep: ${sl[sl.length - 1].note}${depthNote(ep, sl)}`,
+      message: `${entryLabel(ep)} runs in ${ep.context.id} context, which must not sleep, and may sleep: ${sl[sl.length - 1].note}${depthNote(ep, sl, ctx.analysis)}`,
     });
   },
 };

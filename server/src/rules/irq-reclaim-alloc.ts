@@ -27,9 +27,9 @@ export const irqReclaimAlloc: Rule = {
       if (!claim(memo, al.chain, ep.context.id)) continue;
       const loc = fromChain(al.chain);
       ctx.report({
-        ...loc, severity: atomicSeverity(ep, al.chain), entry: ep.name,
+        ...loc, severity: atomicSeverity(ep, al.chain, ctx.analysis), entry: ep.name,
         related: [...loc.related, registeredStep(ep), ...unreadSteps(ctx.analysis, ep.fn)],
-        message: `${entryLabel(ep)} runs in hardirq context and allocates with ${al.fn}(${al.gfpBound ?? al.gfp ?? 'GFP_KERNEL'})${siteOf(al.chain)}, which may enter reclaim and sleep${depthNote(ep, al.chain)}`,
+        message: `${entryLabel(ep)} runs in hardirq context and allocates with ${al.fn}(${al.gfpBound ?? al.gfp ?? 'GFP_KERNEL'})${siteOf(al.chain)}, which may enter reclaim and sleep${depthNote(ep, al.chain, ctx.analysis)}`,
       });
     }
   },

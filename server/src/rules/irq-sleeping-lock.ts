@@ -29,9 +29,9 @@ export const irqSleepingLock: Rule = {
       if (acq.trylock || !SLEEPING_KINDS.has(acq.kind) || !claim(memo, acq.chain, ep.context.id)) continue;
       const loc = fromChain(acq.chain);
       ctx.report({
-        ...loc, severity: atomicSeverity(ep, acq.chain), entry: ep.name,
+        ...loc, severity: atomicSeverity(ep, acq.chain, ctx.analysis), entry: ep.name,
         related: [...loc.related, registeredStep(ep), ...unreadSteps(ctx.analysis, ep.fn)],
-        message: `${entryLabel(ep)} runs in hardirq context and takes ${acq.cls}${siteOf(acq.chain)}, a ${acq.kind}, which may sleep${depthNote(ep, acq.chain)}`,
+        message: `${entryLabel(ep)} runs in hardirq context and takes ${acq.cls}${siteOf(acq.chain)}, a ${acq.kind}, which may sleep${depthNote(ep, acq.chain, ctx.analysis)}`,
       });
     }
   },

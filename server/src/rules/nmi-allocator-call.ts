@@ -47,9 +47,9 @@ export const nmiAllocatorCall: Rule = {
       const what = 'gfpClass' in c ? `${c.fn}(${c.gfpBound ?? c.gfp ?? 'GFP_KERNEL'})` : `${c.fn}()`;
       const fix = nolockFix(ctx.analysis, c.chain);
       ctx.report({
-        ...loc, severity: atomicSeverity(ep, c.chain), entry: ep.name,
+        ...loc, severity: atomicSeverity(ep, c.chain, ctx.analysis), entry: ep.name,
         related: [...loc.related, registeredStep(ep), ...unreadSteps(ctx.analysis, ep.fn)],
-        message: `${entryLabel(ep)} runs in ${ep.context.id === 'nmi' ? 'NMI' : 'tracing (possibly NMI)'} context and calls ${what}${siteOf(c.chain)}: the allocator spins on per-CPU and node locks the interrupted code may hold, whatever the gfp; use kmalloc_nolock()/kfree_nolock() (6.18+) or preallocate${depthNote(ep, c.chain)}`,
+        message: `${entryLabel(ep)} runs in ${ep.context.id === 'nmi' ? 'NMI' : 'tracing (possibly NMI)'} context and calls ${what}${siteOf(c.chain)}: the allocator spins on per-CPU and node locks the interrupted code may hold, whatever the gfp; use kmalloc_nolock()/kfree_nolock() (6.18+) or preallocate${depthNote(ep, c.chain, ctx.analysis)}`,
         ...(fix ? { fixes: [fix] } : {}),
       });
     }

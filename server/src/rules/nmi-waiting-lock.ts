@@ -34,9 +34,9 @@ export const nmiWaitingLock: Rule = {
       const loc = fromChain(acq.chain);
       const kind = SLEEPING_KINDS.has(acq.kind) ? `a sleeping lock (${acq.kind})` : acq.irqOff ? `a ${acq.kind}, irqsave or not (NMIs are not masked)` : `a ${acq.kind}`;
       ctx.report({
-        ...loc, severity: atomicSeverity(ep, acq.chain), entry: ep.name,
+        ...loc, severity: atomicSeverity(ep, acq.chain, ctx.analysis), entry: ep.name,
         related: [...loc.related, registeredStep(ep), ...unreadSteps(ctx.analysis, ep.fn)],
-        message: `${entryLabel(ep)} runs in ${ep.context.id === 'nmi' ? 'NMI' : 'tracing (possibly NMI)'} context and waits for ${acq.cls}${siteOf(acq.chain)}, ${kind}: if the NMI hit while this CPU holds it, it spins forever; use a trylock${depthNote(ep, acq.chain)}`,
+        message: `${entryLabel(ep)} runs in ${ep.context.id === 'nmi' ? 'NMI' : 'tracing (possibly NMI)'} context and waits for ${acq.cls}${siteOf(acq.chain)}, ${kind}: if the NMI hit while this CPU holds it, it spins forever; use a trylock${depthNote(ep, acq.chain, ctx.analysis)}`,
       });
     }
   },

@@ -8,6 +8,8 @@ import * as path from 'path';
 import type { AllocUse, Analysis, FnRef, FreeUse, LockAcq, Step } from '../../index/analysis';
 import type { EntryPoint } from '../registry';
 import { isNolockAllocator } from '../../kb/allocators';
+import { lineStarts, maskedSource } from '../../parse/mask';
+import { fileText } from '../../rules/nmi-common';
 import type { Severity } from '../../rules/types';
 
 /** Places already reported (file:line:col of the last evidence step) and the context that reported them. */
@@ -31,14 +33,30 @@ export function claim(memo: SiteMemo, chain: Step[], context: string): boolean {
 export const MAX_ERROR_CHAIN = 3;
 
 /** NMI and hardirq are certain; a tracing callback or BPF helper runs in NMI only where it is attached there. */
-export function atomicSeverity(ep: EntryPoint, chain?: Step[]): Severity {
+export function atomicSeverity(ep: EntryPoint, chain?: Step[], a?: Analysis): Severity {
   if (ep.context.id === 'tracing') return 'warning';
-  return chain && chain.length > MAX_ERROR_CHAIN ? 'warning' : 'error';
+  return chain && depthOf(chain, a) > MAX_ERROR_CHAIN ? 'warning' : 'error';
+}
+
+/**
+ * Steps of a chain that can hide a path: a call into a thin wrapper (a body of one event, like
+ * `void *buf_alloc(size_t n, gfp_t g) { return kmalloc(n, g); }`) has no branch of its own and
+ * does not count.
+ */
+export function depthOf(chain: Step[], a?: Analysis): number {
+  let n = chain.length;
+  if (!a) return n;
+  for (let i = 0; i + 1 < chain.length; i++) {
+    const callee = /\bcalls (\w+)\(\)$/.exec(chain[i].note)?.[1];
+    const d = callee ? a.resolve(callee, chain[i].file) : undefined;
+    if (d && !d.fn.stub && d.fn.events.filter((e) => e.k !== 'unlock').length <= 1) n--;
+  }
+  return n;
 }
 
 /** " (5 calls deep: ...)" for a chain beyond MAX_ERROR_CHAIN. */
-export function depthNote(ep: EntryPoint, chain: Step[]): string {
-  return chain.length > MAX_ERROR_CHAIN ? ` (${chain.length - 1} calls deep: the summaries are path-insensitive, check that this path runs in ${ep.context.id} context)` : '';
+export function depthNote(ep: EntryPoint, chain: Step[], a?: Analysis): string {
+  return depthOf(chain, a) > MAX_ERROR_CHAIN ? ` (${chain.length - 1} calls deep: the summaries are path-insensitive, check that this path runs in ${ep.context.id} context)` : '';
 }
 
 /** Where a chain ends, for a message: " in pmu_stash() (record.c:8)"; empty when it ends in the entry function itself. */
@@ -76,5 +94,15 @@ export function allocatorCalls(a: Analysis, fn: FnRef): (AllocUse | FreeUse)[] {
  */
 export function waitingLocks(a: Analysis, fn: FnRef): LockAcq[] {
   const own = `${path.basename(fn.file)}:${fn.fn.name}:`;
-  return [...a.summary(fn).acquires.values()].filter((x) => !x.trylock && !viaAllocator(x.chain) && !x.cls.startsWith(own));
+  return [...a.summary(fn).acquires.values()].filter((x) => !x.trylock && !viaAllocator(x.chain) && !x.cls.startsWith(own) && !(x.chain.length === 1 && staticIn(a, fn, x.cls)));
+}
+
+/** The entry function's body declares the lock `static` (the class name alone misses it when the definition is unusual). */
+function staticIn(a: Analysis, fn: FnRef, cls: string): boolean {
+  const name = /(\w+)$/.exec(cls)?.[1];
+  const text = name ? fileText(a, fn.file) : undefined;
+  if (!name || text === undefined) return false;
+  const st = lineStarts(text);
+  const body = maskedSource(text.slice(st[fn.fn.at[0]] + fn.fn.at[1], st[fn.fn.at[2]] + fn.fn.at[3]));
+  return new RegExp(`\\bstatic\\s+(?:DEFINE_(?:RAW_)?SPINLOCK\\s*\\(\\s*${name}\\s*\\)|(?:raw_)?spinlock_t\\s+${name}\\b)`).test(body);
 }
