@@ -630,3 +630,42 @@ test('a perf overflow handler runs in NMI in generic and x86 code, in hardirq wh
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a wrapper that hands a constant to its callee chooses a path: it counts towards the depth', async () => {
+  const files = {
+    'nmi.h': NMI_H,
+    'con.c': `#include "nmi.h"
+static int __con_poll(void *c, bool may_sleep)
+{
+	if (may_sleep)
+		msleep(1);
+	return 0;
+}
+int con_poll(void *c)
+{
+	return __con_poll(c, false);
+}
+static void con_helper(void *c)
+{
+	con_poll(c);
+}
+static irqreturn_t con_irq(int irq, void *c)
+{
+	con_helper(c);
+	return IRQ_HANDLED;
+}
+int con_init(void *c)
+{
+	return request_irq(4, con_irq, 0, "con", c);
+}
+`,
+  };
+  const { engine, dir } = await open(files);
+  try {
+    const f = (await engine.check()).findings.filter((x) => x.rule === 'irq-may-sleep');
+    assert.deepEqual(f.map((x) => x.severity), ['warning'], f.map((x) => x.message).join('\n'));
+  } finally {
+    await engine.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -6,6 +6,7 @@
  */
 import * as path from 'path';
 import type { AllocUse, Analysis, FnRef, FreeUse, LockAcq, Step } from '../../index/analysis';
+import type { FunctionFacts } from '../../facts/types';
 import type { EntryPoint } from '../registry';
 import { isNolockAllocator } from '../../kb/allocators';
 import { lineStarts, maskedSource } from '../../parse/mask';
@@ -49,9 +50,20 @@ export function depthOf(chain: Step[], a?: Analysis): number {
   for (let i = 0; i + 1 < chain.length; i++) {
     const callee = /\bcalls (\w+)\(\)$/.exec(chain[i].note)?.[1];
     const d = callee ? a.resolve(callee, chain[i].file) : undefined;
-    if (d && !d.fn.stub && d.fn.events.filter((e) => e.k !== 'unlock').length <= 1) n--;
+    if (d && !d.fn.stub && thin(d.fn)) n--;
   }
   return n;
+}
+
+/**
+ * One event, and no constant handed on: `hvc_poll(hp) { return __hvc_poll(hp, false); }` chooses
+ * a path of its callee (`if (may_sleep) cond_resched();`) that a path-insensitive summary merges.
+ */
+function thin(fn: FunctionFacts): boolean {
+  const evs = fn.events.filter((e) => e.k !== 'unlock');
+  if (evs.length > 1) return false;
+  const e = evs[0];
+  return !(e?.k === 'call' && (e.args ?? []).some((x) => /^(?:true|false|NULL|-?\d+[uUlL]*)$/.test(x.t.trim())));
 }
 
 /** " (5 calls deep: ...)" for a chain beyond MAX_ERROR_CHAIN. */
