@@ -14,7 +14,7 @@ import {
 import type { DeadlockReport, RunResult, SimResult } from '../../simulator/src/result';
 import type { LockdepFinding } from '../../simulator/src/lockdep';
 import type { SimulationPayload } from '../src/shared/payloads';
-import { defaultMemoryRun, lockWaitBreakdown, memorySeries, runLabel, throughputSeries } from '../src/shared/chartData';
+import { defaultMemoryRun, lockWaitBreakdown, memorySeries, runLabel, throughputSeries, transfersSeries } from '../src/shared/chartData';
 import { el, fmtInt, fmtNs, installLinkHandler, Linkifier, post, reportErrors, sourceLink, themeColor } from './common';
 
 Chart.register(BarController, BarElement, CategoryScale, Filler, Legend, LinearScale, LineController, LineElement, PointElement, Title, Tooltip);
@@ -26,6 +26,7 @@ interface Charts {
   lockWait?: Chart;
   memory?: Chart;
   profile?: Chart;
+  transfers?: Chart;
 }
 
 /** What "baseline" and "ctor/dtor" mean in this result. */
@@ -111,6 +112,22 @@ function drawThroughput(canvas: HTMLCanvasElement, p: SimulationPayload): void {
         y1: { position: 'right', ticks: { color: fg }, grid: { drawOnChartArea: false, color: grid }, title: { display: true, text: 'gain %', color: fg } },
       },
     },
+  });
+}
+
+function drawTransfers(canvas: HTMLCanvasElement, p: SimulationPayload): void {
+  const s = transfersSeries(p.result)!;
+  const { options, fg } = baseOptions('line transfers per free');
+  charts.transfers = new Chart(canvas, {
+    type: 'line',
+    data: {
+      labels: s.cpus.map(String),
+      datasets: [
+        { label: modeNames(p.result).baseline, data: s.baseline, borderColor: PALETTE[0], backgroundColor: PALETTE[0], tension: 0.15 },
+        { label: modeNames(p.result).ctorDtor, data: s.ctorDtor, borderColor: PALETTE[1], backgroundColor: PALETTE[1], tension: 0.15 },
+      ],
+    },
+    options: { ...options, scales: { ...options.scales, x: { ...options.scales.x, title: { display: true, text: 'CPUs', color: fg } } } },
   });
 }
 
@@ -327,7 +344,10 @@ function render(p: SimulationPayload): void {
   const pf = chartCard('chart-profile', 'Where CPU time goes', 'Share of busy CPU time (work and spinning; sleeping excluded) per bucket the workload names, after warm-up, per run.');
   // A workload without caches (shrinker) has no memory to show.
   const hasMemory = r.caches.length > 0;
-  parts.push(el('div', { class: 'charts' }, tp.card, lw.card, hasMemory ? mem.card : null, hasProfile ? pf.card : null));
+  // The deferred-free workload: how often a free pulls the deferred list's head line.
+  const hasTransfers = transfersSeries(r) !== null;
+  const tr = chartCard('chart-transfers', 'Deferred-list line transfers per free', 'Cache-line transfers of the kfree_nolock() list heads per free, against CPUs: one list per cache vs one per CPU.');
+  parts.push(el('div', { class: 'charts' }, tp.card, hasTransfers ? tr.card : null, lw.card, hasMemory ? mem.card : null, hasProfile ? pf.card : null));
 
   const fsec = el('section', { class: 'card', id: 'lockdep' }, el('h2', {}, `Lockdep: ${r.findings.length} finding${r.findings.length === 1 ? '' : 's'}`));
   if (!r.findings.length) fsec.append(el('p', { class: 'muted' }, 'No lock dependency problem was observed in these runs.'));
@@ -356,6 +376,7 @@ function render(p: SimulationPayload): void {
   drawLockWait(lw.canvas, p);
   if (hasMemory) drawMemory(mem.canvas, p, memIdx);
   if (hasProfile) drawProfile(pf.canvas, p);
+  if (hasTransfers) drawTransfers(tr.canvas, p);
   select.addEventListener('change', () => {
     const i = Number(select.value);
     if (!current || !charts.memory || !current.result.runs[i]) return;
@@ -364,7 +385,7 @@ function render(p: SimulationPayload): void {
     charts.memory.data.datasets = d.datasets;
     charts.memory.update();
   });
-  post({ type: 'rendered', charts: 2 + (hasMemory ? 1 : 0) + (hasProfile ? 1 : 0), items: L.count, ms: Math.round(performance.now() - t0) });
+  post({ type: 'rendered', charts: 2 + (hasMemory ? 1 : 0) + (hasProfile ? 1 : 0) + (hasTransfers ? 1 : 0), items: L.count, ms: Math.round(performance.now() - t0) });
 }
 
 function isPayload(x: unknown): x is SimulationPayload {

@@ -19,7 +19,8 @@ Runs the multi-CPU slab allocator simulator.
 
   --workload NAME                 built-in workload: exec (default), tc (filter add/delete, tc_action),
                                   shrinker (shrink_slab over many memcgs: shrinker_rwsem vs lockless),
-                                  burst, reclaim
+                                  burst, reclaim, deferred-free (kfree_nolock()'s deferred list:
+                                  one per cache vs one per CPU, seeds/001)
   --scenario FILE                 run a scenario (JSON, simulator/schema/scenario.schema.json)
   --models FILE                   cache models: a JSON array of CacheModel, or {"caches": [...]}
                                   as printed by 'slabcheck caches --format json' (default: mm_struct)
@@ -40,6 +41,8 @@ Runs the multi-CPU slab allocator simulator.
   --memcgs N                      shrinker: memcgs walked (default 4000; spreads the lockless refcount
                                   lines, at most 256 distinct; per-memcg data is taken as cold either way)
   --writers N                     shrinker: CPUs that mount/umount (write side) instead of reclaiming (default 0)
+  --nolock-share X                deferred-free: share of frees from kfree_nolock(), 0..1 (default 0.1)
+  --frees N                       deferred-free: frees per CPU (default 4000)
   --sensitivity                   with --compare: the three costs each gain depends on most (+-50%); slower
   --timeline N                    events kept per CPU for deadlock timelines (default 16)
   -h, --help                      this text
@@ -69,11 +72,13 @@ interface Parsed {
   timeline?: number;
   memcgs?: number;
   writers?: number;
+  nolockShare?: number;
+  frees?: number;
   sensitivity: boolean;
 }
 
 const WITH_VALUE = new Set(['--workload', '--scenario', '--models', '--cpus', '--machine', '--mode', '--seed', '--format', '--duration-ms',
-  '--max-events', '--max-sim-ms', '--cost', '--hold-lock', '--rounds', '--objects', '--timeline', '--memcgs', '--writers']);
+  '--max-events', '--max-sim-ms', '--cost', '--hold-lock', '--rounds', '--objects', '--timeline', '--memcgs', '--writers', '--nolock-share', '--frees']);
 
 function parse(argv: string[]): Parsed {
   const p: Parsed = { help: false, compare: false, format: 'text', costs: {}, sensitivity: false };
@@ -92,7 +97,7 @@ function parse(argv: string[]): Parsed {
     }
     switch (a) {
       case '--workload':
-        if (!['exec', 'tc', 'shrinker', 'burst', 'reclaim'].includes(value)) throw new UsageError(`--workload: must be exec, tc, shrinker, burst or reclaim, got ${JSON.stringify(value)} (use --scenario FILE for scenarios)`);
+        if (!['exec', 'tc', 'shrinker', 'burst', 'reclaim', 'deferred-free'].includes(value)) throw new UsageError(`--workload: must be exec, tc, shrinker, burst, reclaim or deferred-free, got ${JSON.stringify(value)} (use --scenario FILE for scenarios)`);
         p.workload = value;
         break;
       case '--scenario': p.scenarioFile = value; break;
@@ -128,6 +133,13 @@ function parse(argv: string[]): Parsed {
       case '--memcgs': p.memcgs = intArg(a, value, 1, 1_000_000); break;
       case '--writers': p.writers = intArg(a, value, 0, MAX_CPUS); break;
       case '--hold-lock': p.holdLock = value; break;
+      case '--nolock-share': {
+        const n = Number(value);
+        if (value.trim() === '' || !(n >= 0 && n <= 1)) throw new UsageError(`--nolock-share: must be a number between 0 and 1, got ${JSON.stringify(value)}`);
+        p.nolockShare = n;
+        break;
+      }
+      case '--frees': p.frees = intArg(a, value, 1, 10_000_000); break;
       case '--cost': {
         const m = /^([A-Za-z]+)=(.*)$/.exec(value);
         if (!m) throw new UsageError(`--cost: must be NAME=VALUE, got ${JSON.stringify(value)}`);
@@ -144,6 +156,7 @@ function parse(argv: string[]): Parsed {
   if (p.compare && p.mode) throw new UsageError('--mode: cannot be combined with --compare (it runs both modes)');
   if (p.sensitivity && !p.compare) throw new UsageError('--sensitivity: needs --compare (it is about the gain)');
   if ((p.memcgs !== undefined || p.writers !== undefined) && p.workload !== 'shrinker') throw new UsageError('--memcgs/--writers: only for --workload shrinker');
+  if ((p.nolockShare !== undefined || p.frees !== undefined) && p.workload !== 'deferred-free') throw new UsageError('--nolock-share/--frees: only for --workload deferred-free');
   return p;
 }
 
@@ -215,6 +228,8 @@ export async function simulateCommand(argv: string[]): Promise<number> {
       timelineDepth: p.timeline,
       memcgs: p.memcgs,
       writers: p.writers,
+      nolockShare: p.nolockShare,
+      freesPerCpu: p.frees,
       sensitivity: p.sensitivity || undefined,
     };
     if (scenario !== undefined) opts.machine = p.machine;

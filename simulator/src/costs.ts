@@ -127,6 +127,10 @@ export const COST_TABLE = {
   shrinkerRegisterNs: c(2000, 'ns', 'assumed', 'assumed: shrinker_register/shrinker_free work under the write side (idr_alloc, expanding every memcg\'s shrinker_info is not modelled)',
     'hold of the write side of shrinker_rwsem per mount or umount'),
 
+  // --- kfree_nolock()'s deferred list (seeds/001) -------------------------------
+  kfreeSlowPathShare: c(0.8, 'ratio', 'assumed', 'assumed from seeds/001 (Vlastimil Babka on do_slab_free(): "this unlikely() is actually a lie. It\'s actually unlikely that the free will happen on the same cpu and with the same slab still being c->slab"): the share of kfree() calls that take the slab != c->slab branch, where the posted patch calls free_deferred_objects()',
+    'kfree() calls that look at the deferred list (the rest free to the CPU slab and never touch it)'),
+
   workJitter: c(0.1, 'ratio', 'assumed', 'assumed: +-10% spread on long work segments so CPUs do not run in lockstep',
     'uniform relative jitter on workload work segments'),
   callNs: c(50, 'ns', 'assumed', 'assumed: an opaque function call in a ctor/dtor step list',

@@ -6,7 +6,7 @@ import type { Costs } from './costs';
 import { SimUsageError, checkCosts, describe } from './costs';
 import { MAX_CPUS, type MachineSpec } from './machine';
 
-export type WorkloadName = 'exec' | 'tc' | 'shrinker' | 'burst' | 'reclaim' | 'scenario';
+export type WorkloadName = 'exec' | 'tc' | 'shrinker' | 'burst' | 'reclaim' | 'deferred-free' | 'scenario';
 export type Mode = 'baseline' | 'ctor-dtor';
 
 export interface SimOptions {
@@ -40,6 +40,10 @@ export interface SimOptions {
   memcgs?: number;
   /** shrinker: CPUs that mount and umount (write side) instead of reclaiming (default 0). */
   writers?: number;
+  /** deferred-free: share of frees that come from kfree_nolock() (default 0.1). */
+  nolockShare?: number;
+  /** deferred-free: frees per CPU (default 4000). */
+  freesPerCpu?: number;
 }
 
 export interface SweepPoint {
@@ -55,7 +59,7 @@ export interface SweepOptions extends Omit<SimOptions, 'mode' | 'cpus'> {
   sensitivity?: boolean;
 }
 
-export const WORKLOADS: WorkloadName[] = ['exec', 'tc', 'shrinker', 'burst', 'reclaim', 'scenario'];
+export const WORKLOADS: WorkloadName[] = ['exec', 'tc', 'shrinker', 'burst', 'reclaim', 'deferred-free', 'scenario'];
 
 export function checkOptions(o: SimOptions | SweepOptions): void {
   const errors: string[] = [];
@@ -94,6 +98,8 @@ export function checkOptions(o: SimOptions | SweepOptions): void {
   int('rounds', o.rounds, 1, 10_000_000);
   int('memcgs', o.memcgs, 1, 1_000_000);
   int('writers', o.writers, 0, MAX_CPUS);
+  int('freesPerCpu', o.freesPerCpu, 1, 10_000_000);
+  if (o.nolockShare !== undefined && (typeof o.nolockShare !== 'number' || !(o.nolockShare >= 0 && o.nolockShare <= 1))) errors.push(`nolockShare: must be a number between 0 and 1, got ${describe(o.nolockShare)}`);
   if (o.holdLock !== undefined && (typeof o.holdLock !== 'string' || !o.holdLock)) errors.push(`holdLock: must be a lock name, got ${describe(o.holdLock)}`);
   if (o.prewarm !== undefined && typeof o.prewarm !== 'boolean') errors.push(`prewarm: must be true or false, got ${describe(o.prewarm)}`);
   errors.push(...checkCosts(o.costs));

@@ -38,7 +38,12 @@ function compareTable(r: SimResult): string[] {
     c.analytic ? pct(c.analytic.gainPct) : '-',
     c.analytic ? c.analytic.baseline.bottleneck : '-',
   ]);
-  return [`== ${r.workload} throughput, baseline vs ctor/dtor (iterations per second of simulated time) ==`, ...table(head, body, [false, true, true, true, true, true, true, false])];
+  const out = [`== ${r.workload} throughput, baseline vs ctor/dtor (iterations per second of simulated time) ==`, ...table(head, body, [false, true, true, true, true, true, true, false])];
+  if (rows.some((c) => c.baselineTransfersPerFree !== undefined)) {
+    out.push('', '== deferred-list head: cache-line transfers per free (baseline = per-cache list, ctor-dtor = per-CPU lists) ==');
+    out.push(...table(['machine', 'cpus', 'baseline', 'ctor-dtor'], rows.map((c) => [c.machine, String(c.cpus), String(c.baselineTransfersPerFree ?? '-'), String(c.ctorDtorTransfersPerFree ?? '-')]), [false, true, true, true]));
+  }
+  return out;
 }
 
 function sensitivityLines(r: SimResult): string[] {

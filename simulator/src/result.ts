@@ -118,6 +118,8 @@ export interface RunResult {
   lockdep: { classes: number; edges: Array<{ from: string; to: string }>; findings: LockdepFinding[] };
   deadlock: DeadlockReport | null;
   stop: StopInfo | null;
+  /** The deferred-free workload: frees, kfree_nolock() share, head-line transfers (workloads/deferred-free.ts). */
+  deferredFree?: { frees: number; nolockFrees: number; lineTransfers: number; lineTransfersPerFree: number; drained: number; stallNsPerFree: number };
 }
 
 export interface AnalyticEstimate {
@@ -172,6 +174,9 @@ export interface CompareRow {
   baselineBusyNsPerIteration: number;
   ctorDtorBusyNsPerIteration: number;
   busyReductionPct: number;
+  /** deferred-free: cache-line transfers of the deferred-list heads per free, in each mode. */
+  baselineTransfersPerFree?: number;
+  ctorDtorTransfersPerFree?: number;
   /** With SweepOptions.sensitivity: what the gain depends on most. */
   sensitivity?: Sensitivity;
   analytic?: { baseline: AnalyticEstimate; ctorDtor: AnalyticEstimate; gainPct: number };

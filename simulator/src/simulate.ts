@@ -13,6 +13,7 @@ import { execWorkload } from './workloads/exec';
 import { burstWorkload } from './workloads/burst';
 import { reclaimWorkload } from './workloads/reclaim';
 import { scenarioWorkload } from './workloads/scenario';
+import { DEFERRED_FREE_MODES, DEFAULT_NOLOCK_SHARE, runDeferredFree } from './workloads/deferred-free';
 import { validateModels, validateScenario } from './validate-scenario';
 import { scenarioCacheToModel, type Scenario } from './scenario-types';
 import { checkOptions, type Mode, type SimOptions, type SweepOptions, type SweepPoint } from './options';
@@ -53,7 +54,7 @@ function prepare(models: CacheModel[], o: SimOptions): Prepared {
   const builtin = !scenario && all.length === 0;
   if (scenario) all = all.concat((scenario.caches ?? []).map(scenarioCacheToModel));
   else if (builtin && workloadName === 'tc') all = [tcActionModel()];
-  else if (builtin && workloadName !== 'shrinker') all = [mmStructModel(costs)];
+  else if (builtin && workloadName !== 'shrinker' && workloadName !== 'deferred-free') all = [mmStructModel(costs)];
   const names = new Set<string>();
   for (const m of all) {
     if (names.has(m.name)) throw new SimUsageError([`models: two caches named ${JSON.stringify(m.name)}`]);
@@ -82,6 +83,8 @@ function defaultCpus(p: Prepared): number[] {
 
 /** One run of one workload, CPU count and mode. */
 function runOnce(p: Prepared, o: SimOptions, machine: MachineSpec, ncpus: number, mode: Mode): RunResult {
+  // Its own coherence model of the deferred-list heads (the engine's lines have no shared reads).
+  if (p.workloadName === 'deferred-free') return runDeferredFree(machine, ncpus, p.costs, mode, { nolockShare: o.nolockShare, freesPerCpu: o.freesPerCpu, seed: o.seed });
   const sc = p.scenario;
   const isExec = LOOPING.has(p.workloadName);
   const duration = o.durationNs ?? sc?.durationNs ?? (isExec ? DEFAULT_EXEC_DURATION_NS : Infinity);
@@ -135,6 +138,7 @@ export const WORKLOAD_COSTS: Record<string, CostName[]> = {
     'tcRequestNs', 'tcFlowerLockedNs', 'tcIdrLockedNs', 'tcChainLockedNs'],
   shrinker: ['lockAcquireNs', 'atomicNs', 'smtTransferNs', 'sameSocketTransferNs', 'l2HitNs', 'dramMissNs', 'smtSlowdown',
     'shrinkerColdLines', 'shrinkerMapWords', 'shrinkerRegisterNs', 'mutexWakeupNs'],
+  'deferred-free': ['atomicNs', 'smtTransferNs', 'sameSocketTransferNs', 'crossSocketTransferNs', 'l2HitNs', 'smtSlowdown', 'slubFastPathNs', 'kfreeSlowPathShare'],
 };
 
 function usedCosts(workload: string): CostName[] {
@@ -148,6 +152,7 @@ function assumptionsFor(p: Prepared): CacheAssumptions[] {
   if (p.workloadName === 'exec') notes.push('exec(): the kernel path measured on the development VM (no-libc binary, 4 segments) is assumed to cost the same on every machine profile');
   if (p.workloadName === 'tc') notes.push(`tc: ${TC_POINT.cpus} tc processes on ${String(TC_POINT.machine)} (the machine is assumed), each adding and deleting a flower filter with a gact action`);
   if (p.workloadName === 'shrinker') notes.push(`shrinker: ${SHRINKER_POINT.cpus} reclaiming CPUs on ${String(SHRINKER_POINT.machine)} (assumed from the stress-ng CPU time), no cache model`);
+  if (p.workloadName === 'deferred-free') notes.push(`deferred-free: every CPU frees in a loop, ${DEFAULT_NOLOCK_SHARE * 100}% of frees from kfree_nolock() unless --nolock-share says otherwise (assumed); a coherence model of the list heads only, no cache model`);
   if (p.costs !== undefined) {
     const changed = (Object.keys(COST_TABLE) as CostName[]).filter((k) => p.costs[k] !== COST_TABLE[k].value);
     if (changed.length) notes.push(`costs changed from the defaults: ${changed.map((k) => `${k}=${p.costs[k]}`).join(', ')}`);
@@ -188,6 +193,7 @@ function assemble(p: Prepared, o: SimOptions, runs: RunResult[], compare?: Compa
     assumptions: assumptionsFor(p),
   };
   if (p.workloadName === 'shrinker') result.modeLabels = { baseline: SHRINKER_MODES.baseline, ctorDtor: SHRINKER_MODES['ctor-dtor'] };
+  if (p.workloadName === 'deferred-free') result.modeLabels = { baseline: DEFERRED_FREE_MODES.baseline, ctorDtor: DEFERRED_FREE_MODES['ctor-dtor'] };
   if (compare) result.compare = compare;
   return result;
 }
@@ -238,6 +244,10 @@ export function sweep(models: CacheModel[], options: SweepOptions = {}): SimResu
       ctorDtorBusyNsPerIteration: ctor.cpuTime.busyNsPerIteration,
       busyReductionPct: base.cpuTime.busyNsPerIteration > 0 ? round2((1 - ctor.cpuTime.busyNsPerIteration / base.cpuTime.busyNsPerIteration) * 100) : 0,
     };
+    if (base.deferredFree && ctor.deferredFree) {
+      row.baselineTransfersPerFree = base.deferredFree.lineTransfersPerFree;
+      row.ctorDtorTransfersPerFree = ctor.deferredFree.lineTransfersPerFree;
+    }
     // The published figures are for mm_struct as the RFC converts it.
     const pub = p.workloadName === 'exec' && p.builtin ? publishedGain(machine.name, pt.cpus) : undefined;
     if (pub !== undefined) row.publishedGainPct = pub;

@@ -1,6 +1,7 @@
 /** What a rewrite family is given and what it returns. */
 import type { Semantics } from '../../server/src/config/config';
 import { ALLOCATORS, FREES } from '../../server/src/kb/allocators';
+import { ATOMIC_PATTERNS } from '../../server/src/kb/contexts';
 import { KERNEL_FUNCTIONS } from '../../server/src/kb/kernel-functions';
 import { GUARD_CLASSES, LOCK_OPS } from '../../server/src/kb/locks';
 import { calls, functions, type Rewritten } from './text';
@@ -39,7 +40,8 @@ export interface Family {
 /** Names the knowledge base knows: never renamed, never treated as a workspace helper. */
 export function isKernelApi(name: string): boolean {
   return name in LOCK_OPS || name in ALLOCATORS || name in FREES || name in KERNEL_FUNCTIONS || name in GUARD_CLASSES ||
-    /^(kmem_cache_|KMEM_CACHE|guard$|scoped_guard$|list_|alloc_percpu|free_percpu|percpu_|pr_|printk|container_of)/.test(name);
+    /^(kmem_cache_|KMEM_CACHE|guard$|scoped_guard$|list_|alloc_percpu|free_percpu|percpu_|pr_|printk|container_of|BPF_CALL_|NOTRACE_BPF_CALL_)/.test(name) ||
+    ATOMIC_PATTERNS.some((p) => p.kind === 'call' && (p.api.endsWith('*') ? name.startsWith(p.api.slice(0, -1)) : p.api === name));
 }
 
 /** The functions given as a ctor or dtor in the fixture's files (`.ctor = f`, `.dtor = f`, the legacy 5th argument, an argument of a call). */

@@ -44,7 +44,10 @@ import { lineAt, offsetAt } from './text';
 const PRESCAN_GATE = 'demand-driven, ctor-dtor-candidate reads only caches allocated (kmem_cache_alloc) in a file that uses the cache and mentions percpu (the pre-scan\'s hasPercpu, ARCHITECTURE known limits); the rewrite moved the allocation into a helper file, so the gate closes';
 const MACRO_ELSEWHERE = 'moving the function moved the file\'s leading #defines into mm_moved.h, among them the macro that creates the cache: a creation macro\'s invocations are bound only in the macro\'s own file (cache-creations.ts inMacroBodyCalls), so the cache stays unresolved (reported, not silent)';
 const BIND_DEPTH = 'a cache passed as an argument is followed MAX_CACHE_BIND_DEPTH (4) helpers deep (analysis.ts); the case\'s three helpers and the two added are five';
+const NOLOCK_SAME_FN = 'nmi-kfree-nolock-mismatch reads the pointer\'s source in the function that calls kfree_nolock() only: an allocation returned by a helper, or a macro wrapping the allocator or kfree_nolock(), is not followed (call events do not record what their result is assigned to)';
 const KNOWN: { family: string; rule: string; name: string; label?: string; mode?: string; reason: string }[] = [
+  { family: 'gfp-helpers', rule: 'nmi-kfree-nolock-mismatch', name: 'kfree_nolock() of kmalloc() and vmalloc() memory', reason: NOLOCK_SAME_FN },
+  { family: 'macros', rule: 'nmi-kfree-nolock-mismatch', name: 'kfree_nolock() of kmalloc() and vmalloc() memory', reason: NOLOCK_SAME_FN },
   { family: 'gfp-helpers', rule: 'ctor-may-sleep-in-atomic', name: 'the cache passed down through three helpers to the one that allocates with GFP_ATOMIC', label: 'two helpers', reason: BIND_DEPTH },
   { family: 'gfp-helpers', rule: 'ctor-dtor-candidate', name: 'allocated through two helpers given the cache', mode: 'demand-driven', reason: PRESCAN_GATE },
   { family: 'gfp-helpers', rule: 'ctor-dtor-candidate', name: 'percpu alloc after kmem_cache_alloc, free_percpu before kmem_cache_free', mode: 'demand-driven', reason: PRESCAN_GATE },

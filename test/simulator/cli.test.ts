@@ -32,7 +32,7 @@ test('bad usage exits 2 with a message naming the option', async () => {
   const cases: Array<[string[], RegExp]> = [
     [['--cpus', '0'], /--cpus: must be a comma-separated list of integers between 1 and 1024, got "0"/],
     [['--cpus', '1,x'], /--cpus: must be/],
-    [['--workload', 'fork'], /--workload: must be exec, tc, shrinker, burst or reclaim, got "fork"/],
+    [['--workload', 'fork'], /--workload: must be exec, tc, shrinker, burst, reclaim or deferred-free, got "fork"/],
     [['--sensitivity'], /--sensitivity: needs --compare/],
     [['--memcgs', '10'], /--memcgs\/--writers: only for --workload shrinker/],
     [['--machine', 'cray'], /--machine: unknown machine "cray"/],

@@ -103,4 +103,26 @@ describe('results page: workload profiles, sensitivity, assumptions', { timeout:
       await page.close();
     }
   });
+
+  it('deferred-free: line transfers per free against CPUs for both designs, named modes', async () => {
+    const r = sweep([], { workload: 'deferred-free', freesPerCpu: 500 });
+    const page = await render(payload('kfree_nolock() deferred list: per cache vs per CPU', r));
+    const rendered = await waitPosted(page, 'rendered');
+    assert.strictEqual(rendered.charts, 3, 'throughput, line transfers, lock wait (no cache, no profile)');
+    const tr = await page.evaluate(() => {
+      const c = window.slabcheckCharts.transfers;
+      return { labels: c.data.labels, sets: c.data.datasets.map((d: { label: string; data: number[] }) => ({ label: d.label, data: d.data })) };
+    });
+    assert.deepStrictEqual(tr.labels, ['1', '24', '192']);
+    assert.match(tr.sets[0].label, /per cache/);
+    assert.match(tr.sets[1].label, /per CPU/);
+    for (const [i, mode] of [[0, 'baseline'], [1, 'ctor-dtor']] as const) {
+      assert.deepStrictEqual(tr.sets[i].data, [1, 24, 192].map((n) => r.runs.find((x) => x.cpus === n && x.mode === mode)!.deferredFree!.lineTransfersPerFree));
+    }
+    const ink = await canvasInk(page, 'chart-transfers');
+    assert.ok(ink.ink > 1000 && ink.colours > 2, JSON.stringify(ink));
+    await page.screenshot({ path: path.join(ARTIFACTS, 'results-deferred-free.png'), fullPage: true });
+    assert.deepStrictEqual(pageErrors(page), []);
+    await page.close();
+  });
 });

@@ -28,6 +28,20 @@ export function throughputSeries(r: SimResult): ThroughputSeries {
   return { cpus, baseline, ctorDtor, gainPct };
 }
 
+/** The deferred-free workload's second figure: head-line transfers per free against CPUs, both designs (null elsewhere). */
+export interface TransfersSeries {
+  cpus: number[];
+  baseline: (number | null)[];
+  ctorDtor: (number | null)[];
+}
+
+export function transfersSeries(r: SimResult): TransfersSeries | null {
+  if (!r.runs.some((x) => x.deferredFree)) return null;
+  const cpus = [...new Set(r.runs.map((x) => x.cpus))].sort((a, b) => a - b);
+  const pick = (n: number, mode: RunResult['mode']) => r.runs.find((x) => x.cpus === n && x.mode === mode)?.deferredFree?.lineTransfersPerFree ?? null;
+  return { cpus, baseline: cpus.map((n) => pick(n, 'baseline')), ctorDtor: cpus.map((n) => pick(n, 'ctor-dtor')) };
+}
+
 export function runLabel(run: RunResult): string {
   return `${run.cpus} CPU${run.cpus > 1 ? 's' : ''} · ${run.mode}`;
 }

@@ -16,6 +16,7 @@ import { formatFinding } from './format-text';
 import { toSarif } from './format-sarif';
 import type { CacheInfo, Step } from '../index/analysis';
 import { CONTEXTS } from '../kb/contexts';
+import type { EntryPoint } from '../contexts/registry';
 
 const VERSION = '0.1.0';
 
@@ -170,7 +171,7 @@ async function cmdCheck(a: Args): Promise<number> {
     const unresolved = r.caches.filter((c) => isUnresolved(c, rfc)).length;
     if (a.format === 'json') {
       const caches = r.caches.map((c) => ({ name: c.creation.name, file: c.file, line: c.creation.at[0] + 1, ...cacheRefsJson(c) }));
-      out(a, JSON.stringify({ version: 1, semantics: engine.config.semantics, semanticsSource: engine.config.semanticsSource, summary: { shrinkers: r.shrinkers.length, shrinkerCallbacks: r.shrinkers.reduce((n, s) => n + s.callbacks.length, 0), shrinkerCallbacksResolved: r.shrinkers.reduce((n, s) => n + s.callbacks.filter((c) => c.fn).length, 0), caches: r.caches.length, withCtorDtor: r.caches.filter((c) => c.creation.ctor.kind !== 'none' || c.creation.dtor.kind !== 'none').length, unresolved, errors, warnings: r.findings.filter((f) => f.severity === 'warning').length }, findings: r.findings, problems: r.problems, caches }, null, 2));
+      out(a, JSON.stringify({ version: 1, semantics: engine.config.semantics, semanticsSource: engine.config.semanticsSource, summary: { atomicEntryPoints: atomicCounts(r.atomic), shrinkers: r.shrinkers.length, shrinkerCallbacks: r.shrinkers.reduce((n, s) => n + s.callbacks.length, 0), shrinkerCallbacksResolved: r.shrinkers.reduce((n, s) => n + s.callbacks.filter((c) => c.fn).length, 0), caches: r.caches.length, withCtorDtor: r.caches.filter((c) => c.creation.ctor.kind !== 'none' || c.creation.dtor.kind !== 'none').length, unresolved, errors, warnings: r.findings.filter((f) => f.severity === 'warning').length }, findings: r.findings, problems: r.problems, caches }, null, 2));
     }
     else if (a.format === 'sarif') out(a, JSON.stringify(toSarif(r.findings, a.paths[0] ?? '.', VERSION), null, 2));
     else {
@@ -179,7 +180,9 @@ async function cmdCheck(a: Args): Promise<number> {
       const withRef = r.caches.filter((c) => c.creation.ctor.kind !== 'none' || c.creation.dtor.kind !== 'none').length;
       const cbs = r.shrinkers.flatMap((s) => s.callbacks);
       const shr = r.shrinkers.length ? `, ${r.shrinkers.length} shrinkers (${cbs.filter((c) => c.fn).length} of ${cbs.length} callbacks resolved)` : '';
-      out(a, `${text ? `${text}\n` : ''}${r.caches.length} caches checked (${withRef} with ctor/dtor${unresolved ? `, ${unresolved} not resolved: see unresolved-ctor-dtor` : ''})${shr}, ${errors} errors, ${warnings} warnings`);
+      const ac = atomicCounts(r.atomic);
+      const atom = r.atomic.length ? `, entry points: ${ac.nmi.found} NMI, ${ac.tracing.found} tracing, ${ac.hardirq.found} hardirq (${r.atomic.filter((e) => e.fn).length} of ${r.atomic.length} resolved)` : '';
+      out(a, `${text ? `${text}\n` : ''}${r.caches.length} caches checked (${withRef} with ctor/dtor${unresolved ? `, ${unresolved} not resolved: see unresolved-ctor-dtor` : ''})${shr}${atom}, ${errors} errors, ${warnings} warnings`);
     }
     // 3: a rule failed on some cache (internal-error findings): the run is incomplete.
     if (r.findings.some((f) => f.rule === 'internal-error')) return 3;
@@ -187,6 +190,19 @@ async function cmdCheck(a: Args): Promise<number> {
   } finally {
     await engine.close();
   }
+}
+
+/** NMI, tracing and hardirq entry points found and resolved, per context. */
+function atomicCounts(eps: EntryPoint[]): Record<'nmi' | 'tracing' | 'hardirq', { found: number; resolved: number; registrations: number }> {
+  const out = { nmi: { found: 0, resolved: 0, registrations: 0 }, tracing: { found: 0, resolved: 0, registrations: 0 }, hardirq: { found: 0, resolved: 0, registrations: 0 } };
+  for (const e of eps) {
+    const c = out[e.context.id as keyof typeof out];
+    if (!c) continue;
+    c.found++;
+    if (e.fn) c.resolved++;
+    c.registrations += 1 + (e.alsoAt?.length ?? 0);
+  }
+  return out;
 }
 
 function describeFn(kind: string, c: CacheInfo, engine: Engine): string {
@@ -247,15 +263,17 @@ async function cmdCaches(a: Args): Promise<number> {
 const CONTEXTS_USAGE = `usage: slabcheck contexts [paths...] [--format text|json] [--context ID]
 
 Lists every entry point of the workspace, grouped by the execution context it runs in:
-slab constructors and destructors (found by their cache creation) and shrinker callbacks
+slab constructors and destructors (found by their cache creation), shrinker callbacks
 (count_objects/scan_objects, found by shrinker_alloc()/shrinker_register(), register_shrinker()
-or a designated initialiser), each with where it was registered, its definition, and what the
-context allows (may sleep, IRQs, reclaim, safe gfp). Contexts and entry-point patterns are data:
-server/src/kb/contexts.ts.
+or a designated initialiser), NMI handlers (register_nmi_handler(), perf overflow handlers,
+request_nmi()), tracing callbacks (kprobe pre/post handlers, ftrace_ops .func, register_trace_*()
+probes, BPF_CALL_n helpers) and primary hardirq handlers (request_irq() and friends), each with
+where and how it was registered, its definition, and what the context allows (may sleep, IRQs,
+reclaim, NMI, safe gfp). Contexts and entry-point patterns are data: server/src/kb/contexts.ts.
 
 options:
   --format text|json   output format (default text)
-  --context ID         only this context (slab-ctor, slab-dtor, shrinker-count, shrinker-scan)
+  --context ID         only this context (slab-ctor, slab-dtor, shrinker-count, shrinker-scan, nmi, tracing, hardirq)
   (and the common options of slabcheck --help)`;
 
 async function cmdContexts(a: Args): Promise<number> {
@@ -274,12 +292,14 @@ async function cmdContexts(a: Args): Promise<number> {
     if (a.format === 'json') {
       out(a, JSON.stringify({
         version: 1,
-        summary: { entryPoints: eps.length, resolved: eps.filter((e) => e.fn).length, shrinkers: shrinkers.length },
+        summary: { entryPoints: eps.length, resolved: eps.filter((e) => e.fn).length, shrinkers: shrinkers.length, ...(eps.some((e) => ['nmi', 'tracing', 'hardirq'].includes(e.context.id)) ? { atomic: atomicCounts(eps) } : {}) },
         contexts: [...byCtx].map(([id, list]) => ({
           ...CONTEXTS[id],
           entryPoints: list.map((e) => ({
             family: e.family, role: e.role, name: e.name, owner: e.owner, registeredAt: { file: e.registeredAt.file, line: e.registeredAt.span[0] + 1 },
             definition: e.fn ? { file: e.fn.file, line: e.fn.fn.nameAt[0] + 1 } : undefined, unresolved: e.unresolved,
+            ...(e.via ? { registeredBy: e.via } : {}),
+            ...(e.alsoAt?.length ? { alsoRegisteredAt: e.alsoAt.map((x) => ({ file: x.file, line: x.span[0] + 1 })) } : {}),
           })),
         })),
         shrinkers: shrinkers.map((s) => ({
@@ -297,7 +317,8 @@ async function cmdContexts(a: Args): Promise<number> {
       lines.push(`  may sleep: ${c.maySleep ? 'yes' : 'no'}; IRQs: ${c.irqs}; in reclaim: ${c.inReclaim ? 'yes' : 'no'}; NMI: ${c.nmi ? 'yes' : 'no'}; safe gfp: ${c.safeGfp}`);
       for (const e of list) {
         const def = e.fn ? `${rel(e.fn.file)}:${e.fn.fn.nameAt[0] + 1}` : `not resolved: ${e.unresolved}`;
-        lines.push(`  ${e.name} (${e.role} of ${e.owner}, registered at ${rel(e.registeredAt.file)}:${e.registeredAt.span[0] + 1}): ${def}`);
+        const also = e.alsoAt?.length ? ` and ${e.alsoAt.map((x) => `${rel(x.file)}:${x.span[0] + 1}`).join(', ')}` : '';
+        lines.push(`  ${e.name} (${e.role} of ${e.owner}, registered at ${rel(e.registeredAt.file)}:${e.registeredAt.span[0] + 1}${also}${e.via ? ` by ${e.via}` : ''}): ${def}`);
       }
     }
     const res = eps.filter((e) => e.fn).length;

@@ -68,6 +68,10 @@ export interface EntryPoint {
   owner: string;
   registeredAt: { file: string; span: Span };
   unresolved?: string;
+  /** The registration as written (`register_nmi_handler(NMI_LOCAL, f, 0, "x")`), for the atomic families. */
+  via?: string;
+  /** Further registrations of the same function in the same context. */
+  alsoAt?: { file: string; span: Span }[];
 }
 
 const norm = (t: string) => t.replace(/\s+/g, '').replace(/^&/, '').replace(/^\((.*)\)$/, '$1');

@@ -26,6 +26,9 @@ import { cacheModel } from './models';
 import type { CacheModel } from '../../../simulator/src/model';
 import type { Tree } from '../parse/parser';
 import { configEntryPoints, entryPoints, EntryPoint, findShrinkers, ShrinkerInfo } from '../contexts/registry';
+import { findAtomicEntries } from '../contexts/atomic-entries';
+import { ATOMIC_CONTEXTS } from '../kb/contexts';
+import type { SiteMemo } from '../contexts/constraints/atomic';
 
 export interface EngineOptions extends Partial<Omit<ProjectOptions, 'config'>> {
   roots: string[];
@@ -38,6 +41,8 @@ export interface CheckResult {
   caches: CacheInfo[];
   /** Shrinkers the context registry found (contexts/registry.ts). */
   shrinkers: ShrinkerInfo[];
+  /** NMI, tracing and hardirq entry points (contexts/atomic-entries.ts). */
+  atomic: EntryPoint[];
   problems: Problem[];
 }
 
@@ -60,6 +65,7 @@ export class Engine {
   private shrinkersMemo?: ShrinkerInfo[];
   private configEntriesMemo?: EntryPoint[];
   private graphMemo?: GraphView;
+  private atomicMemo?: EntryPoint[];
   stats = { rechecked: 0 };
   /** Phase times of the last lockGraph(), for bench/. */
   timings = { loadMs: 0, factsMs: 0, graphMs: 0 };
@@ -90,6 +96,7 @@ export class Engine {
     this.shrinkersMemo = undefined;
     this.configEntriesMemo = undefined;
     this.graphMemo = undefined;
+    this.atomicMemo = undefined;
   }
 
   /** A file changed: caches that read it are checked again; in a small workspace, all are. */
@@ -99,6 +106,7 @@ export class Engine {
     this.shrinkersMemo = undefined;
     this.configEntriesMemo = undefined;
     this.graphMemo = undefined;
+    this.atomicMemo = undefined;
     if (!this.project.demandDriven) this.results.clear();
     else this.dirty.add(p);
   }
@@ -133,9 +141,19 @@ export class Engine {
     return this.configEntriesMemo;
   }
 
-  /** Entry points of every family, by context: slab ctors/dtors, shrinker callbacks, and those .slabcheck.json declares. */
+  /** NMI, tracing and hardirq entry points, strictest context first (kb/contexts.ts ATOMIC_CONTEXTS). */
+  async atomicEntryPoints(): Promise<EntryPoint[]> {
+    await this.caches();
+    if (!this.atomicMemo) {
+      const rank = (e: EntryPoint) => (ATOMIC_CONTEXTS as readonly string[]).indexOf(e.context.id);
+      this.atomicMemo = (await findAtomicEntries(this.analysis)).sort((x, y) => rank(x) - rank(y));
+    }
+    return this.atomicMemo;
+  }
+
+  /** Entry points of every family, by context: slab ctors/dtors, shrinker callbacks, NMI/tracing/hardirq, and those .slabcheck.json declares. */
   async entryPoints(): Promise<EntryPoint[]> {
-    return [...entryPoints(await this.caches(), await this.shrinkers()), ...(await this.configEntryPoints())];
+    return [...entryPoints(await this.caches(), await this.shrinkers()), ...(await this.atomicEntryPoints()), ...(await this.configEntryPoints())];
   }
 
   /**
@@ -205,25 +223,33 @@ export class Engine {
         }
       }
     }
-    // Whole-workspace rules (lock classes: declared rules, inferred held-under outliers), run every check.
-    const wide = RULES.filter((r) => r.checkWorkspace && severityOf(r.meta, cfg.rules) !== 'off');
+    // NMI, tracing and hardirq: one unit (a place reached from several contexts is reported once, in the strictest).
+    const atomic = await this.atomicEntryPoints();
+    trace(`atomic entry points found (${atomic.length})`);
+    await this.recheck('atomic\0', this.project.opts.roots[0] ?? '', dirty, next, findings, async (mine) => {
+      const memo: SiteMemo = new Map();
+      for (const ep of atomic) for (const rule of RULES) {
+        if (!rule.checkAtomic || severityOf(rule.meta, cfg.rules) === 'off') continue;
+        await this.guarded(rule, ep.registeredAt.file, ep.registeredAt.span, ep.name, mine, (ctx) => rule.checkAtomic!(ctx, ep, memo));
+      }
+      for (const rule of RULES) {
+        if (!rule.checkWorkspace || severityOf(rule.meta, cfg.rules) === 'off') continue;
+        await this.guarded(rule, this.project.opts.roots[0] ?? '', [0, 0, 0, 0], 'the workspace', mine, (ctx) => rule.checkWorkspace!(ctx));
+      }
+    });
+    trace('atomic rules run');
+    // Lock-class rules (declared rules, inferred held-under outliers): over every class, run every check.
+    const wide = RULES.filter((r) => r.checkLockClasses && severityOf(r.meta, cfg.rules) !== 'off');
     if (wide.length) {
       await prepareLockRules(this.analysis);
-      for (const rule of wide) {
-        const ctx = this.ruleContext(rule, severityOf(rule.meta, cfg.rules) as Severity, findings);
-        try {
-          await rule.checkWorkspace!(ctx);
-        } catch (e) {
-          this.project.problems.push({ path: this.project.opts.roots[0] ?? '.', message: `rule ${rule.meta.id} failed: ${(e as Error).message}` });
-        }
-      }
-      trace('workspace rules run');
+      for (const rule of wide) await this.guarded(rule, this.project.opts.roots[0] ?? '', [0, 0, 0, 0], 'the lock classes', findings, (ctx) => rule.checkLockClasses!(ctx));
+      trace('lock-class rules run');
     }
     this.results = next;
     let out = applyIgnores(dedupe(findings), this.project);
     if (onlyFiles) out = out.filter((f) => onlyFiles.has(f.file));
     out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.span[0] - b.span[0] || a.span[1] - b.span[1] || (a.rule < b.rule ? -1 : 1)));
-    return { findings: out, caches, shrinkers, problems: this.project.problems };
+    return { findings: out, caches, shrinkers, atomic, problems: this.project.problems };
   }
 
   /**
@@ -275,6 +301,20 @@ export class Engine {
         out.push({ ...f, ...extra, rule: rule.meta.id, severity });
       },
     };
+  }
+
+  /** Run one rule on one unit; a rule that throws is an internal-error finding there, not a lost run. */
+  private async guarded(rule: Rule, file: string, span: [number, number, number, number], what: string, out: Finding[], run: (ctx: RuleContext) => Promise<void> | void): Promise<void> {
+    const sev = severityOf(rule.meta, this.config.rules) as Severity;
+    try {
+      await run(this.ruleContext(rule, sev, out));
+    } catch (e) {
+      const message = `rule ${rule.meta.id} failed on ${what}: ${(e as Error).message}`;
+      this.project.problems.push({ path: file, message });
+      if (severityOf(internalError.meta, this.config.rules) !== 'off') {
+        out.push({ rule: internalError.meta.id, severity: this.config.rules[internalError.meta.id] as Severity ?? 'error', message, file, span, related: [] });
+      }
+    }
   }
 
   private async runShrinkerRule(rule: Rule, s: ShrinkerInfo, sev: Severity, out: Finding[]): Promise<void> {

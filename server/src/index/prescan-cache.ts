@@ -9,7 +9,7 @@ import * as v8 from 'v8';
 import type { Prescan } from '../scan/prescan';
 import { NAME_KIND, NameTable } from './name-table';
 
-const VERSION = 8;
+const VERSION = 9;
 type Row = [size: number, mtimeMs: number, flags: number, uses: string[] | 0, skipped: string | 0, exports: string[] | 0];
 
 const F_CREATE = 1;
@@ -17,6 +17,7 @@ const F_ALLOC = 2;
 const F_LOCK = 4;
 const F_PERCPU = 8;
 const F_ENTRY = 32;
+const F_ATOMIC = 64;
 /** hasLock was looked for. */
 const F_LOCK_KNOWN = 16;
 
@@ -56,7 +57,7 @@ export class PrescanCache {
     m.paths.forEach((p, i) => {
       const [size, mtimeMs, flags, uses, skipped, exports] = m.rows[i];
       out.set(p, {
-        size, mtimeMs, hasCreate: !!(flags & F_CREATE), hasCacheAlloc: !!(flags & F_ALLOC), hasLock: flags & F_LOCK_KNOWN ? !!(flags & F_LOCK) : undefined, hasPercpu: !!(flags & F_PERCPU), hasEntry: !!(flags & F_ENTRY),
+        size, mtimeMs, hasCreate: !!(flags & F_CREATE), hasCacheAlloc: !!(flags & F_ALLOC), hasLock: flags & F_LOCK_KNOWN ? !!(flags & F_LOCK) : undefined, hasPercpu: !!(flags & F_PERCPU), hasEntry: !!(flags & F_ENTRY), hasAtomic: !!(flags & F_ATOMIC),
         cacheUses: uses || [], exports: exports || [], defs: [], structs: [], ...(skipped ? { skipped } : {}),
       });
     });
@@ -89,7 +90,7 @@ export class PrescanCache {
     const paths = idx.paths;
     const rows: Row[] = paths.map((p) => {
       const s = prescan.get(p)!;
-      const flags = (s.hasCreate ? F_CREATE : 0) | (s.hasCacheAlloc ? F_ALLOC : 0) | (s.hasLock ? F_LOCK : 0) | (s.hasLock !== undefined ? F_LOCK_KNOWN : 0) | (s.hasPercpu ? F_PERCPU : 0) | (s.hasEntry ? F_ENTRY : 0);
+      const flags = (s.hasCreate ? F_CREATE : 0) | (s.hasCacheAlloc ? F_ALLOC : 0) | (s.hasLock ? F_LOCK : 0) | (s.hasLock !== undefined ? F_LOCK_KNOWN : 0) | (s.hasPercpu ? F_PERCPU : 0) | (s.hasEntry ? F_ENTRY : 0) | (s.hasAtomic ? F_ATOMIC : 0);
       return [s.size, s.mtimeMs, flags, s.cacheUses?.length ? s.cacheUses : 0, s.skipped ?? 0, s.exports?.length ? s.exports : 0];
     });
     return Promise.all([

@@ -11,6 +11,8 @@ export interface AllocatorFact {
   /** Index of the kmem_cache argument, for cache allocations. */
   cacheArg?: number;
   percpu?: boolean;
+  /** Never spins on a lock: kmalloc_nolock(), usable from NMI and re-entrant code. */
+  nolock?: boolean;
   source: string;
 }
 
@@ -18,10 +20,18 @@ export interface FreeFact {
   allocator: AllocatorFact['allocator'];
   cacheArg?: number;
   percpu?: boolean;
+  nolock?: boolean;
   source: string;
 }
 
 const SLAB_H = 'include/linux/slab.h';
+/**
+ * Not in 6.12: commit af92793e52c3 "slab: Introduce kmalloc_nolock() and kfree_nolock()" (Alexei
+ * Starovoitov; seeds/001 is the review of its May 2025 version), merged through the slab tree for
+ * Linux 6.18: include/linux/slab.h kmalloc_nolock(size, gfp_flags, node), kfree_nolock(objp);
+ * mm/slub.c kmalloc_nolock_noprof(), kfree_nolock().
+ */
+const NOLOCK_SRC = 'include/linux/slab.h, mm/slub.c kmalloc_nolock_noprof()/kfree_nolock() (Linux 6.18, commit af92793e52c3; review: seeds/001)';
 /**
  * Since 6.10 (memory allocation profiling) the allocators are `alloc_hooks()` macros over
  * `*_noprof` functions (include/linux/alloc_tag.h; kmalloc_noprof, alloc_percpu_noprof,
@@ -82,6 +92,8 @@ export const ALLOCATORS: Readonly<Record<string, AllocatorFact>> = withNoprof({
   percpu_counter_init: { allocator: 'percpu_counter', gfpArg: 2, percpu: true, source: 'include/linux/percpu_counter.h' },
   percpu_counter_init_many: { allocator: 'percpu_counter', gfpArg: 2, percpu: true, source: 'include/linux/percpu_counter.h' },
   mempool_alloc: { allocator: 'mempool', gfpArg: 1, source: 'include/linux/mempool.h' },
+  // kmalloc_nolock(size, gfp_flags, node): may fail (NULL) whenever the per-CPU lock it needs is held.
+  kmalloc_nolock: { allocator: 'kmalloc', gfpArg: 1, nolock: true, source: NOLOCK_SRC },
   // mm/percpu.c (6.12): what every percpu allocation ends in.
   pcpu_alloc: { allocator: 'percpu', gfpArg: 3, percpu: true, source: 'mm/percpu.c: pcpu_alloc_noprof(size, align, reserved, gfp)' },
 });
@@ -103,7 +115,13 @@ export const FREES: Readonly<Record<string, FreeFact>> = {
   percpu_counter_destroy: { allocator: 'percpu_counter', percpu: true, source: 'include/linux/percpu_counter.h' },
   percpu_counter_destroy_many: { allocator: 'percpu_counter', percpu: true, source: 'include/linux/percpu_counter.h' },
   mempool_free: { allocator: 'mempool', source: 'include/linux/mempool.h' },
+  kfree_nolock: { allocator: 'kmalloc', nolock: true, source: NOLOCK_SRC },
 };
+
+/** The allocator calls allowed where spinning on a lock is not (NMI, re-entrant tracing code). */
+export function isNolockAllocator(fn: string): boolean {
+  return !!(ALLOCATORS[fn]?.nolock || FREES[fn]?.nolock);
+}
 
 /**
  * gfp masks: may the allocation sleep / enter direct reclaim?

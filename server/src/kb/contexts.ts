@@ -17,7 +17,11 @@ export type ConstraintId =
   /** Only leaf spinlocks, taken with interrupts off (the destructor's rules). */
   | 'leaf-irqsafe-locks-only'
   /** Never sleeps (no sleeping lock, no sleeping call). */
-  | 'no-sleep';
+  | 'no-sleep'
+  /** No call into the ordinary slab/page/vmalloc/percpu allocators (any gfp): only kmalloc_nolock()/kfree_nolock(). */
+  | 'no-allocator'
+  /** No waiting lock acquisition of any kind: only trylocks (the interrupted code may hold the lock on this CPU). */
+  | 'trylock-only';
 
 export interface ContextDef {
   id: string;
@@ -42,6 +46,8 @@ export type EntryPattern =
   | { kind: 'field'; family: string; struct: string; field: string; context: string; role: string; source: string }
   /** Passed as an argument of a registration call: `request_irq(irq, handler, ...)` (arg 1). */
   | { kind: 'call'; family: string; api: string; arg: number; context: string; role: string; source: string }
+  /** Defined by a macro that makes the function: `BPF_CALL_2(bpf_map_lookup_elem, ...) { ... }` defines `bpf_map_lookup_elem`. */
+  | { kind: 'define'; family: string; macro: RegExp; context: string; role: string; source: string }
   /** Named by a cache creation (`.ctor`, the 5/7-argument form; `.dtor` in the destructor RFC). */
   | { kind: 'cache'; family: 'slab'; slot: 'ctor' | 'dtor'; context: string; role: string; source: string };
 
@@ -86,12 +92,87 @@ export const CONTEXTS: Record<string, ContextDef> = {
   },
 };
 
+const NMI_SRC = 'arch/x86/kernel/nmi.c nmi_handle() runs every nmiaction of the type from exc_nmi() (6.12), with no lock of its own and IRQs off';
+const X86_NMI_H = 'arch/x86/include/asm/nmi.h: register_nmi_handler(t, fn, fg, n, init...) is a macro building a static struct nmiaction { .handler = fn } for __register_nmi_handler() (6.12)';
+const PERF_SRC = 'kernel/events/core.c perf_event_create_kernel_counter(attr, cpu, task, overflow_handler, context); __perf_event_overflow() calls event->overflow_handler from the PMU interrupt, an NMI on x86 (arch/x86/events/core.c perf_event_nmi_handler()) (6.12)';
+const KPROBE_SRC = 'include/linux/kprobes.h struct kprobe { pre_handler, post_handler }; kernel/kprobes.c aggr_pre_handler() and arch/x86/kernel/kprobes/core.c kprobe_int3_handler() run them from the int3 trap with IRQs off, on any code that is not NOKPROBE, NMI handlers included (6.12)';
+const FTRACE_SRC = 'include/linux/ftrace.h struct ftrace_ops { ftrace_func_t func; }; kernel/trace/ftrace.c: called from the fentry of every traced function, in whatever context that function runs, NMI included (6.12)';
+const TRACEPOINT_SRC = 'include/linux/tracepoint.h DECLARE_TRACE(): register_trace_##name(probe, data); __DO_TRACE() calls the probes where the tracepoint is, in any context (NMI for trace_nmi_handler) (6.12)';
+const BPF_SRC = 'include/linux/filter.h BPF_CALL_x(x, attr, name, ...): defines `u64 name(u64 r1..r5)` and the static inline ____name() holding the body; a helper runs inside the BPF program calling it, and perf_event/kprobe/tracepoint programs run in NMI or with the interrupted code\'s locks held (kernel/trace/bpf_trace.c bpf_overflow_handler, trace_call_bpf()) (6.12)';
+const IRQ_SRC = 'include/linux/interrupt.h request_irq(irq, handler, flags, name, dev), devm_request_irq(dev, irq, handler, flags, name, dev_id); kernel/irq/manage.c request_threaded_irq(irq, handler, thread_fn, ...), kernel/irq/devres.c devm_request_threaded_irq(dev, irq, handler, thread_fn, ...): kernel/irq/handle.c __handle_irq_event_percpu() calls the primary handler with IRQs off in hardirq context; thread_fn runs in a kernel thread and may sleep (6.12)';
+const IRQ_NMI_SRC = 'kernel/irq/manage.c request_nmi(irq, handler, ...), request_percpu_nmi(irq, handler, ...): the handler runs as an NMI (kernel/irq/chip.c handle_fasteoi_nmi()) (6.12)';
+
+/**
+ * How strict a context is, for a function several entry points reach: it is checked in the
+ * strictest (NMI before tracing before hardirq), once.
+ */
+export const ATOMIC_CONTEXTS = ['nmi', 'tracing', 'hardirq'] as const;
+
+const ATOMIC: Record<string, ContextDef> = {
+  nmi: {
+    id: 'nmi', title: 'NMI (non-maskable interrupt handler)',
+    maySleep: false, irqs: 'disabled', inReclaim: false, nmi: true,
+    callerMayHold: 'any lock of the interrupted code on this CPU, taken with or without irqsave (an NMI is not masked by local_irq_save())',
+    safeGfp: 'none: the allocators take per-CPU local locks and spinlocks the interrupted code may hold; kmalloc_nolock()/kfree_nolock() (6.18) are the exception',
+    constraints: ['no-allocator', 'trylock-only', 'no-sleep'],
+    source: `${NMI_SRC}; ${PERF_SRC}; ${IRQ_NMI_SRC}`,
+  },
+  tracing: {
+    id: 'tracing', title: 'tracing / re-entrant (kprobe, ftrace, tracepoint probe, BPF helper): may run in NMI',
+    maySleep: false, irqs: 'any', inReclaim: false, nmi: true,
+    callerMayHold: 'any lock of the traced code (a probe on code inside the allocator re-enters it), and in NMI when attached there or to a perf event',
+    safeGfp: 'none in general; kmalloc_nolock()/kfree_nolock() (6.18) for re-entrant allocation',
+    constraints: ['no-allocator', 'trylock-only', 'no-sleep'],
+    source: `${KPROBE_SRC}; ${FTRACE_SRC}; ${TRACEPOINT_SRC}; ${BPF_SRC}`,
+  },
+  hardirq: {
+    id: 'hardirq', title: 'hardirq (primary interrupt handler)',
+    maySleep: false, irqs: 'disabled', inReclaim: false, nmi: false,
+    callerMayHold: 'the irq descriptor lock is dropped (kernel/irq/handle.c handle_irq_event()); nothing of the interrupted code may be waited for',
+    safeGfp: 'GFP_ATOMIC / GFP_NOWAIT',
+    constraints: ['no-sleep', 'no-reclaim-alloc'],
+    source: IRQ_SRC,
+  },
+};
+Object.assign(CONTEXTS, ATOMIC);
+
 export const ENTRY_PATTERNS: EntryPattern[] = [
   { kind: 'cache', family: 'slab', slot: 'ctor', context: 'slab-ctor', role: 'ctor', source: 'mm/slab_common.c __kmem_cache_create_args()' },
   { kind: 'cache', family: 'slab', slot: 'dtor', context: 'slab-dtor', role: 'dtor', source: 'destructor RFC (seeds/000): struct kmem_cache_args.dtor' },
   { kind: 'field', family: 'shrinker', struct: 'shrinker', field: 'count_objects', context: 'shrinker-count', role: 'count_objects', source: SHRINKER_SRC },
   { kind: 'field', family: 'shrinker', struct: 'shrinker', field: 'scan_objects', context: 'shrinker-scan', role: 'scan_objects', source: SHRINKER_SRC },
+  // NMI: argument positions as the kernel declares them (0-based).
+  { kind: 'call', family: 'nmi', api: 'register_nmi_handler', arg: 1, context: 'nmi', role: 'nmi handler', source: X86_NMI_H },
+  { kind: 'call', family: 'nmi', api: 'perf_event_create_kernel_counter', arg: 3, context: 'nmi', role: 'perf overflow handler', source: PERF_SRC },
+  { kind: 'call', family: 'nmi', api: 'request_nmi', arg: 1, context: 'nmi', role: 'nmi handler', source: IRQ_NMI_SRC },
+  { kind: 'call', family: 'nmi', api: 'request_percpu_nmi', arg: 1, context: 'nmi', role: 'nmi handler', source: IRQ_NMI_SRC },
+  // Tracing and re-entrant code.
+  { kind: 'field', family: 'tracing', struct: 'kprobe', field: 'pre_handler', context: 'tracing', role: 'kprobe pre_handler', source: KPROBE_SRC },
+  { kind: 'field', family: 'tracing', struct: 'kprobe', field: 'post_handler', context: 'tracing', role: 'kprobe post_handler', source: KPROBE_SRC },
+  { kind: 'field', family: 'tracing', struct: 'ftrace_ops', field: 'func', context: 'tracing', role: 'ftrace callback', source: FTRACE_SRC },
+  // `register_trace_<event>(probe, data)`: the api is a prefix (one function per tracepoint).
+  { kind: 'call', family: 'tracing', api: 'register_trace_*', arg: 0, context: 'tracing', role: 'tracepoint probe', source: TRACEPOINT_SRC },
+  { kind: 'define', family: 'tracing', macro: /^BPF_CALL_[0-5]$/, context: 'tracing', role: 'BPF helper', source: BPF_SRC },
+  // Hardirq: the primary handler only (the thread_fn of the threaded forms may sleep).
+  { kind: 'call', family: 'hardirq', api: 'request_irq', arg: 1, context: 'hardirq', role: 'irq handler', source: IRQ_SRC },
+  { kind: 'call', family: 'hardirq', api: 'request_threaded_irq', arg: 1, context: 'hardirq', role: 'irq handler (primary)', source: IRQ_SRC },
+  { kind: 'call', family: 'hardirq', api: 'devm_request_irq', arg: 2, context: 'hardirq', role: 'irq handler', source: IRQ_SRC },
+  { kind: 'call', family: 'hardirq', api: 'devm_request_threaded_irq', arg: 2, context: 'hardirq', role: 'irq handler (primary)', source: IRQ_SRC },
+  { kind: 'call', family: 'hardirq', api: 'request_percpu_irq', arg: 1, context: 'hardirq', role: 'percpu irq handler', source: 'include/linux/interrupt.h request_percpu_irq(irq, handler, devname, percpu_dev_id) -> __request_percpu_irq() (6.12)' },
 ];
+
+/**
+ * Architectures whose PMU overflow interrupt is an NMI (or is handled as one), so a perf overflow
+ * handler registered in their arch/ code runs in NMI: x86 (arch/x86/events/core.c
+ * perf_event_nmi_handler()), arm64 (drivers/perf/arm_pmu.c request_nmi() with pseudo-NMI),
+ * powerpc (arch/powerpc/perf/core-book3s.c perf_event_interrupt(): perf_intr_is_nmi()), sparc
+ * (arch/sparc/kernel/perf_event.c perf_event_nmi_handler()) (6.12). Elsewhere in arch/ (riscv's
+ * SSCOFPMF overflow, a normal IRQ) the handler runs in hardirq; generic code keeps NMI.
+ */
+export const PERF_NMI_ARCHES: readonly string[] = ['x86', 'arm64', 'powerpc', 'sparc'];
+
+/** The entry patterns of the NMI, tracing and hardirq families (contexts/atomic-entries.ts reads them). */
+export const ATOMIC_PATTERNS = ENTRY_PATTERNS.filter((p) => p.family === 'nmi' || p.family === 'tracing' || p.family === 'hardirq');
 
 /**
  * The shrinker API, both generations. 6.7+ (include/linux/shrinker.h, mm/shrinker.c):

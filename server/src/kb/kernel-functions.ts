@@ -63,6 +63,9 @@ export const KERNEL_FUNCTIONS: Readonly<Record<string, KernelFunctionFact>> = wi
   kmem_cache_free: { locks: [LIST_LOCK], source: 'mm/slub.c: __slab_free() takes n->list_lock when a slab changes state' },
   kmem_cache_free_bulk: { locks: [LIST_LOCK], source: 'mm/slub.c: __slab_free()' },
   kfree: { locks: [LIST_LOCK], source: 'mm/slub.c: kfree() -> slab_free() -> __slab_free()' },
+  // 6.18: objects go to a lock-free deferred list (llist_add) that the next kfree() drains; no lock taken.
+  kfree_nolock: { source: 'mm/slub.c kfree_nolock() -> defer_free() (Linux 6.18)' },
+  kmalloc_nolock: { source: 'mm/slub.c kmalloc_nolock_noprof(): local_lock_is_locked() checks, trylocks only (Linux 6.18)' },
   kvfree: { locks: [LIST_LOCK], maySleep: false, source: 'mm/util.c: kvfree() -> kfree()/vfree()' },
   kfree_sensitive: { locks: [LIST_LOCK], source: 'mm/slab_common.c' },
   kmem_cache_alloc: { locks: [LIST_LOCK], source: 'mm/slub.c: ___slab_alloc() -> get_partial_node() takes n->list_lock' },

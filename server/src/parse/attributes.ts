@@ -31,8 +31,55 @@ const CALL_RE = new RegExp(`\\b(?:${CALLS.filter((c) => c !== '__cond_lock').joi
 
 const blank = (s: string) => s.replace(/[^\n]/g, ' ');
 
+/**
+ * `BPF_CALL_2(bpf_foo, struct bpf_map *, map, void *, key) {` (include/linux/filter.h BPF_CALL_x:
+ * defines `u64 bpf_foo(u64, ...)` around a static inline ____bpf_foo() holding the body) becomes,
+ * in place, `u64        bpf_foo( struct bpf_map *  map, void *  key) {`: the macro word turns into
+ * the return type, the comma after the name into the `(`, the commas between a type and its
+ * name into spaces. Offsets stay true (the name does not move, except for BPF_CALL_0, whose
+ * `u64 name(` is written where the macro was).
+ */
+const BPF_CALL_RE = /^(?:NOTRACE_)?BPF_CALL_([0-5])\s*\(/gm;
+export function rewriteBpfCalls(text: string): string {
+  if (text.indexOf('BPF_CALL_') < 0) return text;
+  const chars = text.split('');
+  BPF_CALL_RE.lastIndex = 0;
+  for (let m: RegExpExecArray | null; (m = BPF_CALL_RE.exec(text)) !== null;) {
+    const open = m.index + m[0].length - 1;
+    // Top-level commas and the closing parenthesis of the macro's list.
+    const commas: number[] = [];
+    let depth = 0;
+    let close = -1;
+    for (let i = open; i < text.length && i < open + 2000; i++) {
+      const c = text[i];
+      if (c === '(') depth++;
+      else if (c === ')' && --depth === 0) {
+        close = i;
+        break;
+      } else if (c === ',' && depth === 1) commas.push(i);
+    }
+    if (close < 0 || !/^\s*\{/.test(text.slice(close + 1, close + 40))) continue;
+    const n = Number(m[1]);
+    if (commas.length !== 2 * n) continue;
+    for (let i = m.index; i <= open; i++) chars[i] = ' ';
+    if (n === 0) {
+      const name = text.slice(open + 1, close).trim();
+      const head = `u64 ${name}(`;
+      for (let i = m.index; i < close; i++) chars[i] = text[i] === '\n' ? '\n' : ' ';
+      for (let i = 0; i < head.length && m.index + i < close; i++) chars[m.index + i] = head[i];
+      continue;
+    }
+    chars[m.index] = 'u';
+    chars[m.index + 1] = '6';
+    chars[m.index + 2] = '4';
+    chars[commas[0]] = '(';
+    for (let k = 1; k < commas.length; k += 2) chars[commas[k]] = ' ';
+  }
+  return chars.join('');
+}
+
 export function blankAnnotations(text: string): string {
-  let out = text.replace(WORD_RE, blank);
+  let out = rewriteBpfCalls(text).replace(WORD_RE, blank);
   if (out.indexOf('__', 0) < 0) return out;
   CALL_RE.lastIndex = 0;
   let m: RegExpExecArray | null;

@@ -23,6 +23,14 @@ import { shrinkerRemovedApi } from './shrinker-removed-api';
 import { shrinkerLifetime } from './shrinker-lifetime';
 import { shrinkerUnresolvedCallback } from './shrinker-unresolved-callback';
 import { contextConstraint } from './context-constraint';
+import { nmiAllocatorCall } from './nmi-allocator-call';
+import { nmiWaitingLock } from './nmi-waiting-lock';
+import { nmiNolockUnchecked } from './nmi-nolock-unchecked';
+import { nmiKfreeNolockMismatch } from './nmi-kfree-nolock-mismatch';
+import { nmiUnresolvedEntry } from './nmi-unresolved-entry';
+import { irqSleepingLock } from './irq-sleeping-lock';
+import { irqReclaimAlloc } from './irq-reclaim-alloc';
+import { irqMaySleep } from './irq-may-sleep';
 import { internalError } from './internal-error';
 import { lockRuleTrylockOnly } from './lock-rule-trylock-only';
 import { lockRuleHolderSleeps } from './lock-rule-holder-sleeps';
@@ -37,6 +45,7 @@ export const RULES: Rule[] = [
   ctorAllocates, ctorMaySleepInAtomic, ctorIgnoresGfp, ctorDtorPairing, ctorLockInversion, lockImbalance, ctorDtorCandidate, semanticsMismatch,
   shrinkerReclaimDeadlock, shrinkerReclaimAlloc, shrinkerUnboundedWait, shrinkerRemovedApi, shrinkerLifetime, shrinkerUnresolvedCallback, contextConstraint,
   lockRuleTrylockOnly, lockRuleHolderSleeps, lockRuleMustHold, lockRuleTrylockIgnored, lockRuleAtomicOnly, lockRuleHeldUnderOutlier,
+  nmiAllocatorCall, nmiWaitingLock, nmiNolockUnchecked, nmiKfreeNolockMismatch, irqSleepingLock, irqReclaimAlloc, irqMaySleep, nmiUnresolvedEntry,
   unresolvedCtorDtor, analysisLimit, internalError,
 ];
 

@@ -20,7 +20,7 @@ export const lockRuleAtomicOnly: Rule = {
     ].join('\n'),
   },
   check() {},
-  checkWorkspace(ctx) {
+  checkLockClasses(ctx) {
     for (const s of ruleSites(ctx.analysis)) {
       if (!s.rule?.atomicOnly || atomicAt(s.kinds, s.irqOff) || preemptOffBefore(s.ref, s.i)) continue;
       ctx.report({ file: s.ref.file, span: s.e.at, related: [], message: `${s.ref.fn.name}() takes ${s.cls} (${s.mode}) ${underText(s)}, outside atomic context: ${s.mode} is atomic-only${why(s)}` });

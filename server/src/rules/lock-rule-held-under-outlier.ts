@@ -28,7 +28,7 @@ export const lockRuleHeldUnderOutlier: Rule = {
     ].join('\n'),
   },
   check() {},
-  checkWorkspace(ctx) {
+  checkLockClasses(ctx) {
     const a = ctx.analysis;
     const cfg = a.project.config;
     const classes = a.project.demandDriven

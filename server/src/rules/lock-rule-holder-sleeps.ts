@@ -21,7 +21,7 @@ export const lockRuleHolderSleeps: Rule = {
     ].join('\n'),
   },
   check() {},
-  checkWorkspace(ctx) {
+  checkLockClasses(ctx) {
     const a = ctx.analysis;
     for (const s of ruleSites(a)) {
       if (s.rule?.holderMaySleep !== false) continue;

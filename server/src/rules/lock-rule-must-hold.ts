@@ -21,7 +21,7 @@ export const lockRuleMustHold: Rule = {
     ].join('\n'),
   },
   check() {},
-  checkWorkspace(ctx) {
+  checkLockClasses(ctx) {
     for (const s of ruleSites(ctx.analysis)) {
       const need = s.rule?.mustHoldOneOf;
       if (!need || [...s.direct, ...s.viaCallers].some((c) => need.includes(c))) continue;

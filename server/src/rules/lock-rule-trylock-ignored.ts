@@ -17,7 +17,7 @@ export const lockRuleTrylockIgnored: Rule = {
     ].join('\n'),
   },
   check() {},
-  checkWorkspace(ctx) {
+  checkLockClasses(ctx) {
     for (const s of ruleSites(ctx.analysis)) {
       if (!s.e.trylock || !s.e.resultIgnored || !(s.rule?.trylockOnly || s.declared)) continue;
       ctx.report({ file: s.ref.file, span: s.e.at, related: [], message: `${s.ref.fn.name}() ignores the result of ${s.e.fn}(): when ${s.cls} (${s.mode}) is contended it goes on without the lock` });

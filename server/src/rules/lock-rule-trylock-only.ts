@@ -22,7 +22,7 @@ export const lockRuleTrylockOnly: Rule = {
     ].join('\n'),
   },
   check() {},
-  checkWorkspace(ctx) {
+  checkLockClasses(ctx) {
     for (const s of ruleSites(ctx.analysis)) {
       if (!s.rule?.trylockOnly || s.e.trylock) continue;
       ctx.report({

@@ -3,6 +3,7 @@ import type { Semantics, SeverityName } from '../config/config';
 import type { Analysis, CacheInfo, Step } from '../index/analysis';
 import type { Span } from '../facts/types';
 import type { EntryPoint, ShrinkerInfo } from '../contexts/registry';
+import type { SiteMemo } from '../contexts/constraints/atomic';
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';
 
@@ -40,6 +41,8 @@ export interface Finding {
   cache?: string;
   /** Name (or target) of the shrinker the finding is about. */
   shrinker?: string;
+  /** The NMI/tracing/hardirq entry point the finding is about (its function's name). */
+  entry?: string;
   fixes?: Fix[];
 }
 
@@ -59,8 +62,15 @@ export interface Rule {
   checkEntry?(ctx: RuleContext, entry: EntryPoint): Promise<void> | void;
   /** Run once per shrinker found by the context registry (contexts/registry.ts). */
   checkShrinker?(ctx: RuleContext, shrinker: ShrinkerInfo): Promise<void> | void;
-  /** Run once per check over the whole workspace (the `lock-rule-*` rules: lock classes, not entry points). */
+  /**
+   * Run once per NMI, tracing and hardirq entry point (contexts/atomic-entries.ts), strictest
+   * context first; `memo` holds the places already reported (contexts/constraints/atomic.ts claim()).
+   */
+  checkAtomic?(ctx: RuleContext, entry: EntryPoint, memo: SiteMemo): Promise<void> | void;
+  /** Run once per check over the workspace's own code (the nolock allocators' contract, wherever they are called). */
   checkWorkspace?(ctx: RuleContext): Promise<void> | void;
+  /** Run once per check over the lock classes (the `lock-rule-*` rules: declared rules, inferred held-under outliers). */
+  checkLockClasses?(ctx: RuleContext): Promise<void> | void;
 }
 
 export function severityOf(rule: RuleMeta, configured: Record<string, SeverityName>): Severity | 'off' {

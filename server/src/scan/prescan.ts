@@ -25,6 +25,11 @@ export interface Prescan {
   hasPercpu?: boolean;
   /** Mentions an entry-point API (kb/contexts.ts: the word `shrinker`): the context registry reads these files. */
   hasEntry?: boolean;
+  /**
+   * Mentions an NMI, tracing or hardirq registration, or the nolock allocators (kb/contexts.ts
+   * ATOMIC_PATTERNS): contexts/atomic-entries.ts reads these files.
+   */
+  hasAtomic?: boolean;
   /** Last identifier of the cache argument of kmem_cache_alloc/zalloc/free calls ("mm_cachep"). */
   cacheUses: string[];
   /** Names in EXPORT_SYMBOL*(name): the definition other modules link against. */
@@ -50,6 +55,27 @@ const DOWN_WORD = Buffer.from('down');
 const GUARD_WORD = Buffer.from('guard(');
 /** Every shrinker form says `shrinker` (struct shrinker, shrinker_alloc, register_shrinker). */
 const ENTRY_WORD = Buffer.from('shrinker');
+
+/**
+ * The atomic-context families' words. Cheap first words gate the specific ones: most files
+ * say none of `request_`, `register_`, `_handler`, `BPF_CALL_`, `ftrace_ops`, `_nolock`, `perf_event_create`.
+ */
+const ATOMIC_GATES: [Buffer, Buffer[]][] = [
+  [Buffer.from('request_'), ['request_irq', 'request_threaded_irq', 'request_nmi', 'request_percpu_irq', 'request_percpu_nmi'].map((w) => Buffer.from(w))],
+  [Buffer.from('register_'), ['register_nmi_handler', 'register_trace_'].map((w) => Buffer.from(w))],
+  [Buffer.from('_handler'), ['pre_handler', 'post_handler'].map((w) => Buffer.from(w))],
+  [Buffer.from('BPF_CALL_'), []],
+  [Buffer.from('ftrace_ops'), []],
+  [Buffer.from('_nolock'), ['kmalloc_nolock', 'kfree_nolock'].map((w) => Buffer.from(w))],
+  [Buffer.from('perf_event_create_kernel_counter'), []],
+];
+export function mentionsAtomic(buf: Buffer): boolean {
+  for (const [gate, words] of ATOMIC_GATES) {
+    if (buf.indexOf(gate) < 0) continue;
+    if (!words.length || words.some((w) => buf.indexOf(w) >= 0)) return true;
+  }
+  return false;
+}
 
 /** Whether an identifier around `at` is a lock primitive followed by '('. */
 function identAt(buf: Buffer, at: number): string {
@@ -135,7 +161,7 @@ export function prescanBuffer(buf: Buffer, size: number, mtimeMs: number, maxByt
   const t = slabTokens(buf);
   const macros = !path.endsWith('.c');
   const names = sink ? (braceScanInto(buf, sink, macros), { defs: [], structs: [] }) : braceScan(buf, macros);
-  return { ...base, hasCreate: t.create, hasCacheAlloc: t.alloc, hasLock: locks ? takesLocks(buf) : undefined, hasPercpu: t.alloc && buf.indexOf(PERCPU_WORD) >= 0, hasEntry: buf.indexOf(ENTRY_WORD) >= 0, cacheUses: t.uses, exports: header ? [] : exportedNames(buf), ...names };
+  return { ...base, hasCreate: t.create, hasCacheAlloc: t.alloc, hasLock: locks ? takesLocks(buf) : undefined, hasPercpu: t.alloc && buf.indexOf(PERCPU_WORD) >= 0, hasEntry: buf.indexOf(ENTRY_WORD) >= 0, hasAtomic: mentionsAtomic(buf), cacheUses: t.uses, exports: header ? [] : exportedNames(buf), ...names };
 }
 
 /**
@@ -159,7 +185,7 @@ function scanned(input: Buffer, base: Prescan, scanner: WasmScanner, sink: NameS
     else if (k === REC.export) exports.push(buf.toString('latin1', rec[i + 1], rec[i + 2]));
   }
   const alloc = (r.flags & 2) !== 0;
-  return { ...base, hasCreate: (r.flags & 1) !== 0, hasCacheAlloc: alloc, hasLock: locks ? takesLocks(buf) : undefined, hasPercpu: alloc && buf.indexOf(PERCPU_WORD) >= 0, hasEntry: buf.indexOf(ENTRY_WORD) >= 0, cacheUses: [...uses], exports: header ? [] : exports };
+  return { ...base, hasCreate: (r.flags & 1) !== 0, hasCacheAlloc: alloc, hasLock: locks ? takesLocks(buf) : undefined, hasPercpu: alloc && buf.indexOf(PERCPU_WORD) >= 0, hasEntry: buf.indexOf(ENTRY_WORD) >= 0, hasAtomic: mentionsAtomic(buf), cacheUses: [...uses], exports: header ? [] : exports };
 }
 
 const EXPORT_WORD = Buffer.from('EXPORT_SYMBOL');

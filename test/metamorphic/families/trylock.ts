@@ -23,6 +23,7 @@
  */
 import { ctorDtorNames, Expected, Family, Variant } from '../family';
 import { LOCK_OPS, SLEEPING_KINDS } from '../../../server/src/kb/locks';
+import { findAtomicRegistrations } from '../../../server/src/contexts/registrations';
 import { calls, copy, editFiles, lineAt, lit, sources } from '../text';
 import { LockStmt, lockStatements } from './locks';
 
@@ -32,8 +33,8 @@ const TRY: Record<string, string> = {
   mutex_lock: 'mutex_trylock', down_read: 'down_read_trylock', down_write: 'down_write_trylock',
   read_lock: 'read_trylock', write_lock: 'write_trylock',
 };
-const WAITING = new Set(['dtor-non-leaf-lock', 'dtor-reclaim-deadlock', 'dtor-sleeping-lock', 'ctor-lock-inversion']);
-const SLEEPING = new Set(['dtor-may-sleep', 'ctor-may-sleep-in-atomic']);
+const WAITING = new Set(['dtor-non-leaf-lock', 'dtor-reclaim-deadlock', 'dtor-sleeping-lock', 'ctor-lock-inversion', 'nmi-waiting-lock', 'irq-sleeping-lock']);
+const SLEEPING = new Set(['dtor-may-sleep', 'ctor-may-sleep-in-atomic', 'irq-may-sleep']);
 
 /** Lock expressions held (textually: acquired and not yet released) before `offset` in the function starting at `fnStart`. */
 function heldBefore(stmts: LockStmt[], file: string, fnStart: number, offset: number): number {
@@ -52,7 +53,8 @@ export const trylock: Family = {
   variants(fx) {
     const out: Variant[] = [];
     const allCalls = sources(fx.files).flatMap((file) => calls(fx.files[file]).map((c) => ({ file, c })));
-    const ctorDtor = ctorDtorNames(fx.files);
+    // The functions that run in a context: ctors/dtors, and the NMI/tracing/hardirq entry points.
+    const ctorDtor = new Set([...ctorDtorNames(fx.files), ...Object.values(fx.files).flatMap((t) => findAtomicRegistrations(t).flatMap((r) => (r.fn ? [r.fn] : [])))]);
     const stmts = lockStatements(fx.files);
     for (const s of stmts) {
       const tryName = TRY[s.call.name];

@@ -1,0 +1,120 @@
+/**
+ * What the NMI, tracing and hardirq rules share: the constraints `no-allocator` and
+ * `trylock-only` over the summaries, the severity of each context, and the memo that gives a
+ * place reached from several contexts to the strictest one only (the engine runs the entry
+ * points NMI first, then tracing, then hardirq: kb/contexts.ts ATOMIC_CONTEXTS).
+ */
+import * as path from 'path';
+import type { AllocUse, Analysis, FnRef, FreeUse, LockAcq, Step } from '../../index/analysis';
+import type { FunctionFacts } from '../../facts/types';
+import type { EntryPoint } from '../registry';
+import { isNolockAllocator } from '../../kb/allocators';
+import { lineStarts, maskedSource } from '../../parse/mask';
+import { fileText } from '../../rules/nmi-common';
+import type { Severity } from '../../rules/types';
+
+/** Places already reported (file:line:col of the last evidence step) and the context that reported them. */
+export type SiteMemo = Map<string, string>;
+
+/** Claim the place a chain ends at for this context; false when a stricter (earlier) entry point already reported it. */
+export function claim(memo: SiteMemo, chain: Step[], context: string): boolean {
+  const last = chain[chain.length - 1];
+  const k = `${last.file}:${last.span[0]}:${last.span[1]}`;
+  if (memo.has(k)) return false;
+  memo.set(k, context);
+  return true;
+}
+
+/**
+ * Evidence steps up to which a finding keeps its context's severity: the place is in the entry
+ * function or at most two calls below it. Deeper chains go through code whose summary is
+ * path-insensitive (a slow path behind `if (in_nmi()) return;`, a branch the handler never
+ * takes), so they are warnings that say how deep they are.
+ */
+export const MAX_ERROR_CHAIN = 3;
+
+/** NMI and hardirq are certain; a tracing callback or BPF helper runs in NMI only where it is attached there. */
+export function atomicSeverity(ep: EntryPoint, chain?: Step[], a?: Analysis): Severity {
+  if (ep.context.id === 'tracing') return 'warning';
+  return chain && depthOf(chain, a) > MAX_ERROR_CHAIN ? 'warning' : 'error';
+}
+
+/**
+ * Steps of a chain that can hide a path: a call into a thin wrapper (a body of one event, like
+ * `void *buf_alloc(size_t n, gfp_t g) { return kmalloc(n, g); }`) has no branch of its own and
+ * does not count.
+ */
+export function depthOf(chain: Step[], a?: Analysis): number {
+  let n = chain.length;
+  if (!a) return n;
+  for (let i = 0; i + 1 < chain.length; i++) {
+    const callee = /\bcalls (\w+)\(\)$/.exec(chain[i].note)?.[1];
+    const d = callee ? a.resolve(callee, chain[i].file) : undefined;
+    if (d && !d.fn.stub && thin(d.fn)) n--;
+  }
+  return n;
+}
+
+/**
+ * One event, and no constant handed on: `hvc_poll(hp) { return __hvc_poll(hp, false); }` chooses
+ * a path of its callee (`if (may_sleep) cond_resched();`) that a path-insensitive summary merges.
+ */
+function thin(fn: FunctionFacts): boolean {
+  const evs = fn.events.filter((e) => e.k !== 'unlock');
+  if (evs.length > 1) return false;
+  const e = evs[0];
+  return !(e?.k === 'call' && (e.args ?? []).some((x) => /^(?:true|false|NULL|-?\d+[uUlL]*)$/.test(x.t.trim())));
+}
+
+/** " (5 calls deep: ...)" for a chain beyond MAX_ERROR_CHAIN. */
+export function depthNote(ep: EntryPoint, chain: Step[], a?: Analysis): string {
+  return depthOf(chain, a) > MAX_ERROR_CHAIN ? ` (${chain.length - 1} calls deep: the summaries are path-insensitive, check that this path runs in ${ep.context.id} context)` : '';
+}
+
+/** Where a chain ends, for a message: " in pmu_stash() (record.c:8)"; empty when it ends in the entry function itself. */
+export function siteOf(chain: Step[]): string {
+  if (chain.length < 2) return '';
+  const last = chain[chain.length - 1];
+  const fn = /^(\w+)\(\)/.exec(last.note)?.[1];
+  return ` in ${fn ? `${fn}() ` : ''}(${path.basename(last.file)}:${last.span[0] + 1})`;
+}
+
+export function entryLabel(ep: EntryPoint): string {
+  return `${ep.role} ${ep.name}() (${ep.owner})`;
+}
+
+export function registeredStep(ep: EntryPoint): Step {
+  return { file: ep.registeredAt.file, span: ep.registeredAt.span, note: `${ep.via ?? ep.name} registers ${ep.name}() as ${ep.role}: it runs in ${ep.context.id} context` };
+}
+
+/** A chain that goes through an allocation or a free: the allocator's own locks are that call's finding. */
+function viaAllocator(chain: Step[]): boolean {
+  return chain.some((s) => /\b(?:allocates with|frees with) /.test(s.note));
+}
+
+/** Constraint `no-allocator`: calls into the ordinary allocators (any gfp, GFP_ATOMIC included), and their frees. */
+export function allocatorCalls(a: Analysis, fn: FnRef): (AllocUse | FreeUse)[] {
+  const s = a.summary(fn);
+  return [...s.allocs.filter((x) => !isNolockAllocator(x.fn)), ...s.frees.filter((x) => !isNolockAllocator(x.fn))];
+}
+
+/**
+ * Constraint `trylock-only`: waiting acquisitions of any lock kind (the allocator's own are
+ * allocatorCalls'). A static lock local to the entry function itself (`ghes_notify_nmi()`'s
+ * `static DEFINE_RAW_SPINLOCK(ghes_notify_lock_nmi)`) is taken only there: NMIs do not nest on a
+ * CPU, so the interrupted code cannot hold it, and another CPU holding it will release it.
+ */
+export function waitingLocks(a: Analysis, fn: FnRef): LockAcq[] {
+  const own = `${path.basename(fn.file)}:${fn.fn.name}:`;
+  return [...a.summary(fn).acquires.values()].filter((x) => !x.trylock && !viaAllocator(x.chain) && !x.cls.startsWith(own) && !(x.chain.length === 1 && staticIn(a, fn, x.cls)));
+}
+
+/** The entry function's body declares the lock `static` (the class name alone misses it when the definition is unusual). */
+function staticIn(a: Analysis, fn: FnRef, cls: string): boolean {
+  const name = /(\w+)$/.exec(cls)?.[1];
+  const text = name ? fileText(a, fn.file) : undefined;
+  if (!name || text === undefined) return false;
+  const st = lineStarts(text);
+  const body = maskedSource(text.slice(st[fn.fn.at[0]] + fn.fn.at[1], st[fn.fn.at[2]] + fn.fn.at[3]));
+  return new RegExp(`\\bstatic\\s+(?:DEFINE_(?:RAW_)?SPINLOCK\\s*\\(\\s*${name}\\s*\\)|(?:raw_)?spinlock_t\\s+${name}\\b)`).test(body);
+}
