@@ -109,12 +109,12 @@ export function waitingLocks(a: Analysis, fn: FnRef): LockAcq[] {
   return [...a.summary(fn).acquires.values()].filter((x) => !x.trylock && !viaAllocator(x.chain) && !x.cls.startsWith(own) && !(x.chain.length === 1 && staticIn(a, fn, x.cls)));
 }
 
-/** The entry function's body declares the lock `static` (the class name alone misses it when the definition is unusual). */
+/** The entry function's body declares the lock `static` (its class, `file.c:name`, is a file static's shape). */
 function staticIn(a: Analysis, fn: FnRef, cls: string): boolean {
   const name = /(\w+)$/.exec(cls)?.[1];
   const text = name ? fileText(a, fn.file) : undefined;
   if (!name || text === undefined) return false;
   const st = lineStarts(text);
   const body = maskedSource(text.slice(st[fn.fn.at[0]] + fn.fn.at[1], st[fn.fn.at[2]] + fn.fn.at[3]));
-  return new RegExp(`\\bstatic\\s+(?:DEFINE_(?:RAW_)?SPINLOCK\\s*\\(\\s*${name}\\s*\\)|(?:raw_)?spinlock_t\\s+${name}\\b)`).test(body);
+  return new RegExp(`\\bstatic\\s+(?:DEFINE_(?:RAW_)?SPINLOCK\\s*\\([\\s(]*${name}[\\s)]*\\)|(?:raw_)?spinlock_t\\s+${name}\\b)`).test(body);
 }
