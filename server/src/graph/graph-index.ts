@@ -1,17 +1,19 @@
 /**
  * The whole-tree lock graph as computed, stored for the next question (`graph-index-*.bin`).
  * Computing it reads 16k files and walks every closure; asking about one class should not. One
- * file: a length-prefixed JSON header (classes with their leaf answer, acquisition counts and
- * where their record is; the file and note tables) and one JSON record per class (its first
- * acquisition sites, its out-edges with their evidence chain, its in-edges). A query reads the
- * header and the records it needs; the full listing streams them all.
+ * file: one JSON record per class (its first acquisition sites, its out-edges as lists of step
+ * numbers, its in-edges), then a JSON header (classes with their leaf answer, acquisition counts
+ * and where their record is; the file, note and step tables), then the header's length. Each
+ * evidence step is kept once (on the kernel 559k edges have 7.1M steps, mostly the same few paths
+ * through kfree()). Records are written as they are made: the writer holds one at a time. A query
+ * reads the header and the records it needs; the full listing streams them all.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Span } from '../facts/types';
 import type { Step } from '../index/analysis';
 
-export const INDEX_VERSION = 1;
+export const INDEX_VERSION = 2;
 
 export interface Site {
   fn: string;
@@ -36,6 +38,11 @@ export interface GraphView {
   edges(): Iterable<{ from: string; to: string; chain: () => Step[]; last: () => Step }>;
 }
 
+/** What the writer reads: the view, and each class's out-edges with their steps keyed when it can. */
+export interface IndexSource extends GraphView {
+  outKeyed(cls: string): { cls: string; keyed?: () => { hi: number; lo: number; make: () => Step }[]; chain: () => Step[] }[];
+}
+
 interface HeaderClass {
   n: string;
   l: 0 | 1;
@@ -53,10 +60,12 @@ interface Header {
   root: string;
   files: string[];
   notes: string[];
+  /** STEP numbers per step: file, span (4), note. */
+  steps: number[];
   classes: HeaderClass[];
 }
 
-/** A record: first sites [fn, file, line, op], out-edges [to, flat chain], in-edges (class indexes). */
+/** A record: first sites [fn, file, line, op], out-edges [to, step numbers], in-edges (class indexes). */
 interface Rec {
   s: [string, number, number, string][];
   o: [number, number[]][];
@@ -65,57 +74,77 @@ interface Rec {
 
 const STEP = 6;
 
-/** Write the view to `file` (through a temporary file: a reader never sees half of one). */
-export function writeGraphIndex(file: string, stamp: string, root: string, view: GraphView): void {
-  const names = view.classNames();
+/** Write the graph to `file` (through a temporary file: a reader never sees half of one). */
+export function writeGraphIndex(file: string, stamp: string, root: string, src: IndexSource): void {
+  const names = src.classNames();
   const idx = new Map(names.map((n, i) => [n, i]));
   const files: string[] = [];
   const fileIdx = new Map<string, number>();
   const notes: string[] = [];
   const noteIdx = new Map<string, number>();
-  const intern = (m: Map<string, number>, arr: string[], s: string) => {
-    let i = m.get(s);
-    if (i === undefined) m.set(s, (i = arr.push(s) - 1));
+  const steps: number[] = [];
+  const byKey = new Map<number, Map<number, number>>();
+  const byText = new Map<string, number>();
+  const intern = (m: Map<string, number>, arr: string[], x: string) => {
+    let i = m.get(x);
+    if (i === undefined) m.set(x, (i = arr.push(x) - 1));
     return i;
   };
   const relFile = (f: string) => intern(fileIdx, files, path.relative(root, f) || f);
-  const flat = (chain: Step[]) => {
-    const out: number[] = [];
-    for (const st of chain) out.push(relFile(st.file), st.span[0], st.span[1], st.span[2], st.span[3], intern(noteIdx, notes, st.note));
-    return out;
+  const addStep = (st: Step) => {
+    steps.push(relFile(st.file), st.span[0], st.span[1], st.span[2], st.span[3], intern(noteIdx, notes, st.note));
+    return steps.length / STEP - 1;
   };
+  const stepIds = (e: ReturnType<IndexSource['outKeyed']>[number]): number[] => {
+    if (!e.keyed) {
+      return e.chain().map((st) => {
+        const k = `${st.file}\0${st.span.join(',')}\0${st.note}`;
+        let i = byText.get(k);
+        if (i === undefined) byText.set(k, (i = addStep(st)));
+        return i;
+      });
+    }
+    return e.keyed().map((k) => {
+      let m = byKey.get(k.hi);
+      if (!m) byKey.set(k.hi, (m = new Map()));
+      let i = m.get(k.lo);
+      if (i === undefined) m.set(k.lo, (i = addStep(k.make())));
+      return i;
+    });
+  };
+  // In-edges first (names only, no chain built), so each record is complete when it is written.
   const ins: number[][] = names.map(() => []);
-  const recs: Rec[] = names.map(() => ({ s: [], o: [], i: [] }));
-  for (const e of view.edges()) {
-    const f = idx.get(e.from);
-    const t = idx.get(e.to);
-    if (f === undefined || t === undefined) continue;
-    recs[f].o.push([t, flat(e.chain())]);
-    ins[t].push(f);
-  }
-  const classes: HeaderClass[] = [];
-  const bodies: Buffer[] = [];
-  let off = 0;
   names.forEach((n, i) => {
-    const s = view.sites(n);
-    recs[i].s = s.first.map((x) => [x.fn, relFile(x.file), x.line, x.op]);
-    recs[i].i = ins[i];
-    const body = Buffer.from(JSON.stringify(recs[i]));
-    bodies.push(body);
-    const u = view.unresolved(n);
-    classes.push({ n, l: view.isLeaf(n) ? 1 : 0, ...(u ? { u } : {}), k: s.kinds, c: s.count, t: s.trylocks, off, len: body.length });
-    off += body.length;
+    for (const e of src.outKeyed(n)) {
+      const t = idx.get(e.cls);
+      if (t !== undefined && t !== i) ins[t].push(i);
+    }
   });
-  const header = Buffer.from(JSON.stringify({ version: INDEX_VERSION, stamp, root, files, notes, classes } satisfies Header));
-  const len = Buffer.alloc(4);
-  len.writeUInt32LE(header.length);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   const fd = fs.openSync(tmp, 'w');
   try {
-    fs.writeSync(fd, len);
+    const classes: HeaderClass[] = [];
+    let off = 0;
+    names.forEach((n, i) => {
+      const s = src.sites(n);
+      const rec: Rec = { s: s.first.map((x) => [x.fn, relFile(x.file), x.line, x.op]), o: [], i: ins[i] };
+      for (const e of src.outKeyed(n)) {
+        const t = idx.get(e.cls);
+        if (t !== undefined && t !== i) rec.o.push([t, stepIds(e)]);
+      }
+      const body = Buffer.from(JSON.stringify(rec));
+      fs.writeSync(fd, body);
+      const u = src.unresolved(n);
+      classes.push({ n, l: src.isLeaf(n) ? 1 : 0, ...(u ? { u } : {}), k: s.kinds, c: s.count, t: s.trylocks, off, len: body.length });
+      off += body.length;
+    });
+    const header = Buffer.from(JSON.stringify({ version: INDEX_VERSION, stamp, root, files, notes, steps, classes } satisfies Header));
     fs.writeSync(fd, header);
-    for (const b of bodies) fs.writeSync(fd, b);
+    const len = Buffer.alloc(8);
+    len.writeUInt32LE(header.length, 0);
+    len.writeUInt32LE(off, 4);
+    fs.writeSync(fd, len);
   } finally {
     fs.closeSync(fd);
   }
@@ -136,14 +165,17 @@ export class StoredGraph implements GraphView {
     let fd: number | undefined;
     try {
       fd = fs.openSync(file, 'r');
-      const len = Buffer.alloc(4);
-      if (fs.readSync(fd, len, 0, 4, 0) !== 4) return undefined;
-      const n = len.readUInt32LE();
+      const size = fs.fstatSync(fd).size;
+      const tail = Buffer.alloc(8);
+      if (size < 8 || fs.readSync(fd, tail, 0, 8, size - 8) !== 8) return undefined;
+      const n = tail.readUInt32LE(0);
+      const bodies = tail.readUInt32LE(4);
+      if (bodies + n + 8 !== size) return undefined;
       const buf = Buffer.alloc(n);
-      if (fs.readSync(fd, buf, 0, n, 4) !== n) return undefined;
+      if (fs.readSync(fd, buf, 0, n, bodies) !== n) return undefined;
       const h = JSON.parse(buf.toString('utf8')) as Header;
       if (h.version !== INDEX_VERSION || h.stamp !== stamp) return undefined;
-      return new StoredGraph(file, h, 4 + n);
+      return new StoredGraph(file, h, 0);
     } catch {
       return undefined;
     } finally {
@@ -172,12 +204,12 @@ export class StoredGraph implements GraphView {
     return path.resolve(this.h.root, this.h.files[f]);
   }
 
-  private chain(flat: number[], upTo = flat.length): Step[] {
-    const out: Step[] = [];
-    for (let k = 0; k + STEP <= upTo; k += STEP) {
-      out.push({ file: this.abs(flat[k]), span: [flat[k + 1], flat[k + 2], flat[k + 3], flat[k + 4]] as Span, note: this.h.notes[flat[k + 5]] });
-    }
-    return out;
+  private chain(ids: number[]): Step[] {
+    const st = this.h.steps;
+    return ids.map((i) => {
+      const k = i * STEP;
+      return { file: this.abs(st[k]), span: [st[k + 1], st[k + 2], st[k + 3], st[k + 4]] as Span, note: this.h.notes[st[k + 5]] };
+    });
   }
 
   classNames(): string[] {
@@ -227,7 +259,7 @@ export class StoredGraph implements GraphView {
     for (let i = 0; i < this.h.classes.length; i++) {
       const from = this.h.classes[i].n;
       for (const [t, flat] of this.rec(i).o) {
-        yield { from, to: this.h.classes[t].n, chain: () => this.chain(flat), last: () => this.chain(flat.slice(flat.length - STEP))[0] };
+        yield { from, to: this.h.classes[t].n, chain: () => this.chain(flat), last: () => this.chain(flat.slice(-1))[0] };
       }
     }
   }

@@ -4,13 +4,13 @@
  */
 import { LOCK_OPS } from '../kb/locks';
 import type { Edge, Step } from '../index/analysis';
-import type { GraphView, Site } from './graph-index';
+import type { IndexSource, Site } from './graph-index';
 import type { LockGraph } from './lock-graph';
 
 /** Acquisition sites kept per class (the query lists the first ten). */
 export const FIRST_SITES = 10;
 
-export class LiveGraph implements GraphView {
+export class LiveGraph implements IndexSource {
   private acq?: ReturnType<LockGraph['acquisitionsByClass']>;
 
   constructor(private graph: Map<string, Map<string, Edge>>, private classes: Set<string>, private leaves: Set<string>, private lg?: LockGraph) {}
@@ -40,6 +40,10 @@ export class LiveGraph implements GraphView {
 
   nests(cls: string): { cls: string; evidence: Step[] }[] {
     return [...(this.graph.get(cls) ?? [])].map(([to, e]) => ({ cls: to, evidence: e.chain }));
+  }
+
+  outKeyed(cls: string): { cls: string; keyed?: () => { hi: number; lo: number; make: () => Step }[]; chain: () => Step[] }[] {
+    return [...(this.graph.get(cls) ?? [])].map(([to, e]) => ({ cls: to, keyed: 'keyed' in e ? () => e.keyed! : undefined, chain: () => e.chain }));
   }
 
   under(cls: string, limit: number): { cls: string; evidence: Step[] }[] {

@@ -45,6 +45,13 @@ function bodyKind(kind: number): 'call' | 'free' | 'alloc' | undefined {
  * A step of evidence: the event and what kind of note it gets, written only when
  * shown (noteOf). Plain numbers, no closure: the text listing walks 200k chains.
  */
+/** One evidence step, named by two numbers (the same step in many chains has the same key), built when asked. */
+export interface StepKey {
+  hi: number;
+  lo: number;
+  make: () => Step;
+}
+
 interface StepAt {
   fn: number;
   e: number;
@@ -644,6 +651,10 @@ export class LockGraph {
       to: this.className(to),
       get chain(): Step[] {
         return self.walk(to, at).map((s) => self.step(s.fn, s.e, self.noteOf(s)));
+      },
+      // Each step with a key that names it (function and event, kind, class): a stored graph keeps each step once.
+      get keyed(): StepKey[] {
+        return self.walk(to, at).map((s) => ({ hi: s.fn * 0x100000 + s.e, lo: s.k * 0x1000000 + s.x, make: () => self.step(s.fn, s.e, self.noteOf(s)) }));
       },
       // The text and dot listings print only this: no note is built for the steps before it.
       get last(): Step {

@@ -124,6 +124,8 @@ export interface Edge {
   chain: Step[];
   /** The chain's last step, when it can be had without building the whole chain. */
   readonly last?: Step;
+  /** The chain's steps keyed (the whole-tree graph's edges: graph/graph-index.ts stores each step once). */
+  readonly keyed?: { hi: number; lo: number; make: () => Step }[];
 }
 
 export interface CacheInfo {
