@@ -5,6 +5,7 @@
  */
 import { primitivesKey } from './tasks';
 import { prepareLockRules } from '../rules/lock-rule-common';
+import * as fs from 'fs';
 import * as path from 'path';
 import { Config, DEFAULT_CONFIG, Semantics } from '../config/config';
 import { detectSemantics } from '../config/detect-semantics';
@@ -413,7 +414,7 @@ export class Engine {
     if (this.graphMemo) return this.graphMemo;
     await this.load({ locks: true });
     const p = this.project;
-    const at = p.overlays.size ? undefined : this.graphIndexAt();
+    const at = this.overlaysAsOnDisk() ? this.graphIndexAt() : undefined;
     const stored = at && StoredGraph.open(at.file, at.stamp);
     if (stored) {
       trace('lock graph: stored index read');
@@ -437,6 +438,18 @@ export class Engine {
       }
     }
     return this.graphMemo;
+  }
+
+  /** Every editor buffer holds what its file holds on disk (an editor has files open that are not edited). */
+  private overlaysAsOnDisk(): boolean {
+    for (const [file, text] of this.project.overlays) {
+      try {
+        if (fs.readFileSync(file, 'utf8') !== text) return false;
+      } catch {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Where the stored graph of this tree is and the stamp it must carry (undefined on a small workspace or without a cache). */

@@ -740,7 +740,8 @@ export class LockGraph {
   private nearest(fn: number, cls: number, depth = 0): { ev: number; d: number } | null {
     const key = fn * 0x100000 + cls;
     const hit = this.nearMemo.get(key);
-    if (hit !== undefined) return hit;
+    // Packed (event * 256 + distance, -1 for none): millions of entries on the kernel, small integers, no objects.
+    if (hit !== undefined) return hit < 0 ? null : { ev: Math.floor(hit / 256), d: hit % 256 };
     // Deeper than any chain worth printing: not memoised, the caller falls back.
     if (this.nearBusy.has(key) || depth > MAX_NEAR_DEPTH) return null;
     const { g, o } = this.f(fn);
@@ -772,11 +773,11 @@ export class LockGraph {
       }
       this.nearBusy.delete(key);
     }
-    this.nearMemo.set(key, best);
+    this.nearMemo.set(key, best ? best.ev * 256 + Math.min(best.d, 255) : -1);
     return best;
   }
 
-  private nearMemo = new Map<number, { ev: number; d: number } | null>();
+  private nearMemo = new Map<number, number>();
   private nearBusy = new Set<number>();
 
   /** The knowledge-base entry by which calling `callee` takes class `cls`, if any. */

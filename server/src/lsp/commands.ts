@@ -37,15 +37,15 @@ export async function listCaches(ws: Workspace): Promise<CacheModel[]> {
 export async function lockGraph(ws: Workspace): Promise<LockGraphResult> {
   const r = await ws.run('lockGraph', async () => {
     if (!ws.engine) return undefined;
-    const { graph, classes, leaves } = await ws.engine.lockGraph();
+    // The stored whole-tree graph when the tree has one (and stores it when it has not).
+    const view = await ws.engine.graphView();
     const edges: LockGraphResult['edges'] = [];
-    for (const [from, m] of graph) {
-      for (const [to, e] of m) {
-        edges.push({ from, to, evidence: e.chain.map((s) => ({ uri: ws.uris.uri(s.file), file: s.file, line: s.span[0], character: s.span[1], note: s.note })) });
-      }
+    for (const e of view.edges()) {
+      edges.push({ from: e.from, to: e.to, evidence: e.chain().map((s) => ({ uri: ws.uris.uri(s.file), file: s.file, line: s.span[0], character: s.span[1], note: s.note })) });
     }
     edges.sort((a, b) => (a.from + a.to < b.from + b.to ? -1 : 1));
-    return { classes: [...classes].sort().map((name) => ({ name, leaf: leaves.has(name) })), edges, leaves: [...leaves].sort() };
+    const names = view.classNames().sort();
+    return { classes: names.map((name) => ({ name, leaf: view.isLeaf(name) })), edges, leaves: names.filter((n) => view.isLeaf(n)) };
   });
   return r ?? { classes: [], edges: [], leaves: [] };
 }
