@@ -548,3 +548,23 @@ void updated(int cpu)
     assert.deepEqual([...graph.get('rstat.c:rstat_cpu_lock')?.keys() ?? []], ['rstat.c:inner'], `threshold ${fullThreshold}: ${[...classes].join(', ')}`);
   }
 });
+
+test("a lock primitive's own definition (mutex.h's mutex_lock for a config) gives no class of its own", async () => {
+  const e = new Engine({ roots: [tempWorkspace({
+    'include/linux/mutex.h': `static inline void mutex_lock(struct mutex *lock)
+{
+	mutex_lock_nested(lock, 0);
+}
+`,
+    'k/user.c': `static DEFINE_MUTEX(user_mutex);
+void user(void)
+{
+	mutex_lock(&user_mutex);
+	mutex_unlock(&user_mutex);
+}
+`,
+  })], jobs: 1 });
+  const { classes } = await e.lockGraph();
+  await e.close();
+  assert.deepEqual([...classes].sort(), ['user.c:user_mutex']);
+});

@@ -493,7 +493,7 @@ export class LockGraph {
     // nestings under the parameter's fallback name (`file.c:f:lock`), never dropped.
     const binders = this.binders();
     for (let fn = 0; fn < this.fnFile.length; fn++) {
-      if (binders.has(fn)) continue;
+      if (binders.has(fn) || this.isPrimitive(fn)) continue;
       for (const p of this.pendingOf(fn)) {
         const fb = (c: number) => (this.isPh[c] ? this.params.get(c)!.fallback : c);
         add(fb(p.from), fb(p.to), p.at);
@@ -617,7 +617,7 @@ export class LockGraph {
         if (g.events[b] === EV_LOCK) {
           const c = this.classOfRef(fn, g.events[b + 3]);
           if (!this.isPh[c]) out.add(c);
-          else if (!binders.has(fn)) out.add(this.params.get(c)!.fallback);
+          else if (!binders.has(fn) && !this.isPrimitive(fn)) out.add(this.params.get(c)!.fallback);
         } else for (const l of this.host.kbFunctions[g.names[g.events[b + 1]]]?.locks ?? []) out.add(this.classId(l.lock));
         // A lock the call passes to a callee that takes it through its parameter.
         const callee = this.bindingCallee(fn, e);
@@ -875,7 +875,9 @@ export class LockGraph {
       for (let e = g.fns[o + 3], end = e + g.fns[o + 4]; e < end; e++) {
         const b = e * EV_FIELDS;
         if (g.events[b] !== EV_LOCK) continue;
-        const name = this.className(this.classOfRef(fn, g.events[b + 3]));
+        const id = this.classOfRef(fn, g.events[b + 3]);
+        if (this.isPh[id] && this.isPrimitive(fn)) continue;
+        const name = this.className(id);
         let a = out.get(name);
         if (!a) out.set(name, (a = { count: 0, trylocks: 0, ops: new Set(), first: [] }));
         const op = g.names[g.events[b + 1]];
@@ -954,6 +956,15 @@ export class LockGraph {
   }
 
   private callersMemo?: { files: number; map: Map<string, number[]> };
+
+  /**
+   * A lock primitive's own definition (`mutex_lock()` in mutex.h for a config, `xa_lock()`): every
+   * call to it is read as the primitive, so the lock its parameter names is the caller's class and
+   * never one of its own (`mutex.h:mutex_lock:lock` was 25 of the kernel's unresolved classes).
+   */
+  private isPrimitive(fn: number): boolean {
+    return !!LOCK_OPS[this.fnName(fn)];
+  }
 
   /** For tests: whether a function's closure holds a class (by name). */
   reaches(fn: number, cls: string): boolean {
