@@ -294,7 +294,7 @@ export class FunctionReader {
         if (!pointer || !LOCK_TYPE_RE.test(t.text)) continue;
         const value = d.type === 'init_declarator' ? d.childForFieldName('value') : null;
         const rest = this.src.masked.slice((value ?? d).endIndex, body.endIndex);
-        const sets = [...rest.matchAll(new RegExp(`(?<![\\w.>])${name}\\s*=(?!=)\\s*([^;]+);`, 'g'))];
+        const sets = assignments(name, rest);
         // Declared without a value and set once later (`lock = &tbl->slots[i];`) is the same alias.
         if (value && !sets.length) this.aliases.set(name, this.src.masked.slice(value.startIndex, value.endIndex));
         else if (!value && sets.length === 1) this.aliases.set(name, sets[0][1]);
@@ -785,14 +785,18 @@ export class FunctionReader {
     const text = this.src.masked.slice(this.body.startIndex, this.body.endIndex);
     const decl = new RegExp(`\\*\\s*${name}\\s*=(?!=)\\s*([^;]+);`).exec(text);
     if (!decl || !LOCK_TYPE_RE.test(text.slice(Math.max(0, decl.index - 40), decl.index))) return undefined;
-    const rest = text.slice(decl.index + decl[0].length);
-    return new RegExp(`(?<![\\w.>])${name}\\s*=(?!=)`).test(rest) ? undefined : decl[1].trim();
+    return assignments(name, text.slice(decl.index + decl[0].length)).length ? undefined : decl[1].trim();
   }
 
   /** Whether allocations and calls are checked or returned, from the syntax (result-use.ts). */
   private markChecked(body: SyntaxNode): void {
     markResults(body, this.src.masked, this.results);
   }
+}
+
+/** `name = value;` assignments in `text` (not `==`, not a field `x.name =`): value in [1]. */
+function assignments(name: string, text: string): RegExpMatchArray[] {
+  return [...text.matchAll(new RegExp(`(?<![\\w.>])${name}\\s*=(?!=)\\s*([^;]+);`, 'g'))];
 }
 
 /** An argument without the parentheses around all of it: `(cachep)` is `cachep`, `(struct foo *)p` stays. */

@@ -12,6 +12,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Span } from '../facts/types';
 import type { Step } from '../index/analysis';
+import type { StepKey } from './lock-graph';
 
 export const INDEX_VERSION = 2;
 
@@ -40,7 +41,7 @@ export interface GraphView {
 
 /** What the writer reads: the view, and each class's out-edges with their steps keyed when it can. */
 export interface IndexSource extends GraphView {
-  outKeyed(cls: string): { cls: string; keyed?: () => { hi: number; lo: number; make: () => Step }[]; chain: () => Step[] }[];
+  outKeyed(cls: string): { cls: string; keyed?: () => StepKey[]; chain: () => Step[] }[];
 }
 
 interface HeaderClass {

@@ -4,6 +4,7 @@
  */
 import { LOCK_OPS } from '../kb/locks';
 import type { Edge, Step } from '../index/analysis';
+import type { StepKey } from './lock-graph';
 import type { IndexSource, Site } from './graph-index';
 import type { LockGraph } from './lock-graph';
 
@@ -42,7 +43,7 @@ export class LiveGraph implements IndexSource {
     return [...(this.graph.get(cls) ?? [])].map(([to, e]) => ({ cls: to, evidence: e.chain }));
   }
 
-  outKeyed(cls: string): { cls: string; keyed?: () => { hi: number; lo: number; make: () => Step }[]; chain: () => Step[] }[] {
+  outKeyed(cls: string): { cls: string; keyed?: () => StepKey[]; chain: () => Step[] }[] {
     return [...(this.graph.get(cls) ?? [])].map(([to, e]) => ({ cls: to, keyed: 'keyed' in e ? () => e.keyed! : undefined, chain: () => e.chain }));
   }
 

@@ -712,16 +712,22 @@ export class LockGraph {
     const target = this.resolve(callee, this.fnFile[fn]);
     if (target < 0 || seen.has(target) || out.length >= MAX_CHAIN) return;
     seen.add(target);
-    // Reached through a lock this call passes: follow the callee's placeholder that binds to it.
-    if (!this.inClosure(target, cls)) {
-      const ph = [...(this.closurePh[target] ?? EMPTY)].find((p) => this.bindAt(fn, e, p) === cls);
-      if (ph === undefined) return;
-      cls = ph;
-    }
+    const inCallee = this.classInCallee(fn, e, target, cls);
+    if (inCallee === undefined) return;
+    cls = inCallee;
     // The callee's event that reaches the class in the fewest steps (else its first that reaches it).
     const near = this.nearest(target, cls);
     const x = near ? near.ev : this.firstReaching(target, cls);
     if (x >= 0) this.pathTo(target, x, cls, seen, out);
+  }
+
+  /**
+   * What class `cls`, reached through call event `e` of `fn`, is inside the callee `target`: the
+   * class itself, or the callee's parameter placeholder this call binds to it; undefined if neither.
+   */
+  private classInCallee(fn: number, e: number, target: number, cls: number): number | undefined {
+    if (this.inClosure(target, cls)) return cls;
+    return [...(this.closurePh[target] ?? EMPTY)].find((p) => this.bindAt(fn, e, p) === cls);
   }
 
   private firstReaching(fn: number, cls: number): number {
@@ -761,12 +767,8 @@ export class LockGraph {
       for (const y of calls) {
         const target = this.resolve(g.names[g.events[y * EV_FIELDS + 1]], this.fnFile[fn]);
         if (target < 0) continue;
-        let c = cls;
-        if (!this.inClosure(target, cls)) {
-          const ph = [...(this.closurePh[target] ?? EMPTY)].find((p) => this.bindAt(fn, y, p) === cls);
-          if (ph === undefined) continue;
-          c = ph;
-        }
+        const c = this.classInCallee(fn, y, target, cls);
+        if (c === undefined) continue;
         const sub = this.nearest(target, c, depth + 1);
         if (sub && (!best || sub.d + 1 < best.d)) best = { ev: y, d: sub.d + 1 };
         if (best?.d === 2) break;

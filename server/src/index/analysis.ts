@@ -5,6 +5,7 @@
  * Known kernel functions come from the knowledge base and are not read.
  */
 import type { GraphView } from '../graph/graph-index';
+import type { StepKey } from '../graph/lock-graph';
 import * as fs from 'fs';
 import * as path from 'path';
 import { allocGfpClass, ALLOCATORS, classifyGfp } from '../kb/allocators';
@@ -125,7 +126,7 @@ export interface Edge {
   /** The chain's last step, when it can be had without building the whole chain. */
   readonly last?: Step;
   /** The chain's steps keyed (the whole-tree graph's edges: graph/graph-index.ts stores each step once). */
-  readonly keyed?: { hi: number; lo: number; make: () => Step }[];
+  readonly keyed?: StepKey[];
 }
 
 export interface CacheInfo {
