@@ -17,6 +17,7 @@ async function main(): Promise<void> {
   if (!only || only === 'engine') await benchEngine();
   if (!only || only === 'simulator') await optional('./simulator', 'benchSimulator');
   if (!only || only === 'lsp') await optional('./lsp', 'benchLsp');
+  if (!only || only === 'parsers') await optional('./parsers', 'benchParsers');
 }
 
 main().catch((e) => {

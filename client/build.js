@@ -4,14 +4,16 @@
 // pool loads it from the server's directory), dist/sim-worker.js (the
 // simulator, run off the extension host's main thread) and dist/media/
 // (the webview pages with chart.js bundled in, and their stylesheet: the
-// webviews load nothing else). tree-sitter and tree-sitter-c are native
-// modules: left external and shipped in the .vsix node_modules.
+// webviews load nothing else). The parser modules (tree-sitter and
+// tree-sitter-c: native; web-tree-sitter: read its .wasm next to its own file)
+// are left external and shipped in the .vsix node_modules (package-vsix.js).
 'use strict';
 const fs = require('fs');
 const path = require('path');
 const esbuild = require('esbuild');
 
 const root = path.resolve(__dirname, '..');
+const PARSER_MODULES = ['tree-sitter', 'tree-sitter-c', 'web-tree-sitter'];
 const minify = process.argv.includes('--minify');
 const common = {
   bundle: true,
@@ -51,8 +53,8 @@ async function buildWebviews(outdir = path.join(root, 'dist', 'media')) {
 async function main() {
   await Promise.all([
     esbuild.build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] }),
-    esbuild.build({ ...common, entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.js', external: ['tree-sitter', 'tree-sitter-c'] }),
-    esbuild.build({ ...common, entryPoints: ['server/src/engine/worker.ts'], outfile: 'dist/worker.js', external: ['tree-sitter', 'tree-sitter-c'] }),
+    esbuild.build({ ...common, entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.js', external: PARSER_MODULES }),
+    esbuild.build({ ...common, entryPoints: ['server/src/engine/worker.ts'], outfile: 'dist/worker.js', external: PARSER_MODULES }),
     buildSimWorker(),
     buildWebviews(),
   ]);

@@ -65,11 +65,11 @@ if [ ! -x "$CS" ]; then
 fi
 "$CS" --version | head -1 || setup_failed "code-server does not run"
 
-step "3. build and package the extension (.vsix with the native tree-sitter modules), compile the suite"
+step "3. build and package the extension (this platform's .vsix: wasm parser + native tree-sitter for it), compile the suite"
 cd "$ROOT" || setup_failed "cd $ROOT"
 [ -d node_modules/@vscode/vsce ] || npm ci --no-audit --no-fund || setup_failed "npm ci"
 VSIX=$E2E/slabcheck.vsix
-node client/package-vsix.js --out "$VSIX" || setup_failed "packaging the .vsix"
+node client/package-vsix.js --target "$(node -p 'process.platform + "-" + process.arch')" --out "$VSIX" || setup_failed "packaging the .vsix"
 node node_modules/typescript/bin/tsc -p test/e2e || setup_failed "compiling test/e2e/suite"
 
 step "4. fresh VS Code profile, two copies of the kernel-style workspace, install the .vsix, start code-server on 127.0.0.1:$PORT"

@@ -23,5 +23,7 @@ if (!files.length) {
   console.error(`no test files under ${root}`);
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
+// Each test file runs in its own process; the preload loads the parser there (scripts/test-setup.mjs).
+const setup = path.join(__dirname, 'test-setup.mjs');
+const r = spawnSync(process.execPath, ['--import', setup, '--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

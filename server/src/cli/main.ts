@@ -11,6 +11,7 @@ import { verifyKb } from '../engine/kb-verify';
 import { HeldUnderQuery, queryHeldUnder, queryLockClass } from '../engine/lock-query';
 import type { SiteEvidence } from '../index/held-under';
 import { defaultCacheDir } from '../index/project';
+import { initParser, ParserLoadError, parserInfo } from '../parse/parser';
 import { RULES, RULE_IDS } from '../rules';
 import { formatFinding } from './format-text';
 import { toSarif } from './format-sarif';
@@ -544,7 +545,8 @@ export async function main(argv: string[]): Promise<number> {
       return cmd ? 0 : 2;
     }
     if (cmd === '--version') {
-      process.stdout.write(`slabcheck ${VERSION}\n`);
+      await initParser();
+      process.stdout.write(`slabcheck ${VERSION}\nparser: ${parserInfo()}\n`);
       return 0;
     }
     if (cmd === 'simulate') {
@@ -561,13 +563,17 @@ export async function main(argv: string[]): Promise<number> {
     if (cmd === 'rules') return cmdRules();
     if (cmd === 'kb') {
       if (argv[1] !== 'verify') throw new UsageError(`kb: the subcommand is 'verify', got '${argv[1] ?? ''}'`);
-      return await cmdKbVerify(parseArgs(argv.slice(1)));
+      const a = parseArgs(argv.slice(1));
+      await initParser();
+      return await cmdKbVerify(a);
     }
     if (argv.includes('-h') || argv.includes('--help')) {
       process.stdout.write(`${cmd === 'contexts' ? CONTEXTS_USAGE : USAGE}\n`);
       return 0;
     }
     const a = parseArgs(argv);
+    // Every command below parses C; the wasm backend loads asynchronously, once.
+    await initParser();
     switch (cmd) {
       case 'check': return await cmdCheck(a);
       case 'caches': return await cmdCaches(a);
@@ -579,6 +585,10 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof UsageError) {
       process.stderr.write(`slabcheck: ${e.message}\n${USAGE}\n`);
       return 2;
+    }
+    if (e instanceof ParserLoadError) {
+      process.stderr.write(`slabcheck: ${e.message}\n`);
+      return 3;
     }
     if (e instanceof ConfigError) {
       process.stderr.write(`slabcheck: bad configuration: ${e.message}\n`);

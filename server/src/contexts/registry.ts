@@ -14,7 +14,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseC } from '../parse/parser';
+import { disposeTree, parseC } from '../parse/parser';
 import { makeSourceMap } from '../facts/extract';
 import { findEntryFacts } from '../facts/entry-points';
 import type { Analysis, CacheInfo, FnRef } from '../index/analysis';
@@ -308,6 +308,7 @@ export async function configEntryPoints(a: Analysis): Promise<EntryPoint[]> {
         const tree = parseC(text);
         const src = makeSourceMap(text, tree.rootNode);
         const found = findEntryFacts(tree.rootNode, src, [...new Set(fieldPats.map((x) => x.field))], []);
+        disposeTree(tree);
         for (const b of found.fields) {
           const pat = fieldPats.find((x) => x.field === b.field && (!b.struct || b.struct === x.struct));
           if (!pat) continue;

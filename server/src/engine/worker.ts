@@ -2,6 +2,7 @@
 import { parentPort } from 'worker_threads';
 import { flushCacheWrites, runTask, Task } from './tasks';
 import { releaseNativeMemory } from './native-memory';
+import { initParser } from '../parse/parser';
 
 type Msg = { id: number; task: Task } | { exit: true };
 
@@ -9,10 +10,18 @@ type Msg = { id: number; task: Task } | { exit: true };
 // drained back to back, and the native finalizers that free tree-sitter trees (run from
 // setImmediate after a collection) would never get their turn.
 const queue: Msg[] = [];
+// This thread's parser (the wasm one loads asynchronously): tasks wait for it; if it
+// cannot load, each task answers with why.
+let ready = false;
+let loadError: string | undefined;
+initParser().then(
+  () => { ready = true; },
+  (e: Error) => { ready = true; loadError = e.message; },
+).finally(() => { if (queue.length) setImmediate(next); });
 
 parentPort?.on('message', (msg: Msg) => {
   queue.push(msg);
-  if (queue.length === 1) setImmediate(next);
+  if (queue.length === 1 && ready) setImmediate(next);
 });
 
 // Idle: write pending cache entries, a few per turn so a new task is not kept waiting.
@@ -37,6 +46,7 @@ function next(): void {
     process.exit(0);
   }
   try {
+    if (loadError) throw new Error(loadError);
     const result = runTask(msg.task);
     parentPort!.postMessage({ id: msg.id, result });
   } catch (e) {

@@ -23,7 +23,7 @@
  * for the statement around a creation that has no usable node at all (a body
  * the parse left out, tokens tree-sitter put loose in an ERROR).
  */
-import { parseC, SyntaxNode } from '../parse/parser';
+import { disposeTree, parseC, SyntaxNode, Tree } from '../parse/parser';
 import { matchParen } from '../parse/text-scan';
 import { declaratorName, SourceMap } from './extract';
 import type { CacheCreation, CtorHow, CtorRef, FileFacts, FunctionFacts, Span } from './types';
@@ -73,18 +73,30 @@ export function findCacheCreations(root: SyntaxNode, src: SourceMap, facts: File
   const m = src.masked;
   // Cheap exit for the files that name none of the API.
   if (m.indexOf('kmem_cache_create') < 0 && m.indexOf('KMEM_CACHE') < 0 && m.indexOf('__kmem_cache_create') < 0) return [];
-  return new CreationReader(root, src, facts, recovered).read();
+  const reader = new CreationReader(root, src, facts, recovered);
+  try {
+    return reader.read();
+  } finally {
+    reader.dispose();
+  }
 }
 
 class CreationReader {
   private readonly recoveredFns: SyntaxNode[] = [];
   private readonly islands = new Map<string, Island>();
+  /** The islands' trees, freed when the reader is done (wasm memory). */
+  private readonly islandTrees: Tree[] = [];
 
   constructor(private readonly root: SyntaxNode, private readonly src: SourceMap, private readonly facts: FileFacts, recovered: SyntaxNode[]) {
     for (const r of recovered) {
       if (r.type === 'function_definition') this.recoveredFns.push(r);
       else for (const c of r.namedChildren) if (c.type === 'function_definition') this.recoveredFns.push(c);
     }
+  }
+
+  dispose(): void {
+    for (const t of this.islandTrees) disposeTree(t);
+    this.islandTrees.length = 0;
   }
 
   read(): CacheCreation[] {
@@ -649,7 +661,9 @@ class CreationReader {
       let body = t.slice(start, end).replace(/\boffsetof(?=\s*\()/g, 'offsetoF');
       if (macroBody) body = body.replace(/\\(?=\r?\n)/g, ' ').replace(/##/g, '__').replace(/#(?=\s*[A-Za-z_])/g, '_');
       const copy = t.slice(0, start - OPEN.length) + OPEN + body + CLOSE + t.slice(end + CLOSE.length);
-      root = parseC(copy, undefined, [[start - OPEN.length, end + CLOSE.length]]).rootNode;
+      const tree = parseC(copy, undefined, [[start - OPEN.length, end + CLOSE.length]]);
+      this.islandTrees.push(tree);
+      root = tree.rootNode;
     }
     this.islands.set(key, root);
     return root;

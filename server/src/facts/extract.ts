@@ -4,7 +4,7 @@
  * statement, so calls inside macro-shaped code that tree-sitter turns into
  * ERROR nodes (list_for_each_entry bodies, guard(), attributes) are still seen.
  */
-import { parseC, SyntaxNode, Tree, TreeCursor } from '../parse/parser';
+import { disposeCursor, disposeTree, parseC, SyntaxNode, Tree, TreeCursor } from '../parse/parser';
 import { lineStarts, maskedSource, positionAt } from '../parse/mask';
 import { FACTS_VERSION, FileFacts, FunctionFacts, GlobalLock, IgnoreDirective, Span, StructFacts } from './types';
 import { LOCK_DEFINERS, LOCK_TYPES } from '../kb/locks';
@@ -84,14 +84,17 @@ const reuseKeys = new WeakMap<FileFacts, { globals: string; byKey: Map<string, F
 
 export function extractFacts(path: string, text: string, tree?: Tree, opts: ExtractOptions = {}): FileFacts {
   setDeclaredPrimitives(opts.lockPrimitives);
+  // The trees parsed here are freed before returning (facts hold no node); a given tree stays the caller's.
+  const made: Tree[] = [];
   try {
-    return extractWith(path, text, tree, opts);
+    return extractFrom(path, text, tree, opts, made);
   } finally {
     setDeclaredPrimitives(undefined);
+    for (const t of made) disposeTree(t);
   }
 }
 
-function extractWith(path: string, text: string, tree: Tree | undefined, opts: ExtractOptions): FileFacts {
+function extractFrom(path: string, text: string, tree: Tree | undefined, opts: ExtractOptions, made: Tree[]): FileFacts {
   // Focused and not given a tree: parse only the top level and the bodies that can matter.
   let plan: FocusPlan | undefined;
   let masked: string | undefined;
@@ -103,6 +106,7 @@ function extractWith(path: string, text: string, tree: Tree | undefined, opts: E
     plan = planQuietBodies(masked, lockishPattern());
   }
   const t = tree ?? parseC(text, undefined, plan?.ranges);
+  if (!tree) made.push(t);
   const root = t.rootNode;
   const src = makeSourceMap(text, root, masked);
   const facts: FileFacts = {
@@ -114,6 +118,7 @@ function extractWith(path: string, text: string, tree: Tree | undefined, opts: E
   readPerCpuDefinitions(src, facts);
   const extraTrees: Tree[] = [];
   if (root.hasError) recoverFunctionsByText(src, fnNodes, extraTrees, plan?.skipped, plan?.cut);
+  made.push(...extraTrees);
   facts.errorNodes = countErrors(root);
   const globalScope = (name: string) => {
     const g = facts.globals[name];
@@ -256,7 +261,11 @@ function isDeadIf(node: SyntaxNode): boolean {
  */
 function walkTop(node: SyntaxNode, src: SourceMap, facts: FileFacts, fnNodes: SyntaxNode[]): void {
   const cur = node.walk();
-  if (cur.gotoFirstChild()) walkLevel(cur, src, facts, fnNodes);
+  try {
+    if (cur.gotoFirstChild()) walkLevel(cur, src, facts, fnNodes);
+  } finally {
+    disposeCursor(cur);
+  }
 }
 
 function walkLevel(cur: TreeCursor, src: SourceMap, facts: FileFacts, fnNodes: SyntaxNode[]): void {
@@ -389,7 +398,10 @@ function recoverFunctionsByText(src: SourceMap, fnNodes: SyntaxNode[], trees: Tr
   for (const [rs, re, brace] of alone) {
     const one = parseC(src.text, undefined, skipped?.has(brace) ? [[rs, brace + 1], [re - 1, re]] : [[rs, re]]);
     const fns = one.rootNode.namedChildren.filter((c) => c.type === 'function_definition');
-    if (!fns.length) continue;
+    if (!fns.length) {
+      disposeTree(one);
+      continue;
+    }
     trees.push(one);
     fnNodes.push(...fns);
   }
@@ -498,20 +510,24 @@ function collectStructs(node: SyntaxNode, src: SourceMap, facts: FileFacts): voi
   // A cursor in document order (node first): descendantsOfType made a node object for every match,
   // each `struct x *` field type included.
   const cur = node.walk();
-  for (;;) {
-    const t = cur.nodeType;
-    if (t === 'struct_specifier' || t === 'union_specifier') {
-      const n = cur.currentNode;
-      const body = n.childForFieldName('body');
-      const nameNode = n.childForFieldName('name');
-      if (body && nameNode) {
-        const s: StructFacts = { name: nameNode.text, fields: {}, at: src.span(n.startIndex, n.endIndex) };
-        readFields(body, s.fields);
-        facts.structs.push(s);
+  try {
+    for (;;) {
+      const t = cur.nodeType;
+      if (t === 'struct_specifier' || t === 'union_specifier') {
+        const n = cur.currentNode;
+        const body = n.childForFieldName('body');
+        const nameNode = n.childForFieldName('name');
+        if (body && nameNode) {
+          const s: StructFacts = { name: nameNode.text, fields: {}, at: src.span(n.startIndex, n.endIndex) };
+          readFields(body, s.fields);
+          facts.structs.push(s);
+        }
       }
+      if (cur.gotoFirstChild()) continue;
+      while (!cur.gotoNextSibling()) if (!cur.gotoParent()) return;
     }
-    if (cur.gotoFirstChild()) continue;
-    while (!cur.gotoNextSibling()) if (!cur.gotoParent()) return;
+  } finally {
+    disposeCursor(cur);
   }
 }
 

@@ -4,7 +4,7 @@
  * the rest (facts, overlay, pre-scan entry, definition indexes).
  */
 import type { Engine } from '../engine/engine';
-import { parseC, Tree } from '../parse/parser';
+import { disposeTree, parseC, Tree } from '../parse/parser';
 import { readSource } from '../engine/read-source';
 
 export interface ApplyResult {
@@ -14,7 +14,10 @@ export interface ApplyResult {
   incremental: boolean;
 }
 
-/** An editor buffer replaces the file's text in the engine; returns the new tree to keep. */
+/**
+ * An editor buffer replaces the file's text in the engine; returns the new tree to keep
+ * (the caller's DocumentStore.setTree() then disposes the old one).
+ */
 export function applyText(engine: Engine, p: string, text: string, oldTree: Tree | undefined): ApplyResult {
   const t0 = performance.now();
   let tree: Tree;
@@ -26,7 +29,12 @@ export function applyText(engine: Engine, p: string, text: string, oldTree: Tree
     oldTree = undefined;
   }
   const t1 = performance.now();
-  engine.updateDocument(p, text, tree);
+  try {
+    engine.updateDocument(p, text, tree);
+  } catch (e) {
+    disposeTree(tree);
+    throw e;
+  }
   return { tree, parseMs: t1 - t0, extractMs: performance.now() - t1, incremental: !!oldTree };
 }
 

@@ -2,11 +2,12 @@
  * Open documents (full incremental sync through TextDocuments) plus, per
  * document, the last tree-sitter tree. Each incremental change is applied to
  * the old tree with tree.edit() before the text changes, so the next parse
- * reuses every unchanged subtree (parseC(text, oldTree)).
+ * reuses every unchanged subtree (parseC(text, oldTree)). The store owns the
+ * kept trees: one replaced or dropped is disposed (wasm trees are not collected).
  */
 import { TextDocuments } from 'vscode-languageserver/node';
 import { TextDocument, TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
-import type { Tree } from '../parse/parser';
+import { disposeTree, Tree } from '../parse/parser';
 
 export interface DocInfo {
   /** When the last change arrived (performance.now()). */
@@ -24,7 +25,7 @@ export class DocumentStore {
   constructor() {
     this.documents = new TextDocuments<TextDocument>({
       create: (uri, languageId, version, content) => {
-        this.trees.delete(uri);
+        this.setTree(uri, undefined);
         this.info.set(uri, { changedAt: performance.now() });
         return TextDocument.create(uri, languageId, version, content);
       },
@@ -66,7 +67,7 @@ export class DocumentStore {
           this.stats.treeEdits++;
         }
       } else {
-        this.trees.delete(doc.uri);
+        this.setTree(doc.uri, undefined);
         tree = undefined;
         this.stats.fullChanges++;
       }
@@ -83,6 +84,8 @@ export class DocumentStore {
   }
 
   setTree(uri: string, tree: Tree | undefined): void {
+    const old = this.trees.get(uri);
+    if (old && old !== tree) disposeTree(old);
     if (tree) this.trees.set(uri, tree);
     else this.trees.delete(uri);
   }
@@ -94,7 +97,7 @@ export class DocumentStore {
 
   closed(uri: string): void {
     this.edited.delete(uri);
-    this.trees.delete(uri);
+    this.setTree(uri, undefined);
     this.info.delete(uri);
   }
 }

@@ -21,6 +21,7 @@ import { hover } from './hover';
 import { guard, Logger } from './log';
 import { UriMap, uriToPath } from './paths';
 import { InitOptions, Workspace } from './workspace';
+import { initParser, parserInfo } from '../parse/parser';
 
 export const SERVER_VERSION = '0.1.0';
 
@@ -58,7 +59,17 @@ export function startServer(): ServerHandle {
   process.on('uncaughtException', (e) => log.error('uncaught exception', e));
   process.on('unhandledRejection', (e) => log.error('unhandled rejection', e));
 
-  connection.onInitialize((params: InitializeParams): InitializeResult => {
+  // The wasm parser loads asynchronously: initialize waits for it, and the client sends
+  // nothing else before its answer. A parser that does not load is logged; parsing then fails per file.
+  // Logged once initialized (the protocol allows no notification before initialize).
+  let parserLine = '';
+  const parserReady = initParser().then(
+    () => { parserLine = `parser ${parserInfo()}`; },
+    (e: Error) => { parserLine = `no parser: ${e.message}`; },
+  );
+
+  connection.onInitialize(async (params: InitializeParams): Promise<InitializeResult> => {
+    await parserReady;
     try {
       const c = params.capabilities;
       ws.caps.progress = !!c.window?.workDoneProgress;
@@ -92,6 +103,8 @@ export function startServer(): ServerHandle {
   });
 
   connection.onInitialized(guard(log, 'initialized', undefined, async () => {
+    if (parserLine.startsWith('no parser')) log.error(parserLine);
+    else log.info(parserLine);
     if (dynamicConfig) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'slabcheck' }).catch(() => undefined);
     if (dynamicWatch) {
       void connection.client.register(DidChangeWatchedFilesNotification.type, {

@@ -4,7 +4,7 @@ import type { ShrinkerInfo } from '../contexts/registry';
 import type { Analysis } from '../index/analysis';
 import { shrinkerLabel } from '../contexts/registry';
 import { SHRINKER_API } from '../kb/contexts';
-import { parseC } from '../parse/parser';
+import { disposeTree, parseC, SyntaxNode } from '../parse/parser';
 import type { RegistrationCall, Span } from '../facts/types';
 
 const OLD = new Set<string>([...SHRINKER_API.oldRegister, ...SHRINKER_API.oldUnregister]);
@@ -81,14 +81,9 @@ function rewrite(text: string | undefined, s: ShrinkerInfo): Fix | undefined {
   if (uses !== 2 + s.frees.length) return undefined;
   const declText = slice(decl.declAt);
   const tree = parseC(declText);
-  const fields: { name: string; value: string }[] = [];
-  for (const pair of tree.rootNode.descendantsOfType('initializer_pair')) {
-    const d = pair.childForFieldName('designator');
-    const v = pair.childForFieldName('value');
-    if (d?.type !== 'field_designator' || !v) return undefined;
-    fields.push({ name: d.namedChildren[0]?.text ?? '', value: declText.slice(v.startIndex, v.endIndex) });
-  }
-  if (!fields.length || fields.some((f) => !f.name)) return undefined;
+  const fields = designatedFields(tree.rootNode, declText);
+  disposeTree(tree);
+  if (!fields || !fields.length || fields.some((f) => !f.name)) return undefined;
   const flags = fields.find((f) => f.name === 'flags')?.value ?? '0';
   const set = fields.filter((f) => f.name !== 'flags');
   const stmt = slice(reg.stmtAt);
@@ -177,4 +172,16 @@ function rewriteEmbedded(a: Analysis, text: string | undefined, s: ShrinkerInfo)
     }
   }
   return { title: `Rewrite ${sh} to shrinker_alloc()/shrinker_register()/shrinker_free() with private_data`, edits };
+}
+
+/** `.name = value` pairs of an initialiser, or undefined when one is not a plain field designator. */
+function designatedFields(root: SyntaxNode, text: string): { name: string; value: string }[] | undefined {
+  const fields: { name: string; value: string }[] = [];
+  for (const pair of root.descendantsOfType('initializer_pair')) {
+    const d = pair.childForFieldName('designator');
+    const v = pair.childForFieldName('value');
+    if (d?.type !== 'field_designator' || !v) return undefined;
+    fields.push({ name: d.namedChildren[0]?.text ?? '', value: text.slice(v.startIndex, v.endIndex) });
+  }
+  return fields;
 }
