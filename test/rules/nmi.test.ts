@@ -669,3 +669,47 @@ int con_init(void *c)
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a call that hands its callee a constant flag may pick a path without the lock: warning naming the constant; an unconditional call stays an error', async () => {
+  // The debugger shape: the NMI enters as a secondary CPU (DBG_SECONDARY), which waits for the
+  // primary and returns; only the primary takes dbg_hold_lock. Path-insensitive summaries merge both.
+  const dbg = (arg: string) => `#include "nmi.h"
+#define DBG_PRIMARY 1
+#define DBG_SECONDARY 2
+static DEFINE_RAW_SPINLOCK(dbg_hold_lock);
+static int dbg_state[64];
+static int dbg_enter(struct pt_regs *regs, int mode)
+{
+	dbg_state[0] |= mode;
+	while (1) {
+		if (dbg_state[0] & DBG_SECONDARY)
+			return 0;
+		if (dbg_state[0] & DBG_PRIMARY)
+			break;
+	}
+	raw_spin_lock(&dbg_hold_lock);
+	raw_spin_unlock(&dbg_hold_lock);
+	return 1;
+}
+static int dbg_nmi(unsigned int cmd, struct pt_regs *regs)
+{
+	dbg_enter(regs, ${arg});
+	return NMI_HANDLED;
+}
+int dbg_init(void)
+{
+	return register_nmi_handler(NMI_LOCAL, dbg_nmi, 0, "dbg");
+}
+`;
+  for (const [arg, severity] of [['DBG_SECONDARY', 'warning'], ['(int)regs', 'error']] as const) {
+    const { engine, dir } = await open({ 'nmi.h': NMI_H, 'dbg.c': dbg(arg) });
+    try {
+      const f = (await engine.check()).findings.filter((x) => x.rule === 'nmi-waiting-lock');
+      assert.deepEqual(f.map((x) => x.severity), [severity], f.map((x) => x.message).join('\n'));
+      if (severity === 'warning') assert.match(f[0].message, /dbg_nmi\(\) passes DBG_SECONDARY to dbg_enter\(\), which may take another path with it/);
+    } finally {
+      await engine.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+});

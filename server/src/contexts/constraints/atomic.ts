@@ -36,7 +36,36 @@ export const MAX_ERROR_CHAIN = 3;
 /** NMI and hardirq are certain; a tracing callback or BPF helper runs in NMI only where it is attached there. */
 export function atomicSeverity(ep: EntryPoint, chain?: Step[], a?: Analysis): Severity {
   if (ep.context.id === 'tracing') return 'warning';
-  return chain && depthOf(chain, a) > MAX_ERROR_CHAIN ? 'warning' : 'error';
+  if (!chain) return 'error';
+  return depthOf(chain, a) > MAX_ERROR_CHAIN || (a && selectorCall(chain, a)) ? 'warning' : 'error';
+}
+
+/** A literal, `true`/`false`, or an upper-case constant that is not a gfp mask (`DCPU_IS_SLAVE`, `0`, `MODE_X`). */
+const CONSTANT = /^(?:true|false|-?\d+[uUlL]*|0[xX][0-9a-fA-F]+[uUlL]*|(?!_*GFP_)[A-Z][A-Z0-9_]*)$/;
+/** A scalar parameter type: what a flag, a mode or a state is passed as (never a pointer). */
+const SCALAR = /^(?:const\s+)?(?:(?:unsigned|signed)\s+)?(?:int|long(?:\s+long)?|short|char|bool|_Bool|[us](?:8|16|32|64)|__[us](?:8|16|32|64)|size_t|unsigned|signed|enum\s+\w+)(?:\s+int)?$/;
+
+/**
+ * A call of the chain that hands its callee a constant for a scalar parameter:
+ * `kgdb_nmicallback()` calls `kgdb_cpu_enter(ks, regs, DCPU_IS_SLAVE)`, and with that flag the
+ * callee spins as a slave and returns before the lock the chain ends at. The summaries merge
+ * every path of the callee, so the hazard is possible, not certain: a warning that names the
+ * constant. The call is matched by its site (the step's span) in the caller's events.
+ */
+export function selectorCall(chain: Step[], a: Analysis): { caller: string; callee: string; arg: string } | undefined {
+  for (let i = 0; i + 1 < chain.length; i++) {
+    const m = /^(\w+)\(\) calls (\w+)\(\)$/.exec(chain[i].note);
+    if (!m) continue;
+    const caller = a.resolve(m[1], chain[i].file);
+    const callee = a.resolve(m[2], chain[i].file);
+    if (!caller || !callee || callee.fn.stub) continue;
+    const [line, col] = chain[i].span;
+    const call = caller.fn.events.find((e) => e.k === 'call' && e.fn === m[2] && e.at[0] === line && e.at[1] === col);
+    if (call?.k !== 'call') continue;
+    const j = (call.args ?? []).findIndex((x, k) => CONSTANT.test(x.t) && SCALAR.test(callee.fn.params[k]?.type.trim() ?? '*'));
+    if (j >= 0) return { caller: m[1], callee: m[2], arg: call.args![j].t };
+  }
+  return undefined;
 }
 
 /**
@@ -68,7 +97,9 @@ function thin(fn: FunctionFacts): boolean {
 
 /** " (5 calls deep: ...)" for a chain beyond MAX_ERROR_CHAIN. */
 export function depthNote(ep: EntryPoint, chain: Step[], a?: Analysis): string {
-  return depthOf(chain, a) > MAX_ERROR_CHAIN ? ` (${chain.length - 1} calls deep: the summaries are path-insensitive, check that this path runs in ${ep.context.id} context)` : '';
+  if (depthOf(chain, a) > MAX_ERROR_CHAIN) return ` (${chain.length - 1} calls deep: the summaries are path-insensitive, check that this path runs in ${ep.context.id} context)`;
+  const sel = a && selectorCall(chain, a);
+  return sel ? ` (${sel.caller}() passes ${sel.arg} to ${sel.callee}(), which may take another path with it: the summaries are path-insensitive, check that this path is taken)` : '';
 }
 
 /** Where a chain ends, for a message: " in pmu_stash() (record.c:8)"; empty when it ends in the entry function itself. */
