@@ -482,7 +482,6 @@ void slow(void)
   const v1 = await first.graphView();
   const fresh = new LiveGraph(...(await (async () => { const g = await first.lockGraph(); return [g.graph, g.classes, g.leaves, g.lg] as const; })()));
   const facts = first.analysis.lockFacts;
-  await first.close();
   assert.equal(v1.constructor.name, 'StoredGraph', 'a demand-driven tree with a cache stores its graph');
   for (const cls of ['pool.c:outer', 'pool.lock', 'pool.c:big', 'nope']) {
     assert.deepEqual(answerLockClass(v1, facts, cls), answerLockClass(fresh, facts, cls), cls);
@@ -493,6 +492,21 @@ void slow(void)
   assert.deepEqual(q.under.map((n) => n.cls), ['pool.c:big']);
   assert.equal(q.nests[0].evidence.length, 3, 'holds, calls inner_take(), takes: the shortest chain');
   assert.deepEqual([q.sites.count, answerLockClass(v1, facts, 'pool.lock').sites.count, answerLockClass(v1, facts, 'pool.lock').sites.trylocks], [2, 3, 1]);
+  // The engine keeps the file open: a graph stored again (renamed over it) leaves the open one reading its own records.
+  const { writeGraphIndex } = await import('../../server/src/graph/graph-index');
+  const file = fs.readdirSync(cacheDir, { recursive: true }).map(String).find((f) => /graph-index-.*\.bin$/.test(f))!;
+  const other = new LiveGraph(new Map(), new Set(), new Set(), (await first.lockGraph()).lg);
+  const saved = fs.readFileSync(path.join(cacheDir, file));
+  writeGraphIndex(path.join(cacheDir, file) + '.new', (v1 as unknown as { stamp: string }).stamp, dir, other);
+  fs.renameSync(path.join(cacheDir, file) + '.new', path.join(cacheDir, file));
+  assert.deepEqual(answerLockClass(v1, facts, 'pool.c:outer'), answerLockClass(fresh, facts, 'pool.c:outer'), 'still the records of its own file');
+  await first.close();
+  assert.throws(() => v1.nests('pool.c:big'), /closed/, 'closed with its engine');
+  // The next run stores it again (the replacement above holds no class).
+  const again = open();
+  assert.equal((await again.graphView()).has('pool.c:outer'), false, 'the replacement was read');
+  await again.close();
+  fs.writeFileSync(path.join(cacheDir, file), saved);
   // The next run reads the stored graph without computing it.
   const second = open();
   const v2 = await second.graphView();

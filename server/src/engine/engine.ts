@@ -67,6 +67,8 @@ export class Engine {
   private configEntriesMemo?: EntryPoint[];
   private graphMemo?: GraphView;
   private atomicMemo?: EntryPoint[];
+  /** The stored whole-tree graph open now (openStored). */
+  private stored?: { file: string; graph: StoredGraph };
   stats = { rechecked: 0 };
   /** Phase times of the last lockGraph(), for bench/. */
   timings = { loadMs: 0, factsMs: 0, graphMs: 0 };
@@ -415,7 +417,7 @@ export class Engine {
     await this.load({ locks: true });
     const p = this.project;
     const at = this.overlaysAsOnDisk() ? this.graphIndexAt() : undefined;
-    const stored = at && StoredGraph.open(at.file, at.stamp);
+    const stored = at && this.openStored(at);
     if (stored) {
       trace('lock graph: stored index read');
       return (this.graphMemo = stored);
@@ -431,7 +433,7 @@ export class Engine {
         prunePacks(path.dirname(file), 'graph-index');
         trace('lock graph: index stored');
         // Read back: the listings then decode each chain from the file once instead of walking it again.
-        this.graphMemo = StoredGraph.open(file, stamp) ?? live;
+        this.graphMemo = this.openStored({ file, stamp }) ?? live;
         if (this.graphMemo !== live) this.analysis.wholeGraph = this.graphMemo;
       } catch (e) {
         p.problems.push({ path: file, message: `the lock graph could not be stored: ${(e as Error).message}` });
@@ -460,6 +462,21 @@ export class Engine {
     return { file: `${base}.bin`, stamp: crypto.createHash('sha1').update(treeStamp(p)).update(JSON.stringify(this.config)).digest('hex') };
   }
 
+  /** The stored graph for `at`: one open instance per file and stamp, shared by graphView() and the rules; an older one is closed. */
+  private openStored(at: { file: string; stamp: string }): StoredGraph | undefined {
+    const cur = this.stored;
+    if (cur && cur.file === at.file && cur.graph.stamp === at.stamp) return cur.graph;
+    const g = StoredGraph.open(at.file, at.stamp);
+    if (!g) return undefined;
+    if (cur) {
+      if (this.analysis.wholeGraph === cur.graph) this.analysis.wholeGraph = undefined;
+      if (this.graphMemo === cur.graph) this.graphMemo = undefined;
+      cur.graph.close();
+    }
+    this.stored = { file: at.file, graph: g };
+    return g;
+  }
+
   /**
    * A stored graph of the tree as it is on disk, for the rules and hovers that ask what nests
    * under a lock (Analysis.edgesFrom): exact answers from the whole tree instead of a search of
@@ -468,7 +485,7 @@ export class Engine {
   private attachStoredGraph(): void {
     if (this.analysis.wholeGraph) return;
     const at = this.graphIndexAt();
-    const stored = at && StoredGraph.open(at.file, at.stamp);
+    const stored = at && this.openStored(at);
     if (stored) {
       this.analysis.wholeGraph = stored;
       trace('lock graph: stored index attached');
@@ -501,6 +518,8 @@ export class Engine {
   }
 
   async close(): Promise<void> {
+    this.stored?.graph.close();
+    this.stored = undefined;
     await this.project.close();
   }
 }

@@ -157,11 +157,15 @@ export class StoredGraph implements GraphView {
   private byName: Map<string, number>;
   private recs = new Map<number, Rec>();
 
-  private constructor(private file: string, private h: Header, private base: number) {
+  private constructor(private fd: number | undefined, private h: Header) {
     this.byName = new Map(h.classes.map((c, i) => [c.n, i]));
   }
 
-  /** The stored graph at `file` if it was computed for `stamp`, else undefined. */
+  /**
+   * The stored graph at `file` if it was computed for `stamp`, else undefined. The file stays
+   * open until close(): a graph stored again later replaces the file by a rename, and the records
+   * read after that still come from the file this header belongs to.
+   */
   static open(file: string, stamp: string): StoredGraph | undefined {
     let fd: number | undefined;
     try {
@@ -176,7 +180,9 @@ export class StoredGraph implements GraphView {
       if (fs.readSync(fd, buf, 0, n, bodies) !== n) return undefined;
       const h = JSON.parse(buf.toString('utf8')) as Header;
       if (h.version !== INDEX_VERSION || h.stamp !== stamp) return undefined;
-      return new StoredGraph(file, h, 0);
+      const g = new StoredGraph(fd, h);
+      fd = undefined;
+      return g;
     } catch {
       return undefined;
     } finally {
@@ -184,17 +190,25 @@ export class StoredGraph implements GraphView {
     }
   }
 
+  /** The file's stamp: what open() checked it against. */
+  get stamp(): string {
+    return this.h.stamp;
+  }
+
+  close(): void {
+    if (this.fd === undefined) return;
+    fs.closeSync(this.fd);
+    this.fd = undefined;
+    this.recs.clear();
+  }
+
   private rec(i: number): Rec {
     let r = this.recs.get(i);
     if (r) return r;
+    if (this.fd === undefined) throw new Error('the stored lock graph was closed');
     const c = this.h.classes[i];
     const buf = Buffer.alloc(c.len);
-    const fd = fs.openSync(this.file, 'r');
-    try {
-      fs.readSync(fd, buf, 0, c.len, this.base + c.off);
-    } finally {
-      fs.closeSync(fd);
-    }
+    fs.readSync(this.fd, buf, 0, c.len, c.off);
     r = JSON.parse(buf.toString('utf8')) as Rec;
     // A query reads a few records; a listing reads each once in order and keeps none.
     if (this.recs.size < 256) this.recs.set(i, r);

@@ -40,10 +40,15 @@ export function atomicSeverity(ep: EntryPoint, chain?: Step[], a?: Analysis): Se
   return depthOf(chain, a) > MAX_ERROR_CHAIN || (a && selectorCall(chain, a)) ? 'warning' : 'error';
 }
 
-/** A literal, `true`/`false`, or an upper-case constant that is not a gfp mask (`DCPU_IS_SLAVE`, `0`, `MODE_X`). */
-const CONSTANT = /^(?:true|false|-?\d+[uUlL]*|0[xX][0-9a-fA-F]+[uUlL]*|(?!_*GFP_)[A-Z][A-Z0-9_]*)$/;
-/** A scalar parameter type: what a flag, a mode or a state is passed as (never a pointer). */
-const SCALAR = /^(?:const\s+)?(?:(?:unsigned|signed)\s+)?(?:int|long(?:\s+long)?|short|char|bool|_Bool|[us](?:8|16|32|64)|__[us](?:8|16|32|64)|size_t|unsigned|signed|enum\s+\w+)(?:\s+int)?$/;
+/**
+ * What selects a path: `true`/`false`, 0, 1, -1, or an upper-case constant (`DCPU_IS_SLAVE`,
+ * `MODE_X`), never a gfp mask or a size (`PAGE_SIZE`, `SZ_4K`, `BUF_LEN`).
+ */
+const SELECTOR = /^(?:true|false|-?[01][uUlL]*|(?!_*GFP_|SZ_)(?![A-Z0-9_]*_(?:SIZE|LEN|MAX|MIN|COUNT|BYTES|SHIFT)$)[A-Z][A-Z0-9_]*)$/;
+/** A scalar parameter type: what a flag, a mode or a state is passed as (never a pointer, nor a size_t). */
+const SCALAR = /^(?:const\s+)?(?:(?:unsigned|signed)\s+)?(?:int|long(?:\s+long)?|short|char|bool|_Bool|[us](?:8|16|32|64)|__[us](?:8|16|32|64)|unsigned|signed|enum\s+\w+)(?:\s+int)?$/;
+/** A parameter named as a quantity: what it is given picks no path. */
+const QUANTITY = /^(?:size|len|length|count|cnt|nr|n|num|bytes|sz|\w+_(?:size|len|count|nr|bytes))$/;
 
 /**
  * A call of the chain that hands its callee a constant for a scalar parameter:
@@ -62,7 +67,10 @@ export function selectorCall(chain: Step[], a: Analysis): { caller: string; call
     const [line, col] = chain[i].span;
     const call = caller.fn.events.find((e) => e.k === 'call' && e.fn === m[2] && e.at[0] === line && e.at[1] === col);
     if (call?.k !== 'call') continue;
-    const j = (call.args ?? []).findIndex((x, k) => CONSTANT.test(x.t) && SCALAR.test(callee.fn.params[k]?.type.trim() ?? '*'));
+    const j = (call.args ?? []).findIndex((x, k) => {
+      const p = callee.fn.params[k];
+      return !!p && SELECTOR.test(x.t) && SCALAR.test(p.type.trim()) && !QUANTITY.test(p.name);
+    });
     if (j >= 0) return { caller: m[1], callee: m[2], arg: call.args![j].t };
   }
   return undefined;
