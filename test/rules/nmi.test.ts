@@ -713,3 +713,23 @@ int dbg_init(void)
     }
   }
 });
+
+test('a place more than six calls below the handler is info, still with its chain', async () => {
+  // pmu_record -> l1 -> ... -> l7 -> pmu_stash: each level with a call of its own besides the next.
+  const levels = Array.from({ length: 7 }, (_, i) => `static void l${i + 1}(struct pt_regs *regs)\n{\n\tpmu_tick();\n\t${i === 6 ? 'pmu_stash' : `l${i + 2}`}(regs);\n}\n`).reverse().join('\n');
+  const deep = RECORD_C(STASH_KMALLOC).replace('void pmu_record(struct pt_regs *regs)\n{\n\tpmu_stash(regs);\n}', `void pmu_tick(void);\n${levels}\nvoid pmu_record(struct pt_regs *regs)\n{\n\tpmu_tick();\n\tl1(regs);\n}`);
+  const { engine, dir } = await open({ 'nmi.h': NMI_H, 'pmu.c': PMU_C, 'record.c': deep });
+  try {
+    const f = (await engine.check()).findings.filter((x) => x.rule === 'nmi-allocator-call');
+    assert.equal(f.length, 2);
+    for (const x of f) {
+      assert.equal(x.severity, 'info', x.message);
+      assert.match(x.message, /\(9 calls deep: the summaries are path-insensitive/);
+      // The first call is the finding's own place; the other eight are its evidence.
+      assert.equal(x.related.filter((r) => /calls /.test(r.note)).length, 8);
+    }
+  } finally {
+    await engine.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -240,7 +240,7 @@ export class Engine {
         await this.guarded(rule, this.project.opts.roots[0] ?? '', [0, 0, 0, 0], 'the workspace', mine, (ctx) => rule.checkWorkspace!(ctx));
       }
     });
-    trace('atomic rules run');
+    trace(() => `atomic rules run: ${this.analysis.summaryStats()}`);
     // Lock-class rules (declared rules, inferred held-under outliers): over every class, run every check.
     const wide = RULES.filter((r) => r.checkLockClasses && severityOf(r.meta, cfg.rules) !== 'off');
     if (wide.length) {

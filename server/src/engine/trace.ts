@@ -6,6 +6,8 @@
 const on = !!process.env.SLABCHECK_TRACE;
 const t0 = Date.now();
 
-export function trace(phase: string): void {
+/** `phase` may be a function: what it costs to say is paid only when tracing. */
+export function trace(phase: string | (() => string)): void {
+  if (on && typeof phase === 'function') phase = phase();
   if (on) process.stderr.write(`slabcheck-trace: +${Date.now() - t0} ms ${phase} (rss ${Math.round(process.memoryUsage.rss() / 1048576)} MB)\n`);
 }

@@ -480,6 +480,16 @@ export class Analysis {
 
   // ---- summaries ----
 
+  /** What the memoised summaries hold (SLABCHECK_TRACE): their count, lock acquisitions, allocations and file-set entries. */
+  summaryStats(): string {
+    let acq = 0, allocs = 0, files = 0, steps = 0;
+    for (const s of this.memo.values()) {
+      acq += s.acquires.size; allocs += s.allocs.length; files += s.files?.size ?? 0;
+      for (const a of s.acquires.values()) steps += a.chain.length;
+    }
+    return `${this.memo.size} summaries, ${acq} acquisitions (${steps} chain steps), ${allocs} allocations, ${files} file-set entries`;
+  }
+
   /**
    * What `ref` does, through its callees. Its own gfp_t parameters are bound to "the gfp it
    * was given": an allocation with that gfp (directly, or in a callee it is passed to)
