@@ -80,6 +80,14 @@ test('caches lists ctor/dtor with what they do; locks draws the graph with leave
   assert.match(dot.out, /"pcpu_lock";/);
   const txt = cli(['locks', EXAMPLE, '--no-cache']);
   assert.match(txt.out, /lock classes, \d+ edges, \d+ leaves/);
+  // JSON version 2: each step once in a table; an edge's evidence is what --class gives for it.
+  const g = JSON.parse(cli(['locks', EXAMPLE, '--no-cache', '--format', 'json']).out);
+  assert.equal(g.version, 2);
+  const edge = g.edges.find((e: { from: string; to: string }) => e.from === 'widget_registry.reg_lock' && e.to === 'fs_reclaim');
+  const steps = edge.evidence.map((i: number) => { const [f, l0, c0, l1, c1, n] = g.steps[i]; return { file: g.files[f], span: [l0, c0, l1, c1], note: g.notes[n] }; });
+  const q = JSON.parse(cli(['locks', EXAMPLE, '--no-cache', '--class', 'widget_registry.reg_lock', '--format', 'json']).out);
+  assert.deepEqual(steps, q.nests.find((n: { cls: string }) => n.cls === 'fs_reclaim').evidence);
+  assert.equal(new Set(g.steps.map((r: number[]) => r.join())).size, g.steps.length, 'each step once');
 });
 
 test('the content-hash cache gives the same answer warm', () => {
