@@ -44,7 +44,7 @@ export interface SimCommandResult {
   simMs?: number;
   totalMs?: number;
   pageId?: number;
-  gains?: { cpus: number; gainPct: number }[];
+  gains?: { cpus: number; gainPct: number | null; verdict: string }[];
 }
 
 export const DEFAULT_CPUS: Record<JobWorkload, number[]> = { exec: [1, 24, 192], burst: [1, 4, 24], reclaim: [2, 4, 24] };
@@ -220,7 +220,7 @@ function simulationPayload(kind: 'simulate' | 'compare', title: string, model: C
 function summary(p: SimulationPayload, pageId: number, startedAt: number, converted: boolean): SimCommandResult {
   return {
     cache: p.cache, workload: p.workload, cpus: p.cpus, converted, ok: p.result.ok, simMs: p.elapsedMs, totalMs: Date.now() - startedAt, pageId,
-    gains: (p.result.compare ?? []).map((r) => ({ cpus: r.cpus, gainPct: r.gainPct })),
+    gains: (p.result.compare ?? []).map((r) => ({ cpus: r.cpus, gainPct: r.gainPct, verdict: r.verdict })),
   };
 }
 
