@@ -84,7 +84,7 @@ function compareTable(r: SimResult): string[] {
     for (const c of locked) out.push(...rowDeadlockLines(c).map((l, i) => (i ? l : `  ${l}`)));
   }
   if (rows.some((c) => c.verdict === 'within-noise')) {
-    out.push('', `within noise: the 95% interval of the mean gain over the seeds contains 0, or the gain is below ${NOISE_FLOOR_PCT} percentage points; read it as no difference`);
+    out.push('', `within noise: the 95% interval of the mean gain over the seeds contains 0, or the gain is below ${NOISE_FLOOR_PCT} percentage points${rows.some((c) => c.resolutionPct !== undefined) ? " or what counting whole iterations can resolve" : ''}; read it as no difference`);
   }
   if (rows.some((c) => c.baselineTransfersPerFree !== undefined)) {
     out.push('', '== deferred-list head: cache-line transfers per free (baseline = per-cache list, ctor-dtor = per-CPU lists) ==');

@@ -183,7 +183,7 @@ export interface SeedStats {
 /**
  * What a compare row may be read as:
  * - better / worse: every seed ran to the end and the 95% interval of the mean gain excludes 0
- *   (and the gain is at least NOISE_FLOOR_PCT);
+ *   (and the gain is at least NOISE_FLOOR_PCT and the row's resolutionPct);
  * - within-noise: it does not (the seeds disagree, or the gain is smaller than their spread);
  * - one-seed: one seed only, so the spread is unknown;
  * - deadlock: a run of either mode deadlocked or stalled (no throughput, no gain);
@@ -225,6 +225,12 @@ export interface CompareRow {
   gainPctBySeed: (number | null)[];
   /** With two or more clean seeds: the spread of the gain and of both throughputs. */
   spread?: { gainPct: SeedStats; baselinePerSec: SeedStats; ctorDtorPerSec: SeedStats };
+  /**
+   * Workloads whose throughput counts whole iterations in the window (scenarios,
+   * burst, reclaim): the smallest gain the runs can resolve, one iteration per
+   * CPU of each mode, in percent. A gain under it is within noise.
+   */
+  resolutionPct?: number;
   deadlock?: RowDeadlock;
   stopped?: { mode: 'baseline' | 'ctor-dtor' | 'both'; reason: StopInfo['reason']; message: string };
   publishedGainPct?: number;

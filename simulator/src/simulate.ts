@@ -266,7 +266,7 @@ export function sweep(models: CacheModel[], options: SweepOptions = {}): SimResu
       const x = pairs.slice(1).find(firstBad);
       if (x) later.push(...[x.base, x.ctor].filter((r) => r.deadlock || r.stop));
     }
-    const row = compareRow(machine.name, pt.cpus, pairs);
+    const row = compareRow(machine.name, pt.cpus, pairs, !LOOPING.has(p.workloadName) && p.workloadName !== 'deferred-free');
     const [base, ctor] = [pairs[0].base, pairs[0].ctor];
     if (base.deferredFree && ctor.deferredFree) {
       row.baselineTransfersPerFree = base.deferredFree.lineTransfersPerFree;
@@ -310,18 +310,29 @@ export function seedStats(xs: number[], digits = 2): SeedStats {
   return { mean: r(mean), stdev: r(sd), min: r(Math.min(...xs)), max: r(Math.max(...xs)), ci95: [r(mean - half), r(mean + half)] };
 }
 
-/** What a gain over seeds may be read as (rows whose runs all finished cleanly). */
-export function gainVerdict(gains: number[]): Verdict {
-  if (gains.length === 1) return 'one-seed';
+/**
+ * What a gain over seeds may be read as (rows whose runs all finished
+ * cleanly): within noise when the 95% interval of the mean contains 0, when
+ * it is under NOISE_FLOOR_PCT, or under `resolutionPct` (what counting whole
+ * iterations in the window can resolve).
+ */
+export function gainVerdict(gains: number[], resolutionPct = 0): Verdict {
   const s = seedStats(gains);
-  if (Math.abs(s.mean) < NOISE_FLOOR_PCT || (s.ci95[0] <= 0 && s.ci95[1] >= 0)) return 'within-noise';
+  if (Math.abs(s.mean) < Math.max(NOISE_FLOOR_PCT, resolutionPct)) return gains.length === 1 ? 'one-seed' : 'within-noise';
+  if (gains.length === 1) return 'one-seed';
+  if (s.ci95[0] <= 0 && s.ci95[1] >= 0) return 'within-noise';
   return s.mean > 0 ? 'better' : 'worse';
 }
 
 type Pair = { seed: number; base: RunResult; ctor: RunResult };
 
-/** One compare row from the runs of every seed at one point. */
-function compareRow(machine: string, cpus: number, pairs: Pair[]): CompareRow {
+/**
+ * One compare row from the runs of every seed at one point. `counted`: the
+ * workload's throughput counts whole iterations in the window (scenarios,
+ * burst, reclaim), so a gain within one iteration per CPU of each run is
+ * below what the run can resolve.
+ */
+function compareRow(machine: string, cpus: number, pairs: Pair[], counted: boolean): CompareRow {
   const clean = (r: RunResult) => !r.deadlock && !r.stop;
   const gainOf = (x: Pair) => (clean(x.base) && clean(x.ctor) && x.base.throughputPerSec! > 0 ? round2((x.ctor.throughputPerSec! / x.base.throughputPerSec! - 1) * 100) : null);
   const gains = pairs.map(gainOf);
@@ -367,7 +378,11 @@ function compareRow(machine: string, cpus: number, pairs: Pair[]): CompareRow {
   }
   const g = gains as number[];
   row.gainPct = g.length === 1 ? g[0] : round2(g.reduce((a, x) => a + x, 0) / g.length);
-  row.verdict = gainVerdict(g);
+  if (counted) {
+    const fewest = (mode: 'base' | 'ctor') => Math.max(1, Math.min(...pairs.map((x) => x[mode].measuredIterations)));
+    row.resolutionPct = round2(100 * cpus * (1 / fewest('base') + 1 / fewest('ctor')));
+  }
+  row.verdict = gainVerdict(g, row.resolutionPct ?? 0);
   if (g.length > 1) {
     row.spread = {
       gainPct: seedStats(g),

@@ -113,6 +113,12 @@ test('the verdict arithmetic: Student t interval of the mean, and a floor', () =
   assert.equal(gainVerdict([NOISE_FLOOR_PCT / 2, NOISE_FLOOR_PCT / 2]), 'within-noise', 'below the floor');
   assert.equal(gainVerdict([+5.15, -2.03]), 'within-noise', 'the sign changes between seeds');
   assert.equal(gainVerdict([7]), 'one-seed');
+  assert.equal(gainVerdict([1.2, 1.25, 1.3], 2), 'within-noise', 'under what counting whole iterations resolves');
+  // Counted workloads carry that resolution; looping ones measure completion to completion and do not.
+  const burst = sweep([demoDtorModel('demo_leaf', 'spin', 'irqsave')], { workload: 'burst', cpus: [2], rounds: 2, seeds: 2 }).compare![0];
+  assert.ok(burst.resolutionPct! > 0, JSON.stringify(burst));
+  const exec = sweep([], { workload: 'exec', cpus: [1], durationNs: 1e6, seeds: 2 }).compare![0];
+  assert.equal(exec.resolutionPct, undefined);
 });
 
 test('the workload comes from the cache: mm_struct runs exec(), another cache its own objects', () => {
