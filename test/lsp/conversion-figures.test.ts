@@ -6,8 +6,12 @@
  * while the hover cited +33%).
  */
 import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { describe, it } from 'node:test';
-import { conversionFigures, conversionModel, predictionShort } from '../../server/src/lsp/conversion';
+import { Engine } from '../../server/src/engine/engine';
+import { candidateFinding, conversionFigures, conversionModel, predictionShort } from '../../server/src/lsp/conversion';
 import type { CacheModel } from '../../simulator/src/model';
 import type { Finding } from '../../server/src/rules/types';
 
@@ -61,4 +65,74 @@ describe('conversion figures: one source for the lens and the hover', { timeout:
     assert.deepStrictEqual(m.dtor!.steps.map((s) => s.kind === 'free' && s.allocator), ['percpu_counter_destroy_many']);
     assert.strictEqual(m.ctor!.name, 'mm_ctor');
   });
+
+  it('with the analysis: every percpu region of the path (the two of mm_init()), and an align of 0 is the default', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slabcheck-conv-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'fork.c'), FORK);
+      const e = new Engine({ roots: [dir], semantics: 'dtor-rfc', jobs: 1, cacheDir: path.join(dir, '.cache') });
+      const r = await e.check();
+      const m = (await e.models()).find((x) => x.name === 'mm_struct')!;
+      assert.strictEqual(m.align, 8, 'kmem_cache_create(..., 0, ...) is the default alignment, not 0');
+      assert.ok(m.objectSize.estimated && m.objectSize.bytes > 8, JSON.stringify(m.objectSize));
+      const f = candidateFinding(r.findings, m)!;
+      assert.ok(f, 'the candidate is found');
+      const c = conversionModel(m, f, e.analysis);
+      assert.deepStrictEqual(c.ctor!.steps.map((s) => s.kind === 'alloc' && s.allocator), ['alloc_percpu', 'percpu_counter_init_many']);
+      assert.deepStrictEqual(c.dtor!.steps.map((s) => s.kind === 'free' && s.allocator), ['free_percpu', 'percpu_counter_destroy_many']);
+      const figs = conversionFigures(m, f, e.analysis);
+      assert.match(figs.hover, /2 percpu regions moved into the ctor/);
+      await e.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
+
+const FORK = `#include <linux/slab.h>
+#include <linux/percpu.h>
+
+struct mm_struct { int __percpu *cid; struct percpu_counter rss; spinlock_t lock; unsigned long flags; };
+static struct kmem_cache *mm_cachep;
+
+static int mm_alloc_cid(struct mm_struct *mm)
+{
+	mm->cid = alloc_percpu(int);
+	return mm->cid ? 0 : -ENOMEM;
+}
+
+static struct mm_struct *mm_init(struct mm_struct *mm)
+{
+	if (mm_alloc_cid(mm))
+		return NULL;
+	if (percpu_counter_init_many(&mm->rss, 0, GFP_KERNEL_ACCOUNT, 1))
+		return NULL;
+	return mm;
+}
+
+struct mm_struct *mm_alloc(void)
+{
+	struct mm_struct *mm = kmem_cache_alloc(mm_cachep, GFP_KERNEL);
+
+	if (!mm)
+		return NULL;
+	return mm_init(mm);
+}
+
+static void mm_free_cid(struct mm_struct *mm)
+{
+	free_percpu(mm->cid);
+}
+
+void __mmdrop(struct mm_struct *mm)
+{
+	mm_free_cid(mm);
+	percpu_counter_destroy_many(&mm->rss, 1);
+	kmem_cache_free(mm_cachep, mm);
+}
+
+void __init mm_cache_init(void)
+{
+	mm_cachep = kmem_cache_create("mm_struct", sizeof(struct mm_struct), 0, SLAB_PANIC | SLAB_ACCOUNT, NULL);
+}
+`;

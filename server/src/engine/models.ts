@@ -86,7 +86,8 @@ export function fnModel(analysis: Analysis, ref: FnRef): CtorDtorModel {
 export function cacheModel(analysis: Analysis, c: CacheInfo): CacheModel {
   const cr = c.creation;
   const flags = cr.flags.split('|').map((f) => f.replace(/[()\s]/g, '')).filter((f) => f && f !== '0');
-  const align = cr.align && /^\d+$/.test(cr.align.trim()) ? Number(cr.align.trim()) : 8;
+  // An align of 0 is the kernel's "default alignment" (the simulator needs a positive one).
+  const align = cr.align && /^\d+$/.test(cr.align.trim()) && Number(cr.align.trim()) > 0 ? Number(cr.align.trim()) : 8;
   return {
     version: CACHE_MODEL_VERSION,
     name: cr.name.replace(/^"|"$/g, ''),
