@@ -130,7 +130,7 @@ function drawThroughput(canvas: HTMLCanvasElement, p: SimulationPayload): void {
         { label: names.baseline, data: s.baseline, borderColor: PALETTE[0], backgroundColor: PALETTE[0], yAxisID: 'y', tension: 0.15 },
         { label: names.ctorDtor, data: s.ctorDtor, borderColor: PALETTE[1], backgroundColor: PALETTE[1], yAxisID: 'y', tension: 0.15 },
         {
-          label: 'gain % (mean over seeds)', data: s.gainPct, borderColor: PALETTE[2], backgroundColor: pointColours, pointBackgroundColor: pointColours,
+          label: 'gain % (mean over seeds)', data: s.gainPct, borderColor: PALETTE[2], backgroundColor: PALETTE[2], pointBackgroundColor: pointColours,
           pointBorderColor: pointColours, pointRadius: 4, borderDash: [5, 4], yAxisID: 'y1', tension: 0.15,
         },
         // The seeds' range of the gain, as a band (its lower edge has no legend entry of its own).

@@ -197,6 +197,7 @@ describe('webview pages in headless Chromium', { timeout: 180000 }, () => {
     assert.deepStrictEqual(gain.find((d) => d.label.startsWith('deadlocked'))!.data, [0, 0], 'a deadlock marker at each point');
     assert.deepStrictEqual(gain.find((d) => d.label === 'ctor/dtor')!.data, [null, null], 'no ctor/dtor throughput');
     await page.locator('#compare-table').screenshot({ path: path.join(ARTIFACTS, 'results-deadlock-table.png') });
+    await page.locator('.chart-card', { has: page.locator('#chart-throughput') }).screenshot({ path: path.join(ARTIFACTS, 'results-deadlock-chart.png') });
 
     // Every CPU column of the interleaving is inside the card (none is cut off at the edge).
     const fit = await page.evaluate(() => [...document.querySelectorAll('#deadlocks table.timeline')].map((t: { parentElement: { clientWidth: number; getBoundingClientRect(): { right: number } }; scrollWidth: number; querySelectorAll(s: string): { textContent: string; getBoundingClientRect(): { right: number } }[] }) => ({
