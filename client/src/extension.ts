@@ -173,7 +173,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Slabch
   reg('slabcheck.simulateCache', (name, uri, opts) => simulateCacheCommand(deps, name, uri, opts));
   reg('slabcheck.compareCtorDtor', (name, uri, opts) => compareCommand(deps, name, uri, opts));
   reg('slabcheck.showLockGraph', () => showLockGraphCommand(deps));
-  reg('slabcheck.newScenario', (target) => newScenarioCommand(target));
+  reg('slabcheck.newScenario', (target) => newScenarioCommand(deps, target));
   reg('slabcheck.runScenario', (target) => runScenarioCommand(deps, target));
   registerScenarioDiagnostics(context);
   reg('slabcheck.peekCtorDtor', peekCtorDtor);

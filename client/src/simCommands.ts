@@ -15,7 +15,7 @@ import * as vscode from 'vscode';
 import type { CacheModel } from '../../simulator/src/model';
 import { runInWorker, SimulationCancelled, activeWorkers } from './simRunner';
 import { JOB_WORKLOADS, MAX_JOB_CPUS, type JobWorkload, type SimJob } from './shared/simJob';
-import { anchorsFor, type LockGraphData, type LockGraphPayload, type SimulationPayload } from './shared/payloads';
+import { anchorsFor, type LockGraphData, type LockGraphPayload, type SimulationPayload, type StaticFinding } from './shared/payloads';
 import { SCENARIO_SUFFIX, scenarioProblems, scenarioTemplate } from './shared/scenarioDoc';
 import { openPage, relLabel, showPage } from './webviews';
 
@@ -30,6 +30,17 @@ export interface SimOptionsArg {
   cpus?: number[];
   durationNs?: number;
   seed?: number;
+  seeds?: number;
+}
+
+/** What the server says of a cache to simulate (server/src/lsp/commands.ts simulationInput). */
+export interface SimulationInput {
+  available: boolean;
+  message: string;
+  model?: CacheModel;
+  converted?: boolean;
+  workload?: 'exec' | 'lifetime';
+  findings?: StaticFinding[];
 }
 
 /** What the simulation commands return (tests use it). */
@@ -44,10 +55,10 @@ export interface SimCommandResult {
   simMs?: number;
   totalMs?: number;
   pageId?: number;
-  gains?: { cpus: number; gainPct: number }[];
+  gains?: { cpus: number; gainPct: number | null; verdict: string }[];
 }
 
-export const DEFAULT_CPUS: Record<JobWorkload, number[]> = { exec: [1, 24, 192], burst: [1, 4, 24], reclaim: [2, 4, 24] };
+export const DEFAULT_CPUS: Record<JobWorkload, number[]> = { lifetime: [1, 4, 24, 96, 192], exec: [1, 24, 192], burst: [1, 4, 24], reclaim: [2, 4, 24] };
 export const COMPARE_CPUS = [1, 2, 4, 8, 16, 24, 48, 96, 192];
 const CPU_CHOICES = [1, 2, 4, 8, 16, 24, 48, 96, 192];
 
@@ -78,6 +89,7 @@ function optionsFrom(a: unknown): SimOptionsArg {
   }
   if (typeof o.durationNs === 'number' && o.durationNs > 0) out.durationNs = o.durationNs;
   if (typeof o.seed === 'number' && Number.isInteger(o.seed) && o.seed >= 0) out.seed = o.seed;
+  if (typeof o.seeds === 'number' && Number.isInteger(o.seeds) && o.seeds >= 1) out.seeds = o.seeds;
   return out;
 }
 
@@ -141,12 +153,15 @@ export async function quickPickCache<C extends PickableCache>(caches: C[], place
   return pick?.cache;
 }
 
-async function pickWorkload(): Promise<JobWorkload | undefined> {
+async function pickWorkload(cache: string, own: JobWorkload): Promise<JobWorkload | undefined> {
   const items: (vscode.QuickPickItem & { w: JobWorkload })[] = [
-    { label: 'exec', description: 'one process per CPU calling exec() in a loop', detail: 'throughput of allocate/free per object lifetime: what a ctor/dtor pair buys', w: 'exec' },
+    { label: 'lifetime', description: `each CPU allocates, uses and frees "${cache}" objects in a loop`, detail: "this cache's own object size and ctor/dtor steps: what the pair buys on its hot path", w: 'lifetime' },
+    { label: 'exec', description: 'one process per CPU calling exec() in a loop (mm_struct\'s workload, what the RFC measured)', detail: 'the exec() path with its shared locks; the cache is allocated once per exec()', w: 'exec' },
     { label: 'burst', description: 'allocate many objects, free them all, a few rounds', detail: 'slab growth and release: ctor and dtor runs, memory over time', w: 'burst' },
     { label: 'reclaim', description: 'dtors run inside direct reclaim under a held mutex', detail: 'the lock dependencies a dtor creates through fs_reclaim', w: 'reclaim' },
   ];
+  // The cache's own workload first.
+  items.sort((a, b) => (a.w === own ? -1 : b.w === own ? 1 : 0));
   return (await vscode.window.showQuickPick(items, { placeHolder: 'workload to simulate' }))?.w;
 }
 
@@ -210,17 +225,29 @@ async function withPage<T extends object>(d: Deps, title: string, startedAt: num
   return { page: shown, ...(r as T) };
 }
 
-function simulationPayload(kind: 'simulate' | 'compare', title: string, model: CacheModel, converted: boolean, job: SimJob, o: Awaited<ReturnType<typeof runInWorker>>): SimulationPayload {
+function simulationPayload(kind: 'simulate' | 'compare', title: string, model: CacheModel, converted: boolean, job: SimJob, o: Awaited<ReturnType<typeof runInWorker>>, findings: StaticFinding[] | undefined): SimulationPayload {
   return {
     type: 'simulation', kind, title, cache: model.name, converted, workload: job.workload, cpus: [...new Set(job.cpus)].sort((a, b) => a - b),
     result: o.result, report: o.report, anchors: anchorsFor([model], relLabel), elapsedMs: o.elapsedMs,
+    staticFindings: (findings ?? []).map((f) => ({ ...f, label: `${relLabel(f.file)}:${f.line + 1}` })),
   };
+}
+
+/** The server's model of a cache (sized, with its static findings), falling back to the listed one. */
+async function simulationInput(d: Deps, picked: CacheModel, convert: boolean): Promise<SimulationInput> {
+  try {
+    const r = await d.serverCommand<SimulationInput>('slabcheck.simulationInput', [picked.name, picked.at.file, { convert }]);
+    if (r?.available && r.model) return r;
+  } catch (e) {
+    d.out.appendLine(`[simulate] slabcheck.simulationInput failed, simulating the listed model: ${(e as Error).message}`);
+  }
+  return { available: true, message: '', model: picked, converted: false, workload: picked.name === 'mm_struct' || picked.variable === 'mm_cachep' ? 'exec' : 'lifetime' };
 }
 
 function summary(p: SimulationPayload, pageId: number, startedAt: number, converted: boolean): SimCommandResult {
   return {
     cache: p.cache, workload: p.workload, cpus: p.cpus, converted, ok: p.result.ok, simMs: p.elapsedMs, totalMs: Date.now() - startedAt, pageId,
-    gains: (p.result.compare ?? []).map((r) => ({ cpus: r.cpus, gainPct: r.gainPct })),
+    gains: (p.result.compare ?? []).map((r) => ({ cpus: r.cpus, gainPct: r.gainPct, verdict: r.verdict })),
   };
 }
 
@@ -230,44 +257,48 @@ function summary(p: SimulationPayload, pageId: number, startedAt: number, conver
 export async function simulateCacheCommand(d: Deps, name?: unknown, uri?: unknown, opts?: unknown): Promise<SimCommandResult | undefined> {
   const startedAt = Date.now();
   const o = optionsFrom(opts);
-  const model = await resolveCache(d, name, uri, 'cache to simulate');
-  if (!model) return undefined;
-  const workload = o.workload ?? (await pickWorkload());
+  const listed = await resolveCache(d, name, uri, 'cache to simulate');
+  if (!listed) return undefined;
+  const input = await simulationInput(d, listed, false);
+  const model = input.model!;
+  const workload = o.workload ?? (await pickWorkload(model.name, input.workload ?? 'lifetime'));
   if (!workload) return undefined;
   const cpus = o.cpus ?? (await pickCpus(DEFAULT_CPUS[workload]));
   if (!cpus) return undefined;
-  const job: SimJob = { models: [model], workload, cpus, durationNs: o.durationNs, seed: o.seed };
+  const job: SimJob = { models: [model], workload, cpus, durationNs: o.durationNs, seed: o.seed, seeds: o.seeds };
   const title = `Simulation: ${model.name} (${workload})`;
   const r = await withPage(d, title, startedAt, () => runWithProgress(d, `slabcheck: simulating cache "${model.name}" (${workload})`, job));
   if ('cancelled' in r) {
     void vscode.window.showInformationMessage(`slabcheck: simulation of "${model.name}" cancelled.`);
     return { cancelled: true, cache: model.name, workload, cpus };
   }
-  const p = simulationPayload('simulate', title, model, false, job, r.output);
+  const p = simulationPayload('simulate', title, model, false, job, r.output, input.findings);
   const page = r.page;
   page.setPayload(p);
   d.out.appendLine(`[simulate] ${model.name} ${workload} on ${cpus.join(',')} CPUs: ${r.output.elapsedMs} ms in the worker, ${Date.now() - startedAt} ms to the view`);
   return summary(p, page.info.id, startedAt, false);
 }
 
-/** Slab: Compare ctor/dtor with per-object allocation — args: (cacheName?, fileUri?, {cpus, durationNs, seed}?) */
+/** Slab: Compare ctor/dtor with per-object allocation — args: (cacheName?, fileUri?, {workload, cpus, durationNs, seed, seeds}?) */
 export async function compareCommand(d: Deps, name?: unknown, uri?: unknown, opts?: unknown): Promise<SimCommandResult | undefined> {
   const startedAt = Date.now();
   const o = optionsFrom(opts);
   const picked = await resolveCache(d, name, uri, 'cache to compare: ctor/dtor against per-object allocation');
   if (!picked) return undefined;
-  const conv = await d.serverCommand<{ available: boolean; message: string; model?: CacheModel; converted?: boolean }>('slabcheck.conversionModel', [picked.name, picked.at.file]);
-  const model = conv.available && conv.model ? conv.model : picked;
+  const conv = await simulationInput(d, picked, true);
+  const model = conv.model!;
   const converted = !!conv.converted;
   if (!model.ctor && !model.dtor) void vscode.window.showInformationMessage(`slabcheck: ${conv.message}`);
-  const job: SimJob = { models: [model], workload: 'exec', cpus: o.cpus ?? COMPARE_CPUS, durationNs: o.durationNs, seed: o.seed };
+  // The cache's own workload: exec() for mm_struct, its objects' lifetime for any other cache.
+  const workload: JobWorkload = o.workload ?? conv.workload ?? 'lifetime';
+  const job: SimJob = { models: [model], workload, cpus: o.cpus ?? COMPARE_CPUS, durationNs: o.durationNs, seed: o.seed, seeds: o.seeds };
   const title = `ctor/dtor vs per-object: ${model.name}`;
   const r = await withPage(d, title, startedAt, () => runWithProgress(d, `slabcheck: ctor/dtor vs per-object allocation for "${model.name}"`, job));
   if ('cancelled' in r) {
     void vscode.window.showInformationMessage(`slabcheck: comparison for "${model.name}" cancelled.`);
-    return { cancelled: true, cache: model.name, workload: 'exec', cpus: job.cpus, converted };
+    return { cancelled: true, cache: model.name, workload, cpus: job.cpus, converted };
   }
-  const p = simulationPayload('compare', title, model, converted, job, r.output);
+  const p = simulationPayload('compare', title, model, converted, job, r.output, conv.findings);
   const page = r.page;
   page.setPayload(p);
   d.out.appendLine(`[compare] ${model.name}${converted ? ' (proposed conversion)' : ''} on ${job.cpus.join(',')} CPUs: ${r.output.elapsedMs} ms in the worker, ${Date.now() - startedAt} ms to the view`);
@@ -296,8 +327,8 @@ export async function showLockGraphCommand(d: Deps): Promise<{ pageId: number; c
   return { pageId: page.info.id, classes: g.classes.length, edges: g.edges.length, leaves: g.leaves.length, totalMs: Date.now() - startedAt };
 }
 
-/** Slab: New Simulation Scenario — args: (target file path or URI?) */
-export async function newScenarioCommand(target?: unknown): Promise<vscode.Uri | undefined> {
+/** Slab: New Simulation Scenario — args: (target file path or URI?). The template is filled from the workspace's caches. */
+export async function newScenarioCommand(d: Pick<Deps, 'serverCommand' | 'out'>, target?: unknown): Promise<vscode.Uri | undefined> {
   let uri: vscode.Uri | undefined;
   if (typeof target === 'string' && target) uri = target.includes('://') || target.startsWith('file:') ? vscode.Uri.parse(target) : vscode.Uri.file(target);
   else if (target instanceof vscode.Uri) uri = target;
@@ -323,7 +354,13 @@ export async function newScenarioCommand(target?: unknown): Promise<vscode.Uri |
   }
   if (!exists) {
     const base = path.basename(uri.path, SCENARIO_SUFFIX);
-    await vscode.workspace.fs.writeFile(uri, Buffer.from(scenarioTemplate(base), 'utf8'));
+    let caches: CacheModel[] = [];
+    try {
+      caches = await d.serverCommand<CacheModel[]>('slabcheck.listCaches');
+    } catch (e) {
+      d.out.appendLine(`[scenario] no cache list from the server (${(e as Error).message}): writing the demonstration scenario`);
+    }
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(scenarioTemplate(base, caches ?? [], relLabel), 'utf8'));
   }
   const doc = await vscode.workspace.openTextDocument(uri);
   await vscode.window.showTextDocument(doc, { preview: false });

@@ -7,17 +7,20 @@ import { readFileSync } from 'node:fs';
 import type { CacheModel } from './model';
 import { COST_NAMES, SimUsageError, type Costs } from './costs';
 import { MACHINE_PROFILES, MAX_CPUS } from './machine';
-import { normalizeModel, simulate, sweep } from './simulate';
+import { cacheWorkload, normalizeModel, simulate, sweep } from './simulate';
 import { formatReport } from './report';
 import { validateModels } from './validate-scenario';
-import type { SimOptions, SweepOptions } from './options';
+import { MAX_SEEDS, type SimOptions, type SweepOptions } from './options';
 import type { SimResult } from './result';
 
 export const SIMULATE_USAGE = `usage: slabcheck simulate [options]
 
 Runs the multi-CPU slab allocator simulator.
 
-  --workload NAME                 built-in workload: exec (default), tc (filter add/delete, tc_action),
+  --workload NAME                 built-in workload: exec (mm_struct's: exec() in a loop; the default without
+                                  --models), lifetime (each CPU allocates, initialises, uses and frees one
+                                  object of each cache: the default with --models unless every model is
+                                  mm_struct), tc (filter add/delete, tc_action),
                                   shrinker (shrink_slab over many memcgs: shrinker_rwsem vs lockless),
                                   burst, reclaim, deferred-free (kfree_nolock()'s deferred list:
                                   one per cache vs one per CPU, seeds/001)
@@ -29,6 +32,9 @@ Runs the multi-CPU slab allocator simulator.
   --mode baseline|ctor-dtor       run the ctor/dtor work per object (baseline) or in slab ctor/dtor (default)
   --compare                       sweep baseline vs ctor/dtor (default points 1/up, 24/desktop-24, 192/server-192)
   --seed N                        PRNG seed (default 1); the same seed gives the same result
+  --seeds N                       with --compare: seeds per point, N, N+1, ... from --seed (default 5);
+                                  each gain is their mean with its spread, and "within noise" when
+                                  the 95% interval of the mean contains 0 (or it is under 0.5 points)
   --format text|json              output format (default text)
   --duration-ms N                 simulated time per run (exec default 40)
   --max-events N                  event budget per run (default 50000000)
@@ -51,6 +57,9 @@ exit status: 0 ok, 1 deadlock / lockdep error / run stopped early, 2 bad usage`;
 
 class UsageError extends Error {}
 
+/** Seeds per point of `simulate --compare` unless --seeds says otherwise. */
+export const CLI_COMPARE_SEEDS = 5;
+
 interface Parsed {
   help: boolean;
   compare: boolean;
@@ -62,6 +71,7 @@ interface Parsed {
   machine?: string;
   mode?: 'baseline' | 'ctor-dtor';
   seed?: number;
+  seeds?: number;
   durationMs?: number;
   maxEvents?: number;
   maxSimMs?: number;
@@ -77,7 +87,7 @@ interface Parsed {
   sensitivity: boolean;
 }
 
-const WITH_VALUE = new Set(['--workload', '--scenario', '--models', '--cpus', '--machine', '--mode', '--seed', '--format', '--duration-ms',
+const WITH_VALUE = new Set(['--workload', '--scenario', '--models', '--cpus', '--machine', '--mode', '--seed', '--seeds', '--format', '--duration-ms',
   '--max-events', '--max-sim-ms', '--cost', '--hold-lock', '--rounds', '--objects', '--timeline', '--memcgs', '--writers', '--nolock-share', '--frees']);
 
 function parse(argv: string[]): Parsed {
@@ -97,7 +107,7 @@ function parse(argv: string[]): Parsed {
     }
     switch (a) {
       case '--workload':
-        if (!['exec', 'tc', 'shrinker', 'burst', 'reclaim', 'deferred-free'].includes(value)) throw new UsageError(`--workload: must be exec, tc, shrinker, burst, reclaim or deferred-free, got ${JSON.stringify(value)} (use --scenario FILE for scenarios)`);
+        if (!['exec', 'lifetime', 'tc', 'shrinker', 'burst', 'reclaim', 'deferred-free'].includes(value)) throw new UsageError(`--workload: must be exec, lifetime, tc, shrinker, burst, reclaim or deferred-free, got ${JSON.stringify(value)} (use --scenario FILE for scenarios)`);
         p.workload = value;
         break;
       case '--scenario': p.scenarioFile = value; break;
@@ -124,6 +134,7 @@ function parse(argv: string[]): Parsed {
         p.format = value;
         break;
       case '--seed': p.seed = intArg(a, value, 0, 2 ** 32 - 1); break;
+      case '--seeds': p.seeds = intArg(a, value, 1, MAX_SEEDS); break;
       case '--duration-ms': p.durationMs = numArg(a, value); break;
       case '--max-events': p.maxEvents = intArg(a, value, 1, Number.MAX_SAFE_INTEGER); break;
       case '--max-sim-ms': p.maxSimMs = numArg(a, value); break;
@@ -155,6 +166,7 @@ function parse(argv: string[]): Parsed {
   if (p.scenarioFile && p.cpus) throw new UsageError('--cpus: cannot be combined with --scenario (the scenario sets cpus)');
   if (p.compare && p.mode) throw new UsageError('--mode: cannot be combined with --compare (it runs both modes)');
   if (p.sensitivity && !p.compare) throw new UsageError('--sensitivity: needs --compare (it is about the gain)');
+  if (p.seeds !== undefined && !p.compare) throw new UsageError('--seeds: needs --compare (the spread is of the gain)');
   if ((p.memcgs !== undefined || p.writers !== undefined) && p.workload !== 'shrinker') throw new UsageError('--memcgs/--writers: only for --workload shrinker');
   if ((p.nolockShare !== undefined || p.frees !== undefined) && p.workload !== 'deferred-free') throw new UsageError('--nolock-share/--frees: only for --workload deferred-free');
   return p;
@@ -212,8 +224,10 @@ export async function simulateCommand(argv: string[]): Promise<number> {
   try {
     const models = p.modelsFile ? loadModels(readJson('--models', p.modelsFile)) : [];
     const scenario = p.scenarioFile ? readJson('--scenario', p.scenarioFile) : undefined;
+    // The models' own workload unless one is named: mm_struct's is exec(), any other cache's its objects' lifetime.
+    const workload = scenario !== undefined ? 'scenario' : p.workload ?? (models.length && !models.every((m) => cacheWorkload(m) === 'exec') ? 'lifetime' : undefined);
     const opts: SimOptions & SweepOptions = {
-      workload: (scenario !== undefined ? 'scenario' : p.workload) as SimOptions['workload'],
+      workload: workload as SimOptions['workload'],
       scenario,
       machine: p.machine,
       cpus: p.cpus,
@@ -231,6 +245,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
       nolockShare: p.nolockShare,
       freesPerCpu: p.frees,
       sensitivity: p.sensitivity || undefined,
+      seeds: p.compare ? p.seeds ?? CLI_COMPARE_SEEDS : undefined,
     };
     if (scenario !== undefined) opts.machine = p.machine;
     result = p.compare ? sweep(models, opts) : simulate(models, { ...opts, mode: p.mode });

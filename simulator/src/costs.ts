@@ -135,6 +135,8 @@ export const COST_TABLE = {
     'uniform relative jitter on workload work segments'),
   callNs: c(50, 'ns', 'assumed', 'assumed: an opaque function call in a ctor/dtor step list',
     'cost of a call step to a function the simulator knows nothing about'),
+  objectUseNs: c(1000, 'ns', 'assumed', 'assumed: what the code using a cache does with an object between kmem_cache_alloc() and kmem_cache_free() (not read from the code)',
+    'lifetime workload: the caller\'s own work on each object'),
 } satisfies Record<string, CostEntry>;
 
 /** Possible CPUs of the VM the percpu path was measured on (its clearing is inside pcpuAllocPathNs). */

@@ -134,7 +134,8 @@ export function runResult(e: Engine, endNs: number, samples: MemorySample[], dea
     machine: cfg.machine.name, cpus: cfg.ncpus, mode: cfg.mode, workload: cfg.workload.name,
     simulatedNs: Math.round(endNs), measuredNs: Math.round(window), events: e.events,
     iterations, measuredIterations: measured,
-    throughputPerSec: round1(tput), throughputPerCpuPerSec: round1(tput / cfg.ncpus),
+    // A run that deadlocked or stalled has no throughput: what it did before says nothing about the rate.
+    throughputPerSec: deadlock ? null : round1(tput), throughputPerCpuPerSec: deadlock ? null : round1(tput / cfg.ncpus),
     locks, caches,
     percpu: {
       allocs: e.percpu.allocs, frees: e.percpu.frees, populations: e.percpu.populations,

@@ -39,7 +39,11 @@ export interface CacheModel {
   name: string;
   /** The variable the cache pointer is stored in, when known ("mm_cachep"). */
   variable?: string;
-  objectSize: { bytes: number; expr?: string; assumed?: boolean };
+  /**
+   * `assumed`: no value could be had from the code; `estimated`: computed from
+   * the struct's definition with stated approximations (`note`).
+   */
+  objectSize: { bytes: number; expr?: string; assumed?: boolean; estimated?: boolean; note?: string };
   align: number;
   flags: string[];
   ctor?: CtorDtorModel;

@@ -6,7 +6,7 @@ import type { Costs } from './costs';
 import { SimUsageError, checkCosts, describe } from './costs';
 import { MAX_CPUS, type MachineSpec } from './machine';
 
-export type WorkloadName = 'exec' | 'tc' | 'shrinker' | 'burst' | 'reclaim' | 'deferred-free' | 'scenario';
+export type WorkloadName = 'exec' | 'lifetime' | 'tc' | 'shrinker' | 'burst' | 'reclaim' | 'deferred-free' | 'scenario';
 export type Mode = 'baseline' | 'ctor-dtor';
 
 export interface SimOptions {
@@ -57,9 +57,17 @@ export interface SweepOptions extends Omit<SimOptions, 'mode' | 'cpus'> {
   cpus?: number | number[];
   /** Each row gets the three costs its gain depends on most (each moved +-50%); slower. */
   sensitivity?: boolean;
+  /**
+   * Seeds per point (default 1): `seed`, `seed + 1`, ... Each row then has the
+   * mean gain, its spread and a verdict ("within-noise" when the seeds do not
+   * establish it); runs[] keeps the first seed's runs.
+   */
+  seeds?: number;
 }
 
-export const WORKLOADS: WorkloadName[] = ['exec', 'tc', 'shrinker', 'burst', 'reclaim', 'deferred-free', 'scenario'];
+export const MAX_SEEDS = 64;
+
+export const WORKLOADS: WorkloadName[] = ['exec', 'lifetime', 'tc', 'shrinker', 'burst', 'reclaim', 'deferred-free', 'scenario'];
 
 export function checkOptions(o: SimOptions | SweepOptions): void {
   const errors: string[] = [];
@@ -103,6 +111,7 @@ export function checkOptions(o: SimOptions | SweepOptions): void {
   if (o.holdLock !== undefined && (typeof o.holdLock !== 'string' || !o.holdLock)) errors.push(`holdLock: must be a lock name, got ${describe(o.holdLock)}`);
   if (o.prewarm !== undefined && typeof o.prewarm !== 'boolean') errors.push(`prewarm: must be true or false, got ${describe(o.prewarm)}`);
   errors.push(...checkCosts(o.costs));
+  if ('seeds' in o) int('seeds', o.seeds, 1, MAX_SEEDS);
   if ('points' in o && o.points !== undefined) {
     if (!Array.isArray(o.points) || o.points.length === 0) errors.push('points: must be a non-empty array of {machine, cpus}');
     else o.points.forEach((p, i) => int(`points[${i}].cpus`, p?.cpus, 1, MAX_CPUS));

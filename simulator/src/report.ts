@@ -4,7 +4,7 @@
  * lockdep splats (headers, "CPU0 CPU1 ----" scenario columns, timelines).
  */
 import type { LockdepFinding } from './lockdep';
-import type { DeadlockReport, RunResult, SimResult } from './result';
+import { NOISE_FLOOR_PCT, type CompareRow, type DeadlockReport, type RunResult, type SimResult } from './result';
 
 export function formatReport(r: SimResult): string {
   const out: string[] = [];
@@ -29,16 +29,63 @@ export function formatReport(r: SimResult): string {
   return out.join('\n') + '\n';
 }
 
+/** How a compare row's verdict reads (the CLI report and the results webview use the same words). */
+export function verdictText(c: CompareRow): string {
+  switch (c.verdict) {
+    case 'better': return 'better';
+    case 'worse': return 'worse';
+    case 'within-noise': return 'within noise';
+    case 'one-seed': return '1 seed: spread unknown';
+    case 'deadlock': return `${c.deadlock!.kind === 'stall' ? 'STALL' : 'DEADLOCK'} in ${modeText(c.deadlock!.mode)} (${c.deadlock!.seeds.length}/${c.seeds.length} seed${c.seeds.length === 1 ? '' : 's'})`;
+    case 'stopped': return `stopped early in ${modeText(c.stopped!.mode)} (${c.stopped!.reason})`;
+  }
+}
+
+function modeText(m: 'baseline' | 'ctor-dtor' | 'both'): string {
+  return m === 'both' ? 'both modes' : m;
+}
+
+/** The gain with its spread: "+1.45% +-0.03 (+1.40..+1.50)"; "-" where there is no gain. */
+export function gainText(c: CompareRow): string {
+  if (c.gainPct === null) return '-';
+  if (!c.spread) return pct(c.gainPct);
+  const s = c.spread.gainPct;
+  return `${pct(c.gainPct)} +-${s.stdev.toFixed(2)} (${pct(s.min)}..${pct(s.max)})`;
+}
+
+/** Who waits on whom in a deadlocked row, lockdep style. */
+export function rowDeadlockLines(c: CompareRow): string[] {
+  const d = c.deadlock;
+  if (!d) return [];
+  const out = [`${c.machine} ${c.cpus} CPUs, ${modeText(d.mode)}: ${d.kind === 'stall' ? 'STALL' : 'DEADLOCK'} (seed${d.seeds.length === 1 ? '' : 's'} ${d.seeds.join(', ')}): ${d.message}`];
+  for (const w of d.cycle) out.push(`    CPU${w.cpu} waits for ${w.waitsFor}${w.heldBy >= 0 ? ` held by CPU${w.heldBy}` : ''}`);
+  for (const h of d.holding) out.push(`    CPU${h.cpu} holds: ${h.locks.join(', ') || 'nothing'}`);
+  return out;
+}
+
 function compareTable(r: SimResult): string[] {
   const rows = r.compare!;
-  const head = ['machine', 'cpus', 'baseline/s', 'ctor-dtor/s', 'gain', 'published', 'analytic gain', 'analytic bottleneck (baseline)'];
+  const seeds = rows[0]?.seeds ?? [r.seed];
+  const head = ['machine', 'cpus', 'baseline/s', 'ctor-dtor/s', 'gain', 'verdict', 'published', 'analytic gain', 'analytic bottleneck (baseline)'];
   const body = rows.map((c) => [
-    c.machine, String(c.cpus), int(c.baselinePerSec), int(c.ctorDtorPerSec), pct(c.gainPct),
+    c.machine, String(c.cpus), perSec(c.baselinePerSec, c, 'baseline'), perSec(c.ctorDtorPerSec, c, 'ctor-dtor'), gainText(c), verdictText(c),
     c.publishedGainPct === undefined ? '-' : pct(c.publishedGainPct),
     c.analytic ? pct(c.analytic.gainPct) : '-',
     c.analytic ? c.analytic.baseline.bottleneck : '-',
   ]);
-  const out = [`== ${r.workload} throughput, baseline vs ctor/dtor (iterations per second of simulated time) ==`, ...table(head, body, [false, true, true, true, true, true, true, false])];
+  // Columns with nothing in them (no published figure, no analytic model for this workload) are left out.
+  const keep = head.map((_, i) => i < 6 || body.some((b) => b[i] !== '-'));
+  const pick = <T>(xs: T[]) => xs.filter((_, i) => keep[i]);
+  const over = seeds.length > 1 ? `mean of ${seeds.length} seeds (${seeds[0]}-${seeds[seeds.length - 1]}), gain +-stdev (min..max)` : `seed ${seeds[0]} only: no spread`;
+  const out = [`== ${r.workload} throughput, baseline vs ctor/dtor (iterations per second of simulated time; ${over}) ==`, ...table(pick(head), body.map(pick), pick([false, true, true, true, true, false, true, true, false]))];
+  const locked = rows.filter((c) => c.deadlock);
+  if (locked.length) {
+    out.push('', '== points with no throughput: a run deadlocked or stalled (no gain is shown for them) ==');
+    for (const c of locked) out.push(...rowDeadlockLines(c).map((l, i) => (i ? l : `  ${l}`)));
+  }
+  if (rows.some((c) => c.verdict === 'within-noise')) {
+    out.push('', `within noise: the 95% interval of the mean gain over the seeds contains 0, or the gain is below ${NOISE_FLOOR_PCT} percentage points${rows.some((c) => c.resolutionPct !== undefined) ? " or what counting whole iterations can resolve" : ''}; read it as no difference`);
+  }
   if (rows.some((c) => c.baselineTransfersPerFree !== undefined)) {
     out.push('', '== deferred-list head: cache-line transfers per free (baseline = per-cache list, ctor-dtor = per-CPU lists) ==');
     out.push(...table(['machine', 'cpus', 'baseline', 'ctor-dtor'], rows.map((c) => [c.machine, String(c.cpus), String(c.baselineTransfersPerFree ?? '-'), String(c.ctorDtorTransfersPerFree ?? '-')]), [false, true, true, true]));
@@ -46,11 +93,16 @@ function compareTable(r: SimResult): string[] {
   return out;
 }
 
+function perSec(x: number | null, c: CompareRow, mode: 'baseline' | 'ctor-dtor'): string {
+  if (x !== null) return int(x);
+  return c.deadlock && (c.deadlock.mode === mode || c.deadlock.mode === 'both') ? (c.deadlock.kind === 'stall' ? 'stalled' : 'deadlocked') : '-';
+}
+
 function sensitivityLines(r: SimResult): string[] {
   const out = ['== sensitivity: the three costs each gain depends on most (cost at 50% / 150%) =='];
   for (const c of r.compare!) {
     if (!c.sensitivity) continue;
-    out.push(`  ${c.machine} ${c.cpus} CPUs, gain ${pct(c.gainPct)}${c.sensitivity.uncertain ? ' UNCERTAIN: flips sign within +-50% of a cost' : ''}`);
+    out.push(`  ${c.machine} ${c.cpus} CPUs, gain ${gainText(c)}${c.sensitivity.uncertain ? ' UNCERTAIN: flips sign within +-50% of a cost' : ''}`);
     for (const t of c.sensitivity.top) out.push(`    ${t.cost} = ${t.value} (${t.kind}): ${pct(t.low)} / ${pct(t.high)}`);
   }
   return out;
@@ -60,7 +112,7 @@ function assumptionLines(r: SimResult): string[] {
   const out = ['== assumptions =='];
   for (const a of r.assumptions) {
     if (a.cache !== '(none)') {
-      out.push(`  cache ${a.cache}: object size ${a.objectSize.bytes} B (${a.objectSize.how}${a.objectSize.expr ? `: ${a.objectSize.expr}` : ''}), ${a.percpuRegions} percpu region${a.percpuRegions === 1 ? '' : 's'} in the ctor`);
+      out.push(`  cache ${a.cache}: object size ${a.objectSize.bytes} B (${a.objectSize.how}${a.objectSize.expr ? `: ${a.objectSize.expr}` : ''}${a.objectSize.note ? `; ${a.objectSize.note}` : ''}), ${a.percpuRegions} percpu region${a.percpuRegions === 1 ? '' : 's'} in the ctor`);
     }
     for (const n of a.notes) out.push(`  ${n}`);
   }
@@ -72,7 +124,7 @@ function assumptionLines(r: SimResult): string[] {
 function runSection(run: RunResult): string[] {
   const out: string[] = [];
   out.push(`== run: ${run.workload} on ${run.machine}, ${run.cpus} CPU${run.cpus === 1 ? '' : 's'}, ${run.mode} ==`);
-  out.push(`  throughput ${int(run.throughputPerSec)}/s (${int(run.throughputPerCpuPerSec)}/s per CPU); ${run.iterations} iterations, `
+  out.push(`  throughput ${run.throughputPerSec === null ? 'none (the run deadlocked)' : `${int(run.throughputPerSec)}/s (${int(run.throughputPerCpuPerSec ?? 0)}/s per CPU)`}; ${run.iterations} iterations, `
     + `${int(run.events)} events, ${ms(run.simulatedNs)} simulated (${ms(run.measuredNs)} measured)`);
   if (run.locks.length) {
     const head = ['lock', 'kind', 'acquired', 'contended', 'slept', 'wait p50', 'p95', 'p99', 'max', 'hold mean', 'util'];

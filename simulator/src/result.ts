@@ -6,7 +6,11 @@ import type { Costs } from './costs';
 import type { LockdepFinding } from './lockdep';
 import type { TimelineEvent } from './timeline';
 
-export const RESULT_VERSION = 1;
+/**
+ * 2: compare rows carry the seeds run, the spread over them and a verdict;
+ * a throughput or gain is null where a run deadlocked, stalled or stopped early.
+ */
+export const RESULT_VERSION = 2;
 
 export interface StopInfo {
   reason: 'deadlock' | 'stall' | 'event-budget' | 'time-budget' | 'runaway' | 'recursion';
@@ -99,9 +103,12 @@ export interface RunResult {
   events: number;
   iterations: number;
   measuredIterations: number;
-  /** Workload iterations (exec() calls, bursts, program runs) per second, after warm-up. */
-  throughputPerSec: number;
-  throughputPerCpuPerSec: number;
+  /**
+   * Workload iterations (exec() calls, bursts, program runs) per second, after warm-up;
+   * null when the run deadlocked or stalled (it has no throughput).
+   */
+  throughputPerSec: number | null;
+  throughputPerCpuPerSec: number | null;
   locks: LockStats[];
   caches: CacheStats[];
   percpu: { allocs: number; frees: number; populations: number; possibleCpus: number; bytesPerCpu: number };
@@ -156,19 +163,76 @@ export interface Sensitivity {
 /** What a per-cache result assumed: the object size (evaluated or assumed) and the costs used. */
 export interface CacheAssumptions {
   cache: string;
-  objectSize: { bytes: number; how: 'evaluated' | 'assumed'; expr?: string };
+  objectSize: { bytes: number; how: 'evaluated' | 'estimated' | 'assumed'; expr?: string; note?: string };
   percpuRegions: number;
   costs: Array<{ name: string; value: number; kind: string; source: string }>;
   notes: string[];
 }
 
+/** Mean, spread and the 95% confidence interval of the mean of one figure over the seeds. */
+export interface SeedStats {
+  mean: number;
+  /** Sample standard deviation (0 with one seed). */
+  stdev: number;
+  min: number;
+  max: number;
+  /** Student's t interval of the mean (both ends the mean with one seed). */
+  ci95: [number, number];
+}
+
+/**
+ * What a compare row may be read as:
+ * - better / worse: every seed ran to the end and the 95% interval of the mean gain excludes 0
+ *   (and the gain is at least NOISE_FLOOR_PCT and the row's resolutionPct);
+ * - within-noise: it does not (the seeds disagree, or the gain is smaller than their spread);
+ * - one-seed: one seed only, so the spread is unknown;
+ * - deadlock: a run of either mode deadlocked or stalled (no throughput, no gain);
+ * - stopped: a run stopped early on a budget (no gain).
+ */
+/**
+ * A gain smaller than this (percentage points) is read as none whatever the
+ * seeds say: the throughput window's resolution and the model's own
+ * approximations are of that order.
+ */
+export const NOISE_FLOOR_PCT = 0.5;
+
+export type Verdict = 'better' | 'worse' | 'within-noise' | 'one-seed' | 'deadlock' | 'stopped';
+
+/** Who waits on whom in a deadlocked or stalled run of a compare point. */
+export interface RowDeadlock {
+  mode: 'baseline' | 'ctor-dtor' | 'both';
+  kind: 'deadlock' | 'stall';
+  /** The seeds whose runs deadlocked or stalled. */
+  seeds: number[];
+  message: string;
+  cycle: WaitEdge[];
+  /** The locks each CPU of the cycle holds. */
+  holding: Array<{ cpu: number; locks: string[] }>;
+}
+
 export interface CompareRow {
   machine: string;
   cpus: number;
-  baselinePerSec: number;
-  ctorDtorPerSec: number;
-  /** (ctorDtor / baseline - 1) * 100. */
-  gainPct: number;
+  /** Mean over the seeds; null when a run of that mode deadlocked or stalled. */
+  baselinePerSec: number | null;
+  ctorDtorPerSec: number | null;
+  /** Mean over the seeds of (ctorDtor / baseline - 1) * 100; null when a run deadlocked, stalled or stopped early. */
+  gainPct: number | null;
+  verdict: Verdict;
+  /** The seeds run at this point (runs[] holds the first seed's runs). */
+  seeds: number[];
+  /** Each seed's gain, in seed order (null where that seed's runs did not finish cleanly). */
+  gainPctBySeed: (number | null)[];
+  /** With two or more clean seeds: the spread of the gain and of both throughputs. */
+  spread?: { gainPct: SeedStats; baselinePerSec: SeedStats; ctorDtorPerSec: SeedStats };
+  /**
+   * Workloads whose throughput counts whole iterations in the window (scenarios,
+   * burst, reclaim): the smallest gain the runs can resolve, one iteration per
+   * CPU of each mode, in percent. A gain under it is within noise.
+   */
+  resolutionPct?: number;
+  deadlock?: RowDeadlock;
+  stopped?: { mode: 'baseline' | 'ctor-dtor' | 'both'; reason: StopInfo['reason']; message: string };
   publishedGainPct?: number;
   /** CPU time (busy, not sleeping) per iteration in each mode, and its reduction (the RFC's "system time"). */
   baselineBusyNsPerIteration: number;

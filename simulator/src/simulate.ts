@@ -10,6 +10,7 @@ import { mmStructModel, tcActionModel } from './default-models';
 import { tcWorkload } from './workloads/tc';
 import { SHRINKER_MODES, shrinkerWorkload } from './workloads/shrinker';
 import { execWorkload } from './workloads/exec';
+import { lifetimeWorkload } from './workloads/lifetime';
 import { burstWorkload } from './workloads/burst';
 import { reclaimWorkload } from './workloads/reclaim';
 import { scenarioWorkload } from './workloads/scenario';
@@ -17,7 +18,7 @@ import { DEFERRED_FREE_MODES, DEFAULT_NOLOCK_SHARE, runDeferredFree } from './wo
 import { validateModels, validateScenario } from './validate-scenario';
 import { scenarioCacheToModel, type Scenario } from './scenario-types';
 import { checkOptions, type Mode, type SimOptions, type SweepOptions, type SweepPoint } from './options';
-import { RESULT_VERSION, type CacheAssumptions, type CompareRow, type RunResult, type Sensitivity, type SimResult } from './result';
+import { NOISE_FLOOR_PCT, RESULT_VERSION, type CacheAssumptions, type CompareRow, type RunResult, type SeedStats, type Sensitivity, type SimResult, type Verdict } from './result';
 import type { LockdepFinding } from './lockdep';
 import { publishedGain } from './published';
 import { analyticExec } from './analytic';
@@ -25,6 +26,8 @@ import { formatReport } from './report';
 
 export const DEFAULT_SEED = 1;
 export const DEFAULT_EXEC_DURATION_NS = 40_000_000;
+/** An object lifetime is ~1-2 us: 4 ms gives thousands of iterations per CPU. */
+export const DEFAULT_LIFETIME_DURATION_NS = 4_000_000;
 
 interface Prepared {
   models: CacheModel[];
@@ -70,6 +73,7 @@ function makeWorkload(p: Prepared, o: SimOptions): Workload {
     case 'scenario': return scenarioWorkload(p.scenario!);
     case 'tc': return tcWorkload(o.prewarm ?? true);
     case 'shrinker': return shrinkerWorkload(o.memcgs, o.writers ?? 0);
+    case 'lifetime': return lifetimeWorkload(o.prewarm ?? true);
     default: return execWorkload(o.prewarm ?? true);
   }
 }
@@ -78,7 +82,7 @@ function defaultCpus(p: Prepared): number[] {
   if (p.scenario) return [p.scenario.cpus];
   if (p.workloadName === 'tc') return [TC_POINT.cpus];
   if (p.workloadName === 'shrinker') return [SHRINKER_POINT.cpus];
-  return p.workloadName === 'exec' ? [1, 24, 192] : [4];
+  return p.workloadName === 'exec' || p.workloadName === 'lifetime' ? [1, 24, 192] : [4];
 }
 
 /** One run of one workload, CPU count and mode. */
@@ -87,7 +91,7 @@ function runOnce(p: Prepared, o: SimOptions, machine: MachineSpec, ncpus: number
   if (p.workloadName === 'deferred-free') return runDeferredFree(machine, ncpus, p.costs, mode, { nolockShare: o.nolockShare, freesPerCpu: o.freesPerCpu, seed: o.seed });
   const sc = p.scenario;
   const isExec = LOOPING.has(p.workloadName);
-  const duration = o.durationNs ?? sc?.durationNs ?? (isExec ? DEFAULT_EXEC_DURATION_NS : Infinity);
+  const duration = o.durationNs ?? sc?.durationNs ?? (p.workloadName === 'lifetime' ? DEFAULT_LIFETIME_DURATION_NS : isExec ? DEFAULT_EXEC_DURATION_NS : Infinity);
   const maxSim = o.maxSimNs ?? sc?.maxSimNs ?? Math.max(isFinite(duration) ? duration : 0, 10_000_000_000);
   const engine = new Engine({
     machine, ncpus, costs: p.costs, seed: o.seed ?? sc?.seed ?? DEFAULT_SEED, mode,
@@ -108,7 +112,7 @@ function runOnce(p: Prepared, o: SimOptions, machine: MachineSpec, ncpus: number
 }
 
 /** Workloads whose CPUs loop until the duration ends (warm-up, throughput window). */
-const LOOPING = new Set(['exec', 'tc', 'shrinker']);
+const LOOPING = new Set(['exec', 'tc', 'shrinker', 'lifetime']);
 
 /**
  * Where the published tc and shrinker figures were measured, as far as the
@@ -138,6 +142,9 @@ export const WORKLOAD_COSTS: Record<string, CostName[]> = {
     'tcRequestNs', 'tcFlowerLockedNs', 'tcIdrLockedNs', 'tcChainLockedNs'],
   shrinker: ['lockAcquireNs', 'atomicNs', 'smtTransferNs', 'sameSocketTransferNs', 'l2HitNs', 'dramMissNs', 'smtSlowdown',
     'shrinkerColdLines', 'shrinkerMapWords', 'shrinkerRegisterNs', 'mutexWakeupNs'],
+  lifetime: ['lockAcquireNs', 'atomicNs', 'smtTransferNs', 'sameSocketTransferNs', 'crossSocketTransferNs', 'l2HitNs', 'mutexWakeupNs',
+    'mutexSpinLimitNs', 'smtSlowdown', 'slubFastPathNs', 'slubListPerObjectNs', 'pcpuAllocPathNs', 'pcpuFreePathNs', 'pcpuAllocLockedNs',
+    'pcpuFreeLockedNs', 'pcpuMetadataLines', 'pcpuClearPerCpuNs', 'pcpuChargeNs', 'callNs', 'objectUseNs'],
   'deferred-free': ['atomicNs', 'smtTransferNs', 'sameSocketTransferNs', 'crossSocketTransferNs', 'l2HitNs', 'smtSlowdown', 'slubFastPathNs', 'kfreeSlowPathShare'],
 };
 
@@ -150,6 +157,9 @@ function assumptionsFor(p: Prepared): CacheAssumptions[] {
   const costs = usedCosts(p.workloadName).map((name) => ({ name, value: p.costs[name], kind: COST_TABLE[name].kind, source: COST_TABLE[name].source }));
   const notes: string[] = [];
   if (p.workloadName === 'exec') notes.push('exec(): the kernel path measured on the development VM (no-libc binary, 4 segments) is assumed to cost the same on every machine profile');
+  if (p.workloadName === 'lifetime') {
+    notes.push(`lifetime: every CPU allocates one object of each cache, initialises it (one line per 64 B of its object size), uses it for objectUseNs = ${p.costs.objectUseNs} ns (assumed: what the caller does is not read from the code) and frees it`);
+  }
   if (p.workloadName === 'tc') notes.push(`tc: ${TC_POINT.cpus} tc processes on ${String(TC_POINT.machine)} (the machine is assumed), each adding and deleting a flower filter with a gact action`);
   if (p.workloadName === 'shrinker') notes.push(`shrinker: ${SHRINKER_POINT.cpus} reclaiming CPUs on ${String(SHRINKER_POINT.machine)} (assumed from the stress-ng CPU time), no cache model`);
   if (p.workloadName === 'deferred-free') notes.push(`deferred-free: every CPU frees in a loop, ${DEFAULT_NOLOCK_SHARE * 100}% of frees from kfree_nolock() unless --nolock-share says otherwise (assumed); a coherence model of the list heads only, no cache model`);
@@ -159,7 +169,7 @@ function assumptionsFor(p: Prepared): CacheAssumptions[] {
   }
   const list: CacheAssumptions[] = p.models.map((m) => ({
     cache: m.name,
-    objectSize: { bytes: m.objectSize.bytes, how: m.objectSize.assumed ? 'assumed' : 'evaluated', expr: m.objectSize.expr },
+    objectSize: { bytes: m.objectSize.bytes, how: m.objectSize.assumed ? 'assumed' : m.objectSize.estimated ? 'estimated' : 'evaluated', expr: m.objectSize.expr, ...(m.objectSize.note ? { note: m.objectSize.note } : {}) },
     percpuRegions: (m.ctor?.steps ?? []).filter((s) => s.kind === 'alloc' && s.percpu).length,
     costs, notes,
   }));
@@ -167,17 +177,17 @@ function assumptionsFor(p: Prepared): CacheAssumptions[] {
   return list;
 }
 
-function assemble(p: Prepared, o: SimOptions, runs: RunResult[], compare?: CompareRow[]): SimResult {
+function assemble(p: Prepared, o: SimOptions, runs: RunResult[], compare?: CompareRow[], later: RunResult[] = []): SimResult {
   const findings: LockdepFinding[] = [];
   const seen = new Set<string>();
-  for (const r of runs) {
+  for (const r of runs.concat(later)) {
     for (const f of r.lockdep.findings) {
       const key = `${f.kind}|${f.message}`;
       if (!seen.has(key)) { seen.add(key); findings.push(f); }
     }
   }
-  const deadlocks = runs.map((r) => r.deadlock).filter((d): d is NonNullable<typeof d> => d !== null);
-  const stops = runs.map((r) => r.stop).filter((s): s is NonNullable<typeof s> => s !== null);
+  const deadlocks = runs.concat(later).map((r) => r.deadlock).filter((d): d is NonNullable<typeof d> => d !== null);
+  const stops = runs.concat(later).map((r) => r.stop).filter((s): s is NonNullable<typeof s> => s !== null);
   const result: SimResult = {
     version: RESULT_VERSION,
     tool: 'slabcheck-simulator',
@@ -207,6 +217,16 @@ export function simulate(models: CacheModel[], options: SimOptions = {}): SimRes
   return assemble(p, options, runs);
 }
 
+/**
+ * The workload a cache is compared on: mm_struct is allocated by every exec()
+ * and fork(), and exec() is what the RFC measured it on; any other cache runs
+ * the lifetime of its own objects (its object size, its ctor's and dtor's
+ * steps), never a path borrowed from mm_struct.
+ */
+export function cacheWorkload(model: Pick<CacheModel, 'name' | 'variable'>): 'exec' | 'lifetime' {
+  return model.name === 'mm_struct' || model.variable === 'mm_cachep' ? 'exec' : 'lifetime';
+}
+
 export const DEFAULT_SWEEP: SweepPoint[] = [
   { machine: 'up', cpus: 1 },
   { machine: 'desktop-24', cpus: 24 },
@@ -229,21 +249,25 @@ export function sweep(models: CacheModel[], options: SweepOptions = {}): SimResu
   else if (p.workloadName === 'tc') points = [TC_POINT];
   else if (p.workloadName === 'shrinker') points = [SHRINKER_POINT];
   else points = DEFAULT_SWEEP;
+  const seeds = seedList(options, p);
   const runs: RunResult[] = [];
+  const later: RunResult[] = [];
   const compare: CompareRow[] = [];
   for (const pt of points) {
     const machine = resolveMachine(pt.machine, 'machine') ?? machineFor(options, p.scenario, pt.cpus, p.workloadName);
-    const base = runOnce(p, options, machine, pt.cpus, 'baseline');
-    const ctor = runOnce(p, options, machine, pt.cpus, 'ctor-dtor');
-    runs.push(base, ctor);
-    const row: CompareRow = {
-      machine: machine.name, cpus: pt.cpus,
-      baselinePerSec: base.throughputPerSec, ctorDtorPerSec: ctor.throughputPerSec,
-      gainPct: base.throughputPerSec > 0 ? round2((ctor.throughputPerSec / base.throughputPerSec - 1) * 100) : 0,
-      baselineBusyNsPerIteration: base.cpuTime.busyNsPerIteration,
-      ctorDtorBusyNsPerIteration: ctor.cpuTime.busyNsPerIteration,
-      busyReductionPct: base.cpuTime.busyNsPerIteration > 0 ? round2((1 - ctor.cpuTime.busyNsPerIteration / base.cpuTime.busyNsPerIteration) * 100) : 0,
-    };
+    const pairs = seeds.map((seed) => {
+      const o = { ...options, seed };
+      return { seed, base: runOnce(p, o, machine, pt.cpus, 'baseline'), ctor: runOnce(p, o, machine, pt.cpus, 'ctor-dtor') };
+    });
+    runs.push(pairs[0].base, pairs[0].ctor);
+    // A deadlock or stop that only a later seed met is reported too (its first occurrence).
+    const firstBad = (x: Pair) => !!(x.base.deadlock || x.ctor.deadlock || x.base.stop || x.ctor.stop);
+    if (!firstBad(pairs[0])) {
+      const x = pairs.slice(1).find(firstBad);
+      if (x) later.push(...[x.base, x.ctor].filter((r) => r.deadlock || r.stop));
+    }
+    const row = compareRow(machine.name, pt.cpus, pairs, !LOOPING.has(p.workloadName) && p.workloadName !== 'deferred-free');
+    const [base, ctor] = [pairs[0].base, pairs[0].ctor];
     if (base.deferredFree && ctor.deferredFree) {
       row.baselineTransfersPerFree = base.deferredFree.lineTransfersPerFree;
       row.ctorDtorTransfersPerFree = ctor.deferredFree.lineTransfersPerFree;
@@ -258,11 +282,115 @@ export function sweep(models: CacheModel[], options: SweepOptions = {}): SimResu
     compare.push(row);
   }
   if (options.sensitivity) {
-    const at = (costs: Partial<Costs>) => sweep(models, { ...options, sensitivity: false, costs, points, durationNs: Math.min(options.durationNs ?? 10e6, 10e6) }).compare!.map((r) => r.gainPct);
+    const at = (costs: Partial<Costs>) => sweep(models, { ...options, seeds: 1, sensitivity: false, costs, points, durationNs: Math.min(options.durationNs ?? 10e6, 10e6) }).compare!.map((r) => r.gainPct);
     const sens = sensitivity(at, usedCosts(p.workloadName), p.costs, at(p.costs));
-    compare.forEach((r, i) => { r.sensitivity = sens[i]; });
+    compare.forEach((r, i) => { if (sens[i]) r.sensitivity = sens[i]!; });
   }
-  return assemble(p, options, runs, compare);
+  return assemble(p, options, runs, compare, later);
+}
+
+/** The seeds a sweep runs: `seeds` consecutive seeds from the given one (default 1 seed). */
+function seedList(o: SweepOptions, p: Prepared): number[] {
+  const first = o.seed ?? p.scenario?.seed ?? DEFAULT_SEED;
+  const n = o.seeds ?? 1;
+  return Array.from({ length: n }, (_, i) => (first + i) >>> 0);
+}
+
+/** Two-sided 95% Student's t quantiles by degrees of freedom (1..30; 1.96 beyond). */
+const T95 = [NaN, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
+  2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+
+/** Mean, sample standard deviation, range and 95% interval of the mean of a non-empty list. */
+export function seedStats(xs: number[], digits = 2): SeedStats {
+  const n = xs.length;
+  const mean = xs.reduce((a, x) => a + x, 0) / n;
+  const sd = n > 1 ? Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1)) : 0;
+  const half = n > 1 ? (T95[n - 1] ?? 1.96) * (sd / Math.sqrt(n)) : 0;
+  const r = (x: number) => roundTo(x, digits);
+  return { mean: r(mean), stdev: r(sd), min: r(Math.min(...xs)), max: r(Math.max(...xs)), ci95: [r(mean - half), r(mean + half)] };
+}
+
+/**
+ * What a gain over seeds may be read as (rows whose runs all finished
+ * cleanly): within noise when the 95% interval of the mean contains 0, when
+ * it is under NOISE_FLOOR_PCT, or under `resolutionPct` (what counting whole
+ * iterations in the window can resolve).
+ */
+export function gainVerdict(gains: number[], resolutionPct = 0): Verdict {
+  const s = seedStats(gains);
+  if (Math.abs(s.mean) < Math.max(NOISE_FLOOR_PCT, resolutionPct)) return gains.length === 1 ? 'one-seed' : 'within-noise';
+  if (gains.length === 1) return 'one-seed';
+  if (s.ci95[0] <= 0 && s.ci95[1] >= 0) return 'within-noise';
+  return s.mean > 0 ? 'better' : 'worse';
+}
+
+type Pair = { seed: number; base: RunResult; ctor: RunResult };
+
+/**
+ * One compare row from the runs of every seed at one point. `counted`: the
+ * workload's throughput counts whole iterations in the window (scenarios,
+ * burst, reclaim), so a gain within one iteration per CPU of each run is
+ * below what the run can resolve.
+ */
+function compareRow(machine: string, cpus: number, pairs: Pair[], counted: boolean): CompareRow {
+  const clean = (r: RunResult) => !r.deadlock && !r.stop;
+  const gainOf = (x: Pair) => (clean(x.base) && clean(x.ctor) && x.base.throughputPerSec! > 0 ? round2((x.ctor.throughputPerSec! / x.base.throughputPerSec! - 1) * 100) : null);
+  const gains = pairs.map(gainOf);
+  const seeds = pairs.map((x) => x.seed);
+  const locked = pairs.filter((x) => x.base.deadlock || x.ctor.deadlock);
+  const stopped = pairs.filter((x) => !x.base.deadlock && !x.ctor.deadlock && (x.base.stop || x.ctor.stop));
+  const mean1 = (xs: number[]) => round1(xs.reduce((a, x) => a + x, 0) / xs.length);
+  const perSec = (mode: 'base' | 'ctor') => {
+    const rs = pairs.map((x) => x[mode]);
+    return rs.some((r) => r.deadlock) ? null : mean1(rs.map((r) => r.throughputPerSec!));
+  };
+  const busy = (mode: 'base' | 'ctor') => mean1(pairs.map((x) => x[mode].cpuTime.busyNsPerIteration));
+  const bBusy = busy('base');
+  const cBusy = busy('ctor');
+  const row: CompareRow = {
+    machine, cpus,
+    baselinePerSec: perSec('base'), ctorDtorPerSec: perSec('ctor'),
+    gainPct: null, verdict: 'one-seed', seeds, gainPctBySeed: gains,
+    baselineBusyNsPerIteration: bBusy,
+    ctorDtorBusyNsPerIteration: cBusy,
+    busyReductionPct: bBusy > 0 ? round2((1 - cBusy / bBusy) * 100) : 0,
+  };
+  const modeOf = (xs: Pair[], has: (r: RunResult) => unknown) => {
+    const b = xs.some((x) => has(x.base));
+    const c = xs.some((x) => has(x.ctor));
+    return b && c ? 'both' as const : b ? 'baseline' as const : 'ctor-dtor' as const;
+  };
+  if (locked.length) {
+    const first = locked[0].ctor.deadlock ?? locked[0].base.deadlock!;
+    const cycle = new Set(first.cycle.map((w) => w.cpu));
+    row.verdict = 'deadlock';
+    row.deadlock = {
+      mode: modeOf(locked, (r) => r.deadlock), kind: first.kind, seeds: locked.map((x) => x.seed), message: first.message,
+      cycle: first.cycle, holding: first.holding.filter((h) => cycle.has(h.cpu) || !cycle.size).map((h) => ({ cpu: h.cpu, locks: h.locks })),
+    };
+    return row;
+  }
+  if (stopped.length) {
+    const st = (stopped[0].ctor.stop ?? stopped[0].base.stop)!;
+    row.verdict = 'stopped';
+    row.stopped = { mode: modeOf(stopped, (r) => r.stop), reason: st.reason, message: st.message };
+    return row;
+  }
+  const g = gains as number[];
+  row.gainPct = g.length === 1 ? g[0] : round2(g.reduce((a, x) => a + x, 0) / g.length);
+  if (counted) {
+    const fewest = (mode: 'base' | 'ctor') => Math.max(1, Math.min(...pairs.map((x) => x[mode].measuredIterations)));
+    row.resolutionPct = round2(100 * cpus * (1 / fewest('base') + 1 / fewest('ctor')));
+  }
+  row.verdict = gainVerdict(g, row.resolutionPct ?? 0);
+  if (g.length > 1) {
+    row.spread = {
+      gainPct: seedStats(g),
+      baselinePerSec: seedStats(pairs.map((x) => x.base.throughputPerSec!), 1),
+      ctorDtorPerSec: seedStats(pairs.map((x) => x.ctor.throughputPerSec!), 1),
+    };
+  }
+  return row;
 }
 
 /**
@@ -270,7 +398,7 @@ export function sweep(models: CacheModel[], options: SweepOptions = {}): SimResu
  * 150% of its value (counts stay at least 1), keep the three that move it
  * most, and flag it uncertain when some move flips its sign.
  */
-export function sensitivity(figures: (costs: Partial<Costs>) => number[], names: CostName[], base: Costs, central: number[]): Sensitivity[] {
+export function sensitivity(figures: (costs: Partial<Costs>) => (number | null)[], names: CostName[], base: Costs, central: (number | null)[]): (Sensitivity | undefined)[] {
   const tries = names.map((name) => {
     const at = (f: number) => {
       let v = base[name] * f;
@@ -280,7 +408,10 @@ export function sensitivity(figures: (costs: Partial<Costs>) => number[], names:
     return { name, low: at(0.5), high: at(1.5) };
   });
   return central.map((c, i) => {
-    const rows = tries.map((t) => ({ cost: t.name, kind: COST_TABLE[t.name].kind, value: base[t.name], low: t.low[i], high: t.high[i] }));
+    // No gain at this point (a run deadlocked or stopped): nothing to be sensitive about.
+    if (c === null) return undefined;
+    const rows = tries.filter((t) => t.low[i] !== null && t.high[i] !== null)
+      .map((t) => ({ cost: t.name, kind: COST_TABLE[t.name].kind, value: base[t.name], low: t.low[i] as number, high: t.high[i] as number }));
     const swing = (r: { low: number; high: number }) => Math.max(Math.abs(r.low - c), Math.abs(r.high - c));
     rows.sort((a, b) => swing(b) - swing(a) || (a.cost < b.cost ? -1 : 1));
     const flips = rows.some((r) => Math.sign(r.low) * Math.sign(c) < 0 || Math.sign(r.high) * Math.sign(c) < 0);
@@ -320,6 +451,15 @@ export function normalizeModel(m: CacheModel): CacheModel {
 
 function round2(x: number): number {
   return Math.round(x * 100) / 100;
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
+}
+
+function roundTo(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
 }
 
 export { MACHINE_PROFILES };

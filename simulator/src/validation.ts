@@ -47,9 +47,9 @@ function share(r: SimResult, mode: 'baseline' | 'ctor-dtor', buckets: string[]):
 }
 
 export const PUBLISHED_FIGURES: PublishedFigure[] = [
-  { id: 'exec-1', figure: 'exec() throughput gain, 1 CPU', source: 'seeds/004 (RFC cover letter)', published: 4, unit: '%', workload: 'exec', simulated: (r) => row(r, 1).gainPct },
-  { id: 'exec-24', figure: 'exec() throughput gain, 24 threads (desktop)', source: 'seeds/004 (RFC cover letter)', published: 4.56, unit: '%', workload: 'exec', simulated: (r) => row(r, 24).gainPct },
-  { id: 'exec-192', figure: 'exec() throughput gain, 192 CPUs (2 sockets)', source: 'seeds/004 (RFC cover letter)', published: 33, unit: '%', workload: 'exec', simulated: (r) => row(r, 192).gainPct },
+  { id: 'exec-1', figure: 'exec() throughput gain, 1 CPU', source: 'seeds/004 (RFC cover letter)', published: 4, unit: '%', workload: 'exec', simulated: (r) => row(r, 1).gainPct ?? NaN },
+  { id: 'exec-24', figure: 'exec() throughput gain, 24 threads (desktop)', source: 'seeds/004 (RFC cover letter)', published: 4.56, unit: '%', workload: 'exec', simulated: (r) => row(r, 24).gainPct ?? NaN },
+  { id: 'exec-192', figure: 'exec() throughput gain, 192 CPUs (2 sockets)', source: 'seeds/004 (RFC cover letter)', published: 33, unit: '%', workload: 'exec', simulated: (r) => row(r, 192).gainPct ?? NaN },
   { id: 'tc-sys', figure: 'tc filter add/delete: system time reduction', source: 'seeds/004 (RFC cover letter)', published: 26, unit: '%', workload: 'tc', simulated: (r) => row(r, TC_POINT.cpus).busyReductionPct },
   {
     id: 'tc-wait', figure: 'tc: pcpu_alloc_mutex mean wait, before', source: 'RFC patch 4 perf lock (SIMULATOR-NOTES)', published: 7.1, unit: 'us', workload: 'tc',

@@ -22,7 +22,7 @@ test('--format json prints the versioned result', async () => {
   const r = await run(['--cpus', '4', '--machine', 'desktop-24', '--duration-ms', '2', '--format', 'json', '--seed', '9']);
   assert.equal(r.code, 0, r.err);
   const j = JSON.parse(r.out);
-  assert.equal(j.version, 1);
+  assert.equal(j.version, 2);
   assert.equal(j.seed, 9);
   assert.equal(j.runs[0].cpus, 4);
   assert.equal(j.runs[0].machine, 'desktop-24');
@@ -32,7 +32,7 @@ test('bad usage exits 2 with a message naming the option', async () => {
   const cases: Array<[string[], RegExp]> = [
     [['--cpus', '0'], /--cpus: must be a comma-separated list of integers between 1 and 1024, got "0"/],
     [['--cpus', '1,x'], /--cpus: must be/],
-    [['--workload', 'fork'], /--workload: must be exec, tc, shrinker, burst, reclaim or deferred-free, got "fork"/],
+    [['--workload', 'fork'], /--workload: must be exec, lifetime, tc, shrinker, burst, reclaim or deferred-free, got "fork"/],
     [['--sensitivity'], /--sensitivity: needs --compare/],
     [['--memcgs', '10'], /--memcgs\/--writers: only for --workload shrinker/],
     [['--machine', 'cray'], /--machine: unknown machine "cray"/],

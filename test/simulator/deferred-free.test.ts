@@ -27,12 +27,12 @@ test('many CPUs: the per-cache head bounces, per-CPU heads stay local', () => {
     const c = at(n, 'ctor-dtor', { machine });
     assert.ok(b.deferredFree!.lineTransfersPerFree > 0.3, `${n}: per-cache ${b.deferredFree!.lineTransfersPerFree}`);
     assert.equal(c.deferredFree!.lineTransfers, 0, `${n}: per-CPU lists never leave their CPU`);
-    assert.ok(c.throughputPerSec > 5 * b.throughputPerSec, `${n}: ${c.throughputPerSec} vs ${b.throughputPerSec}`);
+    assert.ok(c.throughputPerSec! > 5 * b.throughputPerSec!, `${n}: ${c.throughputPerSec!} vs ${b.throughputPerSec!}`);
     // Per-CPU lists scale: per-CPU throughput within the SMT slowdown of the one-CPU figure.
-    assert.ok(c.throughputPerCpuPerSec > at(1, 'ctor-dtor').throughputPerCpuPerSec / COST_TABLE.smtSlowdown.value - 1);
+    assert.ok(c.throughputPerCpuPerSec! > at(1, 'ctor-dtor').throughputPerCpuPerSec! / COST_TABLE.smtSlowdown.value - 1);
   }
   // Cross-socket transfers make the shared head worse on two sockets than on one.
-  assert.ok(at(192, 'baseline', { machine: 'server-192' }).throughputPerSec < at(24, 'baseline', { machine: 'desktop-24' }).throughputPerSec);
+  assert.ok(at(192, 'baseline', { machine: 'server-192' }).throughputPerSec! < at(24, 'baseline', { machine: 'desktop-24' }).throughputPerSec!);
 });
 
 test('no kfree_nolock(): the list is only read, so both designs scale', () => {
@@ -40,13 +40,13 @@ test('no kfree_nolock(): the list is only read, so both designs scale', () => {
   const c = at(24, 'ctor-dtor', { nolockShare: 0, machine: 'desktop-24' });
   // A line nobody writes is shared by every reader: each CPU fetches it once (cold), then it stays.
   assert.ok(b.deferredFree!.lineTransfers <= 23, String(b.deferredFree!.lineTransfers));
-  assert.ok(b.throughputPerSec > 0.95 * c.throughputPerSec, `${b.throughputPerSec} vs ${c.throughputPerSec}`);
+  assert.ok(b.throughputPerSec! > 0.95 * c.throughputPerSec!, `${b.throughputPerSec!} vs ${c.throughputPerSec!}`);
 });
 
 test('deterministic, and the transfers cost what the topology says', () => {
   assert.deepEqual(at(24, 'baseline', { machine: 'desktop-24' }), at(24, 'baseline', { machine: 'desktop-24' }));
   const cheap = simulate([], { workload: 'deferred-free', mode: 'baseline', cpus: 24, machine: 'desktop-24', freesPerCpu: 1000, costs: { sameSocketTransferNs: 20 } }).runs[0];
-  assert.ok(cheap.throughputPerSec > at(24, 'baseline', { machine: 'desktop-24' }).throughputPerSec);
+  assert.ok(cheap.throughputPerSec! > at(24, 'baseline', { machine: 'desktop-24' }).throughputPerSec!);
   assert.equal(COST_TABLE.kfreeSlowPathShare.kind, 'assumed');
 });
 

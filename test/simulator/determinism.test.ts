@@ -20,7 +20,7 @@ test('a different seed gives a different run', () => {
 
 test('the result is versioned and plain JSON', () => {
   const r = simulate([], { cpus: 1, durationNs: 2e6 });
-  assert.equal(r.version, 1);
+  assert.equal(r.version, 2);
   assert.equal(r.tool, 'slabcheck-simulator');
   assert.deepEqual(JSON.parse(JSON.stringify(r)), r);
 });

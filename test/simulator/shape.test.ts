@@ -17,8 +17,8 @@ function defaultSweep(): SimResult {
 test('the exec gain is positive at 1 and 24 CPUs and larger at 24 (clearing over more possible CPUs, queueing)', () => {
   const rows = defaultSweep().compare!;
   assert.deepEqual(rows.map((r) => [r.machine, r.cpus]), [['up', 1], ['desktop-24', 24], ['server-192', 192]]);
-  assert.ok(rows[0].gainPct > 0.5, `1 CPU: ${rows[0].gainPct}%`);
-  assert.ok(rows[1].gainPct > rows[0].gainPct, `24 CPUs (${rows[1].gainPct}%) above 1 CPU (${rows[0].gainPct}%)`);
+  assert.ok(rows[0].gainPct! > 0.5, `1 CPU: ${rows[0].gainPct!}%`);
+  assert.ok(rows[1].gainPct! > rows[0].gainPct!, `24 CPUs (${rows[1].gainPct!}%) above 1 CPU (${rows[0].gainPct!}%)`);
 });
 
 test('the 1-CPU gain is the removed percpu path over the measured exec(): no contention, no transfer', () => {
@@ -28,7 +28,7 @@ test('the 1-CPU gain is the removed percpu path over the measured exec(): no con
   // Two allocations and two frees through the percpu allocator, plus the counters' list work.
   const removed = 2 * k.pcpuAllocPathNs + 2 * k.pcpuFreePathNs + 2 * (k.percpuCountersListNs + k.lockAcquireNs) - 4 * k.pcpuChargeNs;
   const expected = (removed / (k.execKernelNs - removed)) * 100;
-  const got = r.compare![0].gainPct;
+  const got = r.compare![0].gainPct!;
   assert.ok(Math.abs(got - expected) < 0.6, `simulated ${got}% vs path arithmetic ${expected.toFixed(2)}%`);
   assert.ok(base.profile.some((p) => p.bucket === 'percpu allocator' && p.share > 0.01), 'the percpu allocator shows in the profile');
 });
@@ -49,10 +49,10 @@ test('at 192 CPUs the baseline saturates the percpu locks and the binary\'s i_mm
 test('the closed-queueing cross-check agrees with the simulation and bounds it', () => {
   for (const r of defaultSweep().compare!) {
     assert.ok(r.analytic, 'exec sweep rows carry the analytic estimate');
-    assert.ok(Math.abs(r.analytic.gainPct - r.gainPct) <= 6, `${r.machine}: analytic ${r.analytic.gainPct}% vs simulated ${r.gainPct}%`);
+    assert.ok(Math.abs(r.analytic.gainPct - r.gainPct!) <= 6, `${r.machine}: analytic ${r.analytic.gainPct}% vs simulated ${r.gainPct}%`);
     // The bound averages transfers over random CPU pairs; FIFO handoffs inside one socket can beat it a little.
-    assert.ok(r.baselinePerSec <= r.analytic.baseline.boundPerSec * 1.1, `${r.machine} baseline above its bound`);
-    assert.ok(r.ctorDtorPerSec <= r.analytic.ctorDtor.boundPerSec * 1.1, `${r.machine} ctor-dtor above its bound`);
+    assert.ok(r.baselinePerSec! <= r.analytic.baseline.boundPerSec * 1.1, `${r.machine} baseline above its bound`);
+    assert.ok(r.ctorDtorPerSec! <= r.analytic.ctorDtor.boundPerSec * 1.1, `${r.machine} ctor-dtor above its bound`);
   }
 });
 
@@ -74,11 +74,11 @@ test('sensitivity keeps the three costs that move a prediction most and flags a 
   // A made-up prediction: lockAcquireNs - 5 (flips below 5 ns), plus a small dependence on atomicNs.
   const s = sensitivity((c) => [(c.lockAcquireNs! - 5) * 10 + c.atomicNs!, 2 * c.atomicNs!], ['lockAcquireNs', 'atomicNs', 'l2HitNs'], base,
     [(base.lockAcquireNs - 5) * 10 + base.atomicNs, 2 * base.atomicNs]);
-  assert.deepEqual(s[0].top.map((t) => t.cost), ['lockAcquireNs', 'atomicNs', 'l2HitNs']);
-  assert.equal(s[0].uncertain, true, 'lockAcquireNs at 50% (3.15 ns) flips it');
-  assert.equal(s[1].uncertain, false);
-  assert.equal(s[1].top[0].cost, 'atomicNs');
-  assert.equal(s[1].top[0].low, base.atomicNs, '2 x (atomicNs / 2)');
+  assert.deepEqual(s[0]!.top.map((t) => t.cost), ['lockAcquireNs', 'atomicNs', 'l2HitNs']);
+  assert.equal(s[0]!.uncertain, true, 'lockAcquireNs at 50% (3.15 ns) flips it');
+  assert.equal(s[1]!.uncertain, false);
+  assert.equal(s[1]!.top[0].cost, 'atomicNs');
+  assert.equal(s[1]!.top[0].low, base.atomicNs, '2 x (atomicNs / 2)');
 });
 
 test('a sweep with sensitivity carries it on each row (tc, short runs)', () => {

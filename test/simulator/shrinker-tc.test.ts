@@ -21,7 +21,7 @@ test('shrinker: the rwsem line dominates before the series, the walk after', () 
   assert.ok(lockAfter < lockBefore / 3, `lock share after ${lockAfter} vs before ${lockBefore}`);
   assert.ok(share(base, 'down_read_trylock') > share(base, 'up_read'), 'the trylock pulls the line twice, up_read once');
   assert.ok(share(lockless, 'shrink_slab') > share(base, 'shrink_slab'), 'the walk is what is left');
-  assert.ok(r.compare![0].ctorDtorPerSec > r.compare![0].baselinePerSec, 'more memcgs visited per second without the rwsem');
+  assert.ok(r.compare![0].ctorDtorPerSec! > r.compare![0].baselinePerSec!, 'more memcgs visited per second without the rwsem');
   const sum = base.profile.reduce((a, p) => a + p.share, 0);
   assert.ok(Math.abs(sum - 1) < 0.01, `shares sum to 1: ${sum}`);
   assert.equal(base.locks.find((l) => l.name.startsWith('shrinker_rwsem'))?.kind, 'line');
@@ -40,7 +40,7 @@ test('shrinker: writers holding the write side make readers skip memcgs; the loc
   assert.ok(share(withW, 'shrinker register/unregister') > 0, 'writers ran');
   assert.equal(share(noW, 'shrinker register/unregister'), 0);
   // A skipped memcg costs the trylock only: readers visit memcgs faster per CPU while a writer holds the rwsem.
-  const perReader = (run: typeof withW, readers: number) => run.throughputPerSec / readers;
+  const perReader = (run: typeof withW, readers: number) => run.throughputPerSec! / readers;
   assert.ok(perReader(withW, 6) > perReader(noW, 8), `${perReader(withW, 6)} vs ${perReader(noW, 8)}`);
   const lockless = simulate([], { workload: 'shrinker', mode: 'ctor-dtor', cpus: 8, machine: 'desktop-24', writers: 2, durationNs: 3e6 }).runs[0];
   assert.ok(lockless.locks.some((l) => l.name === 'shrinker_mutex'), 'lockless writers take shrinker_mutex');
@@ -95,8 +95,8 @@ test('the shrinker scenario files agree with the built-in workload (same costs, 
   const line = rwsem.locks.find((l) => l.name === 'shrinker_rwsem.count')!;
   assert.equal(line.kind, 'line');
   assert.ok(line.contended > line.acquisitions * 0.5, 'every CPU queues for the rwsem line');
-  assert.ok(Math.abs(rwsem.throughputPerSec / builtin.throughputPerSec - 1) < 0.1, `scenario ${rwsem.throughputPerSec}/s vs built-in ${builtin.throughputPerSec}/s`);
-  assert.ok(lockless.throughputPerSec > 2 * rwsem.throughputPerSec, 'without the shared line the walk runs unhindered');
+  assert.ok(Math.abs(rwsem.throughputPerSec! / builtin.throughputPerSec! - 1) < 0.1, `scenario ${rwsem.throughputPerSec!}/s vs built-in ${builtin.throughputPerSec!}/s`);
+  assert.ok(lockless.throughputPerSec! > 2 * rwsem.throughputPerSec!, 'without the shared line the walk runs unhindered');
 });
 
 test('shrinker and tc runs are deterministic', () => {

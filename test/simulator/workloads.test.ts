@@ -39,7 +39,7 @@ test('exec results carry the lock table with wait percentiles', () => {
   assert.ok(l.acquisitions > 1000 && l.contended > 0);
   assert.ok(l.waitNs.p50 <= l.waitNs.p95 && l.waitNs.p95 <= l.waitNs.p99 && l.waitNs.p99 <= l.waitNs.max);
   assert.ok(l.holdNs.mean > 0 && l.utilization > 0 && l.utilization < 1);
-  assert.equal(r.runs[0].throughputPerCpuPerSec, Math.round((r.runs[0].throughputPerSec / 24) * 10) / 10);
+  assert.equal(r.runs[0].throughputPerCpuPerSec, Math.round((r.runs[0].throughputPerSec! / 24) * 10) / 10);
 });
 
 test('simulateCache: one model in, one combined report out (the editor command)', async () => {

@@ -21,7 +21,9 @@ declare const window: any;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const document: any;
 import { Engine } from '../../server/src/engine/engine';
-import { lockGraph as serverLockGraph } from '../../server/src/lsp/commands';
+import { cacheFindings, lockGraph as serverLockGraph, type StaticFinding } from '../../server/src/lsp/commands';
+import type { CacheInfo } from '../../server/src/index/analysis';
+import type { Finding } from '../../server/src/rules/types';
 import { UriMap } from '../../server/src/lsp/paths';
 import type { Workspace } from '../../server/src/lsp/workspace';
 import type { CacheModel } from '../../simulator/src/model';
@@ -35,6 +37,7 @@ describe('webview pages in headless Chromium', { timeout: 180000 }, () => {
   let h: Harness;
   let ws: string;
   let models: CacheModel[];
+  let checked: { findings: Finding[]; caches: CacheInfo[] };
   const rel = (f: string) => path.relative(ws, f);
 
   before(async () => {
@@ -43,6 +46,7 @@ describe('webview pages in headless Chromium', { timeout: 180000 }, () => {
     fs.cpSync(path.join(REPO, 'examples', 'percpu-cache'), ws, { recursive: true });
     const engine = new Engine({ roots: [ws], semantics: 'dtor-rfc', jobs: 1 });
     models = await engine.models();
+    checked = await engine.check();
     await engine.close();
     h = await startHarness();
   });
@@ -60,11 +64,13 @@ describe('webview pages in headless Chromium', { timeout: 180000 }, () => {
     return page;
   }
 
-  function payload(kind: 'simulate' | 'compare', model: CacheModel, workload: 'exec' | 'reclaim', cpus: number[], durationNs?: number): SimulationPayload {
+  /** The payload the extension builds: the job's result and the workspace check's findings about the cache. */
+  function payload(kind: 'simulate' | 'compare', model: CacheModel, workload: 'exec' | 'lifetime' | 'reclaim', cpus: number[], durationNs?: number): SimulationPayload {
     const out = runJob({ models: [model], workload, cpus, durationNs });
+    const staticFindings: StaticFinding[] = cacheFindings(checked, model).map((f) => ({ ...f, label: `${rel(f.file)}:${f.line + 1}` }));
     return {
       type: 'simulation', kind, title: `${kind === 'compare' ? 'ctor/dtor vs per-object' : 'Simulation'}: ${model.name} (${workload})`, cache: model.name, converted: false,
-      workload, cpus, result: out.result, report: out.report, anchors: anchorsFor([model], rel), elapsedMs: out.elapsedMs,
+      workload, cpus, result: out.result, report: out.report, anchors: anchorsFor([model], rel), elapsedMs: out.elapsedMs, staticFindings,
     };
   }
 
@@ -73,10 +79,11 @@ describe('webview pages in headless Chromium', { timeout: 180000 }, () => {
     assert.ok(fs.existsSync(exe), exe);
   });
 
-  it('results page: charts drawn with the simulation data, links, export, screenshot', async () => {
+  it('results page: charts drawn with the simulation data, the static findings beside the simulated ones, links, export, screenshot', async () => {
     const widget = models.find((m) => m.name === 'widget')!;
     assert.ok(widget?.ctor && widget.dtor, 'the example has a widget cache with ctor and dtor');
-    const p = payload('compare', widget, 'exec', [1, 4, 24], 5_000_000);
+    // The widget's own workload (its objects' lifetime), not mm_struct's exec().
+    const p = payload('compare', widget, 'lifetime', [1, 4, 24], 1_000_000);
     assert.strictEqual(p.result.runs.length, 6);
     const page = await renderResults(p);
 
@@ -88,7 +95,8 @@ describe('webview pages in headless Chromium', { timeout: 180000 }, () => {
     });
     const s = throughputSeries(p.result);
     assert.strictEqual(data.throughput.labels, 3);
-    assert.deepStrictEqual(data.throughput.sets.map((d) => d.n), [3, 3, 3]);
+    assert.deepStrictEqual(data.throughput.sets.map((d) => d.label), ['baseline (per-object allocation)', 'ctor/dtor', 'gain % (mean over seeds)', 'lowest seed', 'gain range over seeds']);
+    assert.deepStrictEqual(data.throughput.sets.map((d) => d.n), [3, 3, 3, 3, 3]);
     assert.deepStrictEqual(data.throughput.sets[0].data, s.baseline);
     assert.deepStrictEqual(data.throughput.sets[1].data, s.ctorDtor);
     assert.ok((s.baseline as number[]).every((x) => x > 0), 'throughput is positive');
@@ -106,6 +114,23 @@ describe('webview pages in headless Chromium', { timeout: 180000 }, () => {
     const rows = await page.locator('#compare-table tbody tr').count();
     assert.strictEqual(rows, 3);
 
+    // The check's findings about the widget are on the page beside the simulated ones, and the page is not "ok".
+    const statics = p.staticFindings!;
+    assert.ok(statics.filter((f) => f.severity === 'error').length >= 2, JSON.stringify(statics.map((f) => f.rule)));
+    assert.strictEqual(await page.locator('#static-findings li').count(), statics.length);
+    const errors = statics.filter((f) => f.severity === 'error').length;
+    assert.match(await page.locator('#static-status').innerText(), new RegExp(`check: ${errors} errors`));
+    assert.ok((await page.locator('#static-status').getAttribute('class'))!.includes('error'));
+    const staticText = await page.locator('#static-findings').innerText();
+    for (const rule of ['dtor-reclaim-deadlock', 'dtor-irq-unsafe-lock']) assert.ok(staticText.includes(rule), `${rule} in ${staticText}`);
+    if (!p.result.findings.length) assert.match(await page.locator('#not-reproduced').innerText(), /did not reproduce/);
+    assert.doesNotMatch(await page.locator('header').innerText(), /(^|\s)ok(\s|$)/, 'no bare "ok" while the check reports errors');
+    // A static finding links to its source.
+    await page.locator('#static-findings a.loc').first().click();
+    const openStatic = await waitPosted(page, 'open');
+    assert.deepStrictEqual(openStatic, { type: 'open', file: statics[0].file, line: statics[0].line, col: statics[0].col });
+    await page.locator('#findings').screenshot({ path: path.join(ARTIFACTS, 'results-static-findings.png') });
+
     // Switching the memory run redraws with that run's samples.
     await page.selectOption('#memory-run', '0');
     const n0 = await page.evaluate(() => (window as unknown as { slabcheckCharts: { memory: { data: { labels: unknown[] } } } }).slabcheckCharts.memory.data.labels.length);
@@ -114,7 +139,8 @@ describe('webview pages in headless Chromium', { timeout: 180000 }, () => {
     // Clicking the ctor link posts an open message for the ctor's definition.
     const ctorLink = page.locator('.sources a.src', { hasText: widget.ctor!.name });
     await ctorLink.click();
-    const open = await waitPosted(page, 'open');
+    await page.waitForFunction((n) => (window as unknown as { __posted: { type: string }[] }).__posted.filter((m) => m.type === 'open').length >= n, 2);
+    const open = (await posted(page)).filter((m) => m.type === 'open').pop()!;
     assert.deepStrictEqual(open, { type: 'open', file: widget.ctor!.at!.file, line: widget.ctor!.at!.startLine, col: widget.ctor!.at!.startCol });
     const v = validateMessage(open, { allowed: RESULTS_MESSAGES, roots: [ws] });
     assert.ok(v.ok, JSON.stringify(v));
@@ -151,7 +177,44 @@ describe('webview pages in headless Chromium', { timeout: 180000 }, () => {
     assert.ok(p.result.findings.some((f) => f.kind === 'circular-dependency'));
     const page = await renderResults(p);
 
+    // A deadlocked point shows the deadlock, never a gain: no percentage, nothing green, who waits on whom.
+    assert.ok(p.result.compare!.every((r) => r.verdict === 'deadlock' && r.gainPct === null));
+    for (const cell of await page.locator('#compare-table td.gain').all()) {
+      const t = await cell.innerText();
+      assert.match(t, /DEADLOCK in ctor-dtor/);
+      assert.doesNotMatch(t, /%/);
+    }
+    assert.strictEqual(await page.locator('#compare-table .good').count(), 0, 'nothing green');
+    assert.strictEqual(await page.locator('#compare-table td.bad', { hasText: 'deadlocked' }).count(), 2, 'the deadlocked mode has no throughput');
+    const waits = await page.locator('#compare-table tr.deadlock-detail').allInnerTexts();
+    assert.strictEqual(waits.length, 2);
+    for (const w of waits) assert.match(w, /CPU0 waits for session\.c:session_table_mutex held by CPU0/);
+    const gain = await page.evaluate(() => {
+      const c = (window as unknown as { slabcheckCharts: { throughput: { data: { datasets: { label: string; data: unknown[] }[] } } } }).slabcheckCharts.throughput;
+      return c.data.datasets.map((d) => ({ label: d.label, data: d.data }));
+    });
+    assert.deepStrictEqual(gain.find((d) => d.label.startsWith('gain %'))!.data, [null, null], 'no gain is charted');
+    assert.deepStrictEqual(gain.find((d) => d.label.startsWith('deadlocked'))!.data, [0, 0], 'a deadlock marker at each point');
+    assert.deepStrictEqual(gain.find((d) => d.label === 'ctor/dtor')!.data, [null, null], 'no ctor/dtor throughput');
+    await page.locator('#compare-table').screenshot({ path: path.join(ARTIFACTS, 'results-deadlock-table.png') });
+    await page.locator('.chart-card', { has: page.locator('#chart-throughput') }).screenshot({ path: path.join(ARTIFACTS, 'results-deadlock-chart.png') });
+
+    // Every CPU column of the interleaving is inside the card (none is cut off at the edge).
+    const fit = await page.evaluate(() => [...document.querySelectorAll('#deadlocks table.timeline')].map((t: { parentElement: { clientWidth: number; getBoundingClientRect(): { right: number } }; scrollWidth: number; querySelectorAll(s: string): { textContent: string; getBoundingClientRect(): { right: number } }[] }) => ({
+      box: t.parentElement.clientWidth, table: t.scrollWidth,
+      cols: [...t.querySelectorAll('th')].map((th) => ({ name: th.textContent, right: th.getBoundingClientRect().right, limit: t.parentElement.getBoundingClientRect().right })),
+    })));
+    assert.ok(fit.length >= 2, 'a timeline per deadlock');
+    for (const f of fit) {
+      assert.ok(f.table <= f.box + 1, `the timeline is ${f.table}px in a ${f.box}px box`);
+      for (const c of f.cols) assert.ok(c.right <= c.limit + 1, `${c.name} ends at ${c.right}, the box at ${c.limit}`);
+    }
+    await page.locator('#deadlocks article').first().screenshot({ path: path.join(ARTIFACTS, 'results-deadlock-timeline.png') });
+
     assert.strictEqual(await page.locator('#lockdep article.finding').count(), p.result.findings.length);
+    // The static findings of the session cache sit beside the simulated ones.
+    assert.strictEqual(await page.locator('#static-findings li').count(), p.staticFindings!.length);
+    assert.ok(p.staticFindings!.some((f) => f.rule === 'dtor-sleeping-lock'));
     assert.ok((await page.locator('#deadlocks table.timeline tbody tr').count()) >= 4, 'deadlock timeline rows');
     const cycleText = await page.locator('#lockdep').innerText();
     assert.match(cycleText, /fs_reclaim -> session\.c:session_table_mutex -> fs_reclaim/);

@@ -12,7 +12,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { after, before, describe, it } from 'node:test';
 import { activeWorkers, runInWorker, SimulationCancelled, type CancelToken } from '../../client/src/simRunner';
-import { checkJob, mergeResults, runJob, type SimJob } from '../../client/src/shared/simJob';
+import { checkJob, DEFAULT_JOB_SEEDS, mergeResults, runJob, type SimJob } from '../../client/src/shared/simJob';
 import { defaultMemoryRun, lockWaitBreakdown, memorySeries, throughputSeries } from '../../client/src/shared/chartData';
 import { layoutGraph } from '../../client/src/shared/graphLayout';
 import { anchorsFor } from '../../client/src/shared/payloads';
@@ -62,7 +62,7 @@ describe('simulation jobs in a worker thread', { timeout: 120000 }, () => {
     const progress: string[] = [];
     const token = new Token();
     const out = await runInWorker(worker, job, { token, onProgress: (p) => progress.push(`${p.done}/${p.total} ${p.label}`) });
-    assert.deepStrictEqual(progress, ['0/2 exec on 1 CPU, baseline and ctor/dtor', '1/2 exec on 24 CPUs, baseline and ctor/dtor']);
+    assert.deepStrictEqual(progress, ['0/2 exec on 1 CPU, baseline and ctor/dtor, 5 seeds', '1/2 exec on 24 CPUs, baseline and ctor/dtor, 5 seeds']);
     assert.strictEqual(out.result.runs.length, 4);
     assert.deepStrictEqual(out.result.compare!.map((r) => r.cpus), [1, 24]);
     const inline = runJob(job);
@@ -74,14 +74,14 @@ describe('simulation jobs in a worker thread', { timeout: 120000 }, () => {
 
   it('a merged per-point run equals one sweep over the same points', () => {
     const a = runJob({ models: [mm()], workload: 'exec', cpus: [1, 24], durationNs: 2_000_000 }).result;
-    const b = sweep([mm()], { workload: 'exec', cpus: [1, 24], durationNs: 2_000_000 });
+    const b = sweep([mm()], { workload: 'exec', cpus: [1, 24], durationNs: 2_000_000, seeds: DEFAULT_JOB_SEEDS });
     assert.deepStrictEqual(a, b);
     assert.strictEqual(mergeResults([b]), b);
   });
 
   it('reports bad jobs and worker errors as errors', async () => {
     assert.deepStrictEqual(checkJob({ models: [], workload: 'exec', cpus: [] }), ['models: at least one cache model', 'cpus: a non-empty list of integers between 1 and 1024']);
-    assert.deepStrictEqual(checkJob({ models: [mm()], workload: 'nope' as 'exec', cpus: [0] }), ['workload: one of exec, burst, reclaim', 'cpus: a non-empty list of integers between 1 and 1024']);
+    assert.deepStrictEqual(checkJob({ models: [mm()], workload: 'nope' as 'exec', cpus: [0] }), ['workload: one of lifetime, exec, burst, reclaim', 'cpus: a non-empty list of integers between 1 and 1024']);
     assert.match(checkJob({ models: [], workload: 'exec', cpus: [1], scenario: { version: 1 } }).join('\n'), /scenario: cpus: is required/);
     await assert.rejects(runInWorker(worker, { models: [], workload: 'exec', cpus: [1] }), /models: at least one cache model/);
     await assert.rejects(runInWorker(path.join(dir, 'missing.js'), { models: [mm()], workload: 'exec', cpus: [1] }), /Cannot find module|MODULE_NOT_FOUND/);
@@ -124,9 +124,13 @@ describe('chart data from a simulation result', () => {
   it('throughput for both modes against CPUs', () => {
     const s = throughputSeries(r);
     assert.deepStrictEqual(s.cpus, [1, 4]);
-    assert.deepStrictEqual(s.baseline, [r.runs[0].throughputPerSec, r.runs[2].throughputPerSec]);
-    assert.deepStrictEqual(s.ctorDtor, [r.runs[1].throughputPerSec, r.runs[3].throughputPerSec]);
+    // The means over the seeds, as the compare rows have them; the band is the seeds' range.
+    assert.deepStrictEqual(s.baseline, r.compare!.map((c) => c.baselinePerSec));
+    assert.deepStrictEqual(s.ctorDtor, r.compare!.map((c) => c.ctorDtorPerSec));
     assert.deepStrictEqual(s.gainPct, r.compare!.map((c) => c.gainPct));
+    assert.deepStrictEqual(s.gainMin, r.compare!.map((c) => c.spread!.gainPct.min));
+    assert.deepStrictEqual(s.gainMax, r.compare!.map((c) => c.spread!.gainPct.max));
+    assert.deepStrictEqual(s.verdict, r.compare!.map((c) => c.verdict));
   });
   it('lock wait per class and run; memory of one run', () => {
     const b = lockWaitBreakdown(r, 2);
@@ -182,6 +186,37 @@ describe('simulation scenario documents', () => {
     assert.strictEqual(r.workload, 'scenario');
     assert.strictEqual(r.runs.length, 2, 'baseline and ctor/dtor');
     assert.ok(r.ok, r.findings.map((f) => f.message).join('\n'));
+  });
+
+  it('the template is filled from the workspace caches: their sizes, ctor/dtor steps and locks; it validates and runs', () => {
+    const widget: CacheModel = {
+      version: 1, name: 'widget', variable: 'widget_cachep', objectSize: { bytes: 40, estimated: true }, align: 8, flags: ['SLAB_ACCOUNT'],
+      at: { file: '/w/widget.c', startLine: 45, startCol: 17, endLine: 45, endCol: 60 },
+      ctor: { name: 'widget_ctor', summary: '', maySleep: true, steps: [{ kind: 'alloc', allocator: 'alloc_percpu', gfp: 'GFP_KERNEL', percpu: true, at: { file: '/w/widget.c', startLine: 11, startCol: 1, endLine: 11, endCol: 9 } }] },
+      dtor: {
+        name: 'widget_dtor', summary: '', maySleep: false,
+        steps: [
+          { kind: 'lock', lock: 'widget_registry.reg_lock', lockKind: 'spin', irq: 'none' }, { kind: 'call', fn: 'list_del_init' },
+          { kind: 'unlock', lock: 'widget_registry.reg_lock' }, { kind: 'free', allocator: 'free_percpu', percpu: true },
+        ],
+      },
+    };
+    const plain: CacheModel = { ...widget, name: 'plain', variable: undefined, ctor: undefined, dtor: undefined };
+    const t = scenarioTemplate('mine', [plain, widget], (f) => path.basename(f));
+    const doc = JSON.parse(t);
+    assert.deepStrictEqual(validateScenario(doc), { ok: true, errors: [] });
+    assert.deepStrictEqual(doc.caches.map((c: { name: string }) => c.name), ['widget', 'plain'], 'caches with a ctor/dtor first');
+    assert.strictEqual(doc.caches[0].objectSize, 40);
+    assert.deepStrictEqual(doc.caches[0].dtor.steps[0], { kind: 'lock', lock: 'widget_registry.reg_lock', lockKind: 'spin', irq: 'none' });
+    assert.ok(!t.includes('"at"'), 'no source ranges in the document');
+    assert.deepStrictEqual(doc.locks, [{ name: 'widget_registry.reg_lock', kind: 'spin' }]);
+    assert.match(doc.description, /widget \(widget\.c:46\)/);
+    assert.ok(!t.includes('dev_obj'), 'not the fixed demonstration');
+    const r = runJob({ models: [], workload: 'exec', cpus: [1], scenario: doc, seeds: 1 }).result;
+    assert.deepStrictEqual(r.caches, ['widget', 'plain']);
+    assert.ok(r.runs.some((x) => x.caches.some((c) => c.name === 'widget' && c.dtorRuns > 0)), 'reclaim ran the widget dtor');
+    // No caches: the demonstration.
+    assert.match(scenarioTemplate('none', []), /dev_obj/);
   });
 
   it('checks beyond the schema land on the value they are about; schema errors are left to the JSON service', () => {

@@ -23,6 +23,19 @@ export interface Anchor extends SourceLink {
   kind: 'cache' | 'ctor' | 'dtor' | 'lock' | 'alloc' | 'free' | 'call';
 }
 
+/** A finding of the workspace check (the rules the Problems panel shows) about the simulated cache. */
+export interface StaticFinding {
+  rule: string;
+  severity: string;
+  message: string;
+  file: string;
+  /** 0-based. */
+  line: number;
+  col: number;
+  /** Workspace-relative "file:line" for display. */
+  label?: string;
+}
+
 export interface SimulationPayload {
   type: 'simulation';
   kind: 'simulate' | 'compare';
@@ -36,6 +49,12 @@ export interface SimulationPayload {
   report: string;
   anchors: Anchor[];
   elapsedMs: number;
+  /**
+   * What the workspace check reported about the cache (severities and ignores
+   * as in the Problems panel); shown beside the simulated lockdep findings.
+   * Absent for scenarios, which are not workspace caches.
+   */
+  staticFindings?: StaticFinding[];
 }
 
 export interface LockGraphEvidence {

@@ -7,10 +7,83 @@
  * contributed schema, so nothing is reported twice.
  */
 import { validateScenario } from '../../../simulator/src/validate-scenario';
+import type { CacheModel, ModelStep } from '../../../simulator/src/model';
+import type { ScenarioStep } from '../../../simulator/src/scenario-types';
 
 export const SCENARIO_SUFFIX = '.slabscenario.json';
 
-export function scenarioTemplate(name: string): string {
+/** Caches a generated scenario takes from the workspace (those with a ctor or dtor first). */
+export const TEMPLATE_MAX_CACHES = 3;
+
+/**
+ * The scenario "New Simulation Scenario" writes: built from the workspace's
+ * caches when there are any (their object sizes and ctor/dtor steps as the
+ * engine read them, the locks those take declared), else the self-contained
+ * demonstration. A generated document that would not validate (a step the
+ * scenario format cannot say) falls back to the demonstration.
+ */
+export function scenarioTemplate(name: string, caches: CacheModel[] = [], rel: (file: string) => string = (f) => f): string {
+  if (caches.length) {
+    const doc = templateFromCaches(name, caches, rel);
+    if (doc && validateScenario(doc).ok) return `${JSON.stringify(doc, null, 2)}\n`;
+  }
+  return demoTemplate(name);
+}
+
+function scenarioSteps(steps: ModelStep[]): ScenarioStep[] {
+  return steps.map((st) => {
+    const { at: _at, ...rest } = st as ModelStep & { at?: unknown };
+    void _at;
+    return rest as ScenarioStep;
+  });
+}
+
+function templateFromCaches(name: string, all: CacheModel[], rel: (file: string) => string): Record<string, unknown> | undefined {
+  const picked = [...all.filter((c) => c.ctor || c.dtor), ...all.filter((c) => !c.ctor && !c.dtor)].slice(0, TEMPLATE_MAX_CACHES);
+  if (!picked.length) return undefined;
+  const names = new Set<string>();
+  const caches = picked.map((c) => {
+    let n = c.name.replace(/[^\w.-]+/g, '_') || 'cache';
+    while (names.has(n)) n = `${n}_`;
+    names.add(n);
+    const out: Record<string, unknown> = { name: n, objectSize: Math.max(1, Math.round(c.objectSize.bytes)) };
+    if (c.align && c.align !== 8) out.align = c.align;
+    if (c.flags.length) out.flags = c.flags;
+    if (c.ctor) out.ctor = { name: c.ctor.name, steps: scenarioSteps(c.ctor.steps) };
+    if (c.dtor) out.dtor = { name: c.dtor.name, steps: scenarioSteps(c.dtor.steps) };
+    return out;
+  });
+  const locks = new Map<string, string>();
+  for (const c of picked) for (const st of [...(c.ctor?.steps ?? []), ...(c.dtor?.steps ?? [])]) if (st.kind === 'lock' && !locks.has(st.lock)) locks.set(st.lock, st.lockKind);
+  const programs: Record<string, unknown>[] = [];
+  for (const c of caches) {
+    const cache = c.name as string;
+    // Enough objects for about eight 4 KiB slabs, so emptied slabs outnumber what the per-CPU caches keep.
+    const n = Math.min(4000, Math.max(160, Math.ceil((8 * 4096) / Math.max(8, c.objectSize as number))));
+    programs.push(
+      { cpus: 0, iterations: n, steps: [{ kind: 'alloc', allocator: 'kmem_cache_alloc', cache, gfp: 'GFP_KERNEL' }, { kind: 'work', ns: 50 }] },
+      { cpus: 0, iterations: n, steps: [{ kind: 'free', allocator: 'kmem_cache_free', cache }, { kind: 'work', ns: 50 }] },
+      { cpus: 1, loop: true, steps: [{ kind: 'alloc', allocator: 'kmem_cache_alloc', cache, gfp: 'GFP_KERNEL' }, { kind: 'work', ns: 500 }, { kind: 'free', allocator: 'kmem_cache_free', cache }, { kind: 'work', ns: 500 }] },
+    );
+  }
+  // Reclaim frees the empty slabs CPU0 left behind: each dtor runs inside it.
+  programs.push({ cpus: 0, iterations: 20, steps: [{ kind: 'alloc', allocator: 'kmalloc', gfp: 'GFP_KERNEL' }, { kind: 'reclaim' }, { kind: 'work', ns: 2000 }] });
+  const from = picked.map((c) => `${c.name} (${rel(c.at.file)}:${c.at.startLine + 1})`).join(', ');
+  return {
+    version: 1,
+    name,
+    description: `Generated from the workspace's caches: ${from}. CPU0 fills and empties each cache, then enters direct reclaim, which frees the empty slabs and runs their dtors; CPU1 allocates and frees in a loop meanwhile. The ctor/dtor steps are what slabcheck read from the code (calls into workspace functions followed). Edit the programs to model your own paths: hold one of the dtor's locks around the GFP_KERNEL allocation to see a reclaim deadlock.`,
+    machine: 'desktop-24',
+    cpus: 2,
+    seed: 1,
+    durationNs: 2000000,
+    ...(locks.size ? { locks: [...locks].map(([n, kind]) => ({ name: n, kind })) } : {}),
+    caches,
+    programs,
+  };
+}
+
+function demoTemplate(name: string): string {
   const doc = {
     version: 1,
     name,

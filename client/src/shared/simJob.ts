@@ -12,8 +12,11 @@ import { formatReport } from '../../../simulator/src/report';
 import { sweep } from '../../../simulator/src/simulate';
 import { validateScenario } from '../../../simulator/src/validate-scenario';
 
-export type JobWorkload = 'exec' | 'burst' | 'reclaim';
-export const JOB_WORKLOADS: readonly JobWorkload[] = ['exec', 'burst', 'reclaim'];
+export type JobWorkload = 'lifetime' | 'exec' | 'burst' | 'reclaim';
+export const JOB_WORKLOADS: readonly JobWorkload[] = ['lifetime', 'exec', 'burst', 'reclaim'];
+/** Seeds per point unless the job says otherwise: each gain is their mean, with its spread. */
+export const DEFAULT_JOB_SEEDS = 5;
+export const MAX_JOB_SEEDS = 64;
 export const MAX_JOB_CPUS = 1024;
 
 export interface SimJob {
@@ -21,9 +24,11 @@ export interface SimJob {
   workload: JobWorkload;
   /** CPU counts, each a baseline and a ctor/dtor run. */
   cpus: number[];
-  /** Simulated time of each exec run (default 20 ms; burst and reclaim run to completion). */
+  /** Simulated time of each exec run (default 20 ms; lifetime: the simulator's 4 ms; burst and reclaim run to completion). */
   durationNs?: number;
   seed?: number;
+  /** Seeds per point (default DEFAULT_JOB_SEEDS): seed, seed + 1, ... */
+  seeds?: number;
   /** Run this scenario document instead (its own cpus, both modes). */
   scenario?: unknown;
 }
@@ -57,6 +62,7 @@ export function checkJob(job: SimJob): string[] {
     errors.push(`cpus: a non-empty list of integers between 1 and ${MAX_JOB_CPUS}`);
   }
   if (job.durationNs !== undefined && !(typeof job.durationNs === 'number' && job.durationNs > 0 && Number.isFinite(job.durationNs))) errors.push('durationNs: a number > 0');
+  if (job.seeds !== undefined && !(Number.isInteger(job.seeds) && job.seeds >= 1 && job.seeds <= MAX_JOB_SEEDS)) errors.push(`seeds: an integer between 1 and ${MAX_JOB_SEEDS}`);
   return errors;
 }
 
@@ -99,16 +105,18 @@ export function runJob(job: SimJob, progress: (p: JobProgress) => void = () => u
   let result: SimResult;
   if (job.scenario !== undefined) {
     progress({ done: 0, total: 1, label: 'scenario, baseline and ctor/dtor' });
-    result = sweep([], { scenario: job.scenario, seed: job.seed });
+    result = sweep([], { scenario: job.scenario, seed: job.seed, seeds: job.seeds ?? DEFAULT_JOB_SEEDS });
   } else {
     const counts = [...new Set(job.cpus)].sort((a, b) => a - b);
     const parts: SimResult[] = [];
+    const seeds = job.seeds ?? DEFAULT_JOB_SEEDS;
     counts.forEach((n, i) => {
-      progress({ done: i, total: counts.length, label: `${job.workload} on ${n} CPU${n > 1 ? 's' : ''}, baseline and ctor/dtor` });
+      progress({ done: i, total: counts.length, label: `${job.workload} on ${n} CPU${n > 1 ? 's' : ''}, baseline and ctor/dtor, ${seeds} seed${seeds > 1 ? 's' : ''}` });
       parts.push(sweep(job.models, {
         workload: job.workload,
         cpus: [n],
         seed: job.seed,
+        seeds,
         durationNs: job.workload === 'exec' ? job.durationNs ?? DEFAULT_EXEC_NS : job.durationNs,
       }));
     });

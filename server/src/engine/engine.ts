@@ -497,6 +497,20 @@ export class Engine {
     return caches.map((c) => cacheModel(this.analysis, c));
   }
 
+  /**
+   * One cache's model for a simulation: as models() gives it, with the headers
+   * defining its object's struct read first (on a big tree they are not loaded
+   * for the cache list), so `sizeof(struct X)` is estimated from X's fields.
+   */
+  async model(match: (m: CacheModel) => boolean): Promise<CacheModel | undefined> {
+    const caches = await this.caches();
+    const hit = caches.find((c) => match(cacheModel(this.analysis, c)));
+    if (!hit) return undefined;
+    const m = /^sizeof\s*\(\s*struct\s+(\w+)\s*\)$/.exec(hit.creation.size.trim());
+    if (m) await this.analysis.prepareStructTypes([m[1]]);
+    return cacheModel(this.analysis, hit);
+  }
+
   /** An open editor buffer replaces the file's text. */
   updateDocument(file: string, text: string, tree?: Tree): void {
     const p = path.resolve(file);

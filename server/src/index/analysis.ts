@@ -452,6 +452,27 @@ export class Analysis {
     this.structsBuiltFrom = -1;
   }
 
+  /** The fields of struct `type` among the loaded facts (kernel definitions first). */
+  structFields(type: string): Record<string, string> | undefined {
+    this.buildStructs();
+    return this.structs.get(type);
+  }
+
+  /** Load the headers that define these struct types and the struct types of their fields, `depth` levels. */
+  async prepareStructTypes(types: string[], depth = 3): Promise<void> {
+    let want = new Set(types);
+    for (let round = 0; round <= depth && want.size; round++) {
+      this.buildStructs();
+      const need = [...want].filter((t) => !this.structs.has(t)).flatMap((t) => this.structFiles(t).slice(0, 2));
+      if (need.length) await this.project.ensureFacts(need, 'creations', []);
+      this.structsBuiltFrom = -1;
+      this.buildStructs();
+      const next = new Set<string>();
+      for (const t of want) for (const ft of Object.values(this.structs.get(t) ?? {})) { const s = structName(ft); if (s && !ft.endsWith('*') && !this.structs.has(s)) next.add(s); }
+      want = next;
+    }
+  }
+
   private buildStructs(): void {
     if (this.structsBuiltFrom === this.project.facts.size) return;
     this.structs.clear();

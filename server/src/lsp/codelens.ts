@@ -1,15 +1,17 @@
 /**
  * Code lenses above each cache creation: its ctor/dtor, its findings, a
  * simulation, and for ctor-dtor-candidate caches "Simulate ctor/dtor
- * conversion (+X% at 192 CPUs predicted)", whose gain is computed lazily in
- * codeLens/resolve (a short simulator sweep, memoised per cache model).
+ * conversion (+X% +-s at 192 CPUs predicted)", whose gain is computed lazily in
+ * codeLens/resolve (a short simulator sweep over seeds, memoised per cache
+ * model) by the function the finding's hover uses too.
  */
 import type { CodeLens } from 'vscode-languageserver/node';
 import type { CacheModel } from '../../../simulator/src/model';
 import type { FileFacts } from '../facts/types';
 import type { CacheInfo } from '../index/analysis';
 import type { Finding } from '../rules/types';
-import { CANDIDATE_RULE, conversionModel, formatGain, predictConversion } from './commands';
+import { CANDIDATE_RULE, conversionFigures } from './conversion';
+import type { Analysis } from '../index/analysis';
 import { sameCreation } from './hover';
 import { location, spanToRange, UriMap } from './paths';
 
@@ -39,15 +41,13 @@ export function isConversionLensData(d: unknown): d is ConversionLensData {
  * cache's model and its candidate finding. `models` and `findings` are the
  * workspace's current ones.
  */
-export function resolveConversionLens(lens: CodeLens, models: CacheModel[], findings: Finding[]): CodeLens {
+export function resolveConversionLens(lens: CodeLens, models: CacheModel[], findings: Finding[], analysis?: Analysis): CodeLens {
   const d = lens.data as ConversionLensData;
   const command = { title: 'Simulate ctor/dtor conversion', command: COMPARE_COMMAND, arguments: [d.cache, d.uri] };
   const model = models.find((m) => m.at.file === d.file && m.at.startLine === d.line && m.at.startCol === d.col);
   const finding = findings.find((f) => f.rule === CANDIDATE_RULE && f.file === d.file && f.span[0] === d.line && f.span[1] === d.col);
-  if (model && finding) {
-    const p = predictConversion(conversionModel(model, finding));
-    command.title = `Simulate ctor/dtor conversion (${formatGain(p.gainPct)} at ${p.cpus} CPUs predicted)`;
-  }
+  // The same figures the finding's hover shows (conversion.ts conversionFigures).
+  if (model && finding) command.title = conversionFigures(model, finding, analysis).lensTitle;
   return { range: lens.range, command };
 }
 

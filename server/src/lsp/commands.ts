@@ -1,18 +1,19 @@
 /**
  * workspace/executeCommand handlers: restartIndex, listCaches, lockGraph,
- * simulate, conversionModel (the model the "compare ctor/dtor" view sweeps:
- * for a ctor-dtor-candidate cache, the proposed conversion), and the
- * predicted gain of a conversion that the candidate code lens shows.
+ * simulate, simulationInput (what the simulation views run for a cache: its
+ * model, for "compare" the proposed conversion of a ctor-dtor-candidate
+ * cache, the workload that cache is compared on, and the static findings the
+ * check reported about it) and conversionModel (the same, converting).
+ * The conversion and its predicted gain live in conversion.ts.
  */
-import type { CacheModel, CtorDtorModel, ModelStep, SourceRange } from '../../../simulator/src/model';
-import { simulateCache, sweep } from '../../../simulator/src/simulate';
-import type { Finding } from '../rules/types';
+import type { CacheModel } from '../../../simulator/src/model';
+import { cacheWorkload, simulateCache } from '../../../simulator/src/simulate';
+import { candidateFinding, conversionModel } from './conversion';
+export { CANDIDATE_RULE, candidateFinding, conversionModel, formatGain, predictConversion, conversionFigures, type Prediction } from './conversion';
 import { uriToPath } from './paths';
 import type { Workspace } from './workspace';
 
-export const COMMANDS = ['slabcheck.restartIndex', 'slabcheck.listCaches', 'slabcheck.lockGraph', 'slabcheck.simulate', 'slabcheck.conversionModel'];
-
-export const CANDIDATE_RULE = 'ctor-dtor-candidate';
+export const COMMANDS = ['slabcheck.restartIndex', 'slabcheck.listCaches', 'slabcheck.lockGraph', 'slabcheck.simulate', 'slabcheck.conversionModel', 'slabcheck.simulationInput'];
 
 export interface LockGraphResult {
   classes: { name: string; leaf: boolean }[];
@@ -69,103 +70,76 @@ export async function simulate(ws: Workspace, args: unknown[]): Promise<Simulate
   }
 }
 
-export interface ConversionModelResult {
-  available: boolean;
-  message: string;
-  /** The model to compare: the proposed conversion for a candidate, else the cache's own model. */
-  model?: CacheModel;
-  /** `model` carries a ctor/dtor slabcheck proposed (the cache has none yet). */
-  converted?: boolean;
-}
-
 function findModel(models: CacheModel[], name: string | undefined, file: string | undefined): CacheModel | undefined {
   return models.find((m) => m.name === name && (!file || m.at.file === file)) ?? models.find((m) => m.name === name);
 }
 
-/** The ctor-dtor-candidate finding of a cache (matched by the creation's position). */
-export function candidateFinding(findings: Finding[], model: CacheModel): Finding | undefined {
-  return findings.find((f) => f.rule === CANDIDATE_RULE && f.file === model.at.file && f.span[0] === model.at.startLine && f.span[1] === model.at.startCol);
-}
-
-/** The last `calls X()` in an evidence note (the percpu function itself, past any helper). */
-function lastCall(note: string, fallback: string): string {
-  const calls = [...note.matchAll(/calls ([A-Za-z_]\w*)\(\)/g)].map((m) => m[1]);
-  return calls.length ? calls[calls.length - 1] : fallback;
+/** A static finding (what `slabcheck check` and the Problems panel report) as the results page lists it. */
+export interface StaticFinding {
+  rule: string;
+  severity: string;
+  message: string;
+  file: string;
+  /** 0-based, like LSP. */
+  line: number;
+  col: number;
 }
 
 /**
- * The conversion the candidate rule proposes, as a cache model: the percpu
- * allocation made right after kmem_cache_alloc() becomes the ctor and the
- * percpu free made right before kmem_cache_free() becomes the dtor. The
- * simulator's baseline mode then runs them on every object lifetime (the code
- * as it is) and its ctor/dtor mode keeps them with the object.
+ * The workspace check's findings about one cache: those naming its creation
+ * (the rules report the cache by its name as written), from the findings the
+ * Problems panel shows (severities and ignores applied).
  */
-export function conversionModel(model: CacheModel, finding: Finding): CacheModel {
-  const [allocSide, freeSide] = finding.related;
-  const allocNote = allocSide?.note ?? '';
-  const freeNote = (freeSide?.note ?? '').split(', then frees')[0];
-  const allocFn = lastCall(allocNote.split(', then ').slice(1).join(', then ') || allocNote, 'alloc_percpu');
-  const freeFn = lastCall(freeNote, 'free_percpu');
-  const at = (st: typeof allocSide | undefined): SourceRange | undefined => (st ? { file: st.file, startLine: st.span[0], startCol: st.span[1], endLine: st.span[2], endCol: st.span[3] } : undefined);
-  const base = (model.variable ?? model.name).replace(/_?cachep?$/, '') || model.name;
-  const allocStep: ModelStep = { kind: 'alloc', allocator: allocFn, gfp: 'GFP_KERNEL', percpu: true, at: at(allocSide) };
-  const freeStep: ModelStep = { kind: 'free', allocator: freeFn, percpu: true, at: at(freeSide) };
-  const ctor: CtorDtorModel = {
-    name: `${base}_ctor`, at: at(allocSide), steps: [allocStep], maySleep: true,
-    summary: `proposed: ${allocFn}() moved from the allocation path into a ctor`,
-  };
-  const dtor: CtorDtorModel = {
-    name: `${base}_dtor`, at: at(freeSide), steps: [freeStep], maySleep: false,
-    summary: `proposed: ${freeFn}() moved from the free path into a dtor`,
-  };
-  return { ...model, ctor, dtor };
+export function cacheFindings(ws: Pick<Workspace, 'findings' | 'caches'>, model: CacheModel): StaticFinding[] {
+  const info = ws.caches.find((c) => c.file === model.at.file && c.creation.at[0] === model.at.startLine && c.creation.at[1] === model.at.startCol);
+  const name = info?.creation.name;
+  const mine = ws.findings.filter((f) => (name !== undefined ? f.cache === name : f.cache?.replace(/^"|"$/g, '') === model.name));
+  const rank = (s: string) => (s === 'error' ? 0 : s === 'warning' ? 1 : s === 'info' ? 2 : 3);
+  return mine
+    .map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, file: f.file, line: f.span[0], col: f.span[1] }))
+    .sort((a, b) => rank(a.severity) - rank(b.severity) || (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
 }
 
-export async function conversion(ws: Workspace, args: unknown[]): Promise<ConversionModelResult> {
+export interface SimulationInput {
+  available: boolean;
+  message: string;
+  /** The model to simulate (compare: the proposed conversion for a candidate, else the cache's own model). */
+  model?: CacheModel;
+  /** `model` carries a ctor/dtor slabcheck proposed (the cache has none yet). */
+  converted?: boolean;
+  /** The workload this cache is compared on (exec() for mm_struct, its objects' lifetime otherwise). */
+  workload?: 'exec' | 'lifetime';
+  /** The workspace check's findings about the cache. */
+  findings?: StaticFinding[];
+}
+
+/** The model a cache is simulated with, its struct headers read so its object size is estimated. */
+async function inputModel(ws: Workspace, name: string | undefined, filePath: string | undefined): Promise<CacheModel | undefined> {
+  const listed = findModel(await listCaches(ws), name, filePath);
+  if (!listed || !ws.engine) return listed;
+  const r = await ws.run('cacheModel', async () => ws.engine!.model((m) => m.at.file === listed.at.file && m.at.startLine === listed.at.startLine && m.at.startCol === listed.at.startCol));
+  return r ?? listed;
+}
+
+/** args: (cacheName, fileUri?, {convert?: boolean}?): what "Simulate Cache" and "Compare" need of a cache. */
+export async function simulationInput(ws: Workspace, args: unknown[]): Promise<SimulationInput> {
   const name = typeof args[0] === 'string' ? args[0] : undefined;
   const file = typeof args[1] === 'string' ? args[1] : undefined;
+  const convert = !!(args[2] && typeof args[2] === 'object' && (args[2] as { convert?: unknown }).convert);
   const filePath = file?.startsWith('file:') ? uriToPath(file) : file;
-  const model = findModel(await listCaches(ws), name, filePath);
+  const model = await inputModel(ws, name, filePath);
   if (!model) return { available: false, message: `no cache named ${JSON.stringify(name)} in the workspace` };
-  const f = candidateFinding(ws.findings, model);
-  if (f) return { available: true, model: conversionModel(model, f), converted: true, message: `cache "${model.name}": the proposed ctor/dtor conversion` };
-  if (!model.ctor && !model.dtor) return { available: true, model, converted: false, message: `cache "${model.name}" has no ctor/dtor and is not a conversion candidate: both modes run the same code` };
-  return { available: true, model, converted: false, message: `cache "${model.name}": its ctor/dtor against running them on every object` };
+  const findings = cacheFindings(ws, model);
+  const workload = cacheWorkload(model);
+  const f = convert ? candidateFinding(ws.findings, model) : undefined;
+  if (f) return { available: true, model: conversionModel(model, f, ws.engine?.analysis), converted: true, workload, findings, message: `cache "${model.name}": the proposed ctor/dtor conversion` };
+  if (convert && !model.ctor && !model.dtor) return { available: true, model, converted: false, workload, findings, message: `cache "${model.name}" has no ctor/dtor and is not a conversion candidate: both modes run the same code` };
+  return { available: true, model, converted: false, workload, findings, message: `cache "${model.name}": its ctor/dtor against running them on every object` };
 }
 
-export interface Prediction {
-  cpus: number;
-  machine: string;
-  gainPct: number;
-  baselinePerSec: number;
-  ctorDtorPerSec: number;
-  ms: number;
+/** slabcheck.conversionModel: simulationInput with the conversion (kept for callers of the older command). */
+export async function conversion(ws: Workspace, args: unknown[]): Promise<ConversionModelResult> {
+  return simulationInput(ws, [args[0], args[1], { convert: true }]);
 }
 
-/** Simulated time of the lens's prediction run: ~30 ms of wall time at 192 CPUs. */
-export const PREDICT_DURATION_NS = 10_000_000;
-const predictions = new Map<string, Prediction>();
-const MAX_PREDICTIONS = 256;
-
-/**
- * Baseline vs ctor/dtor of the exec-like workload on the 192-CPU server
- * profile, one short run each way; memoised per cache model (position
- * included), so the lens stays cheap while nothing changes.
- */
-export function predictConversion(model: CacheModel): Prediction {
-  const key = JSON.stringify(model);
-  const hit = predictions.get(key);
-  if (hit) return hit;
-  const t0 = Date.now();
-  const r = sweep([model], { workload: 'exec', points: [{ machine: 'server-192', cpus: 192 }], durationNs: PREDICT_DURATION_NS });
-  const row = r.compare![0];
-  const p: Prediction = { cpus: row.cpus, machine: row.machine, gainPct: row.gainPct, baselinePerSec: row.baselinePerSec, ctorDtorPerSec: row.ctorDtorPerSec, ms: Date.now() - t0 };
-  if (predictions.size >= MAX_PREDICTIONS) predictions.delete(predictions.keys().next().value as string);
-  predictions.set(key, p);
-  return p;
-}
-
-export function formatGain(pct: number): string {
-  const r = Math.round(pct * 10) / 10;
-  return `${r >= 0 ? '+' : '-'}${Math.abs(r).toFixed(1)}%`;
-}
+export type ConversionModelResult = SimulationInput;

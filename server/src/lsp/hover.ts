@@ -7,7 +7,8 @@
 import * as path from 'path';
 import type { Hover, Position } from 'vscode-languageserver/node';
 import type { Engine } from '../engine/engine';
-import { fnModel } from '../engine/models';
+import { cacheModel, fnModel } from '../engine/models';
+import { CANDIDATE_RULE, conversionFigures } from './conversion';
 import type { CacheCreation, FileFacts, FnEvent, FunctionFacts, Span } from '../facts/types';
 import { CacheInfo, FnRef, FS_RECLAIM, Step } from '../index/analysis';
 import { SLEEPING_KINDS, SPINNING_KINDS } from '../kb/locks';
@@ -167,17 +168,30 @@ export async function lockCard(ctx: HoverContext, file: string, fn: FunctionFact
   return lines.join('\n');
 }
 
-function explanationCard(list: Finding[]): string {
+function explanationCard(ctx: HoverContext, list: Finding[]): string {
   const out: string[] = [];
   const seen = new Set<string>();
   for (const f of list) {
     out.push(`**slabcheck ${code(f.rule)}** (${f.severity}): ${md(f.message)}`);
+    // A candidate's predicted gain: the figures of its code lens, from the same function.
+    const figures = f.rule === CANDIDATE_RULE ? candidateFigures(ctx, f) : undefined;
+    if (figures) out.push('', figures, '');
     if (seen.has(f.rule)) continue;
     seen.add(f.rule);
     const r = ruleById(f.rule);
     if (r) out.push('', r.meta.explanation, '');
   }
   return out.join('\n');
+}
+
+function candidateFigures(ctx: HoverContext, f: Finding): string | undefined {
+  const info = ctx.caches.find((c) => c.file === f.file && c.creation.at[0] === f.span[0] && c.creation.at[1] === f.span[1]);
+  if (!info) return undefined;
+  try {
+    return conversionFigures(cacheModel(ctx.engine.analysis, info), f, ctx.engine.analysis).hover;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function hover(ctx: HoverContext, file: string, facts: FileFacts, text: string, pos: Position): Promise<Hover | null> {
@@ -252,7 +266,7 @@ export async function hover(ctx: HoverContext, file: string, facts: FileFacts, t
   // 4. The explanation of every finding under the cursor.
   const here = ctx.findings.filter((f) => f.file === file && spanContains(f.span, pos));
   if (here.length) {
-    sections.push(explanationCard(here));
+    sections.push(explanationCard(ctx, here));
     range = range ?? here[0].span;
   }
   if (!sections.length) return null;

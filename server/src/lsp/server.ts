@@ -15,7 +15,7 @@ import { codeActions, readText } from './codeactions';
 import { shrinkerLenses } from './shrinker-lens';
 import { codeLenses, isConversionLensData, resolveConversionLens } from './codelens';
 import { lockRuleLenses } from './lock-lens';
-import { COMMANDS, conversion, listCaches, lockGraph, simulate } from './commands';
+import { COMMANDS, conversion, listCaches, lockGraph, simulate, simulationInput } from './commands';
 import { DocumentStore } from './documents';
 import { hover } from './hover';
 import { guard, Logger } from './log';
@@ -226,7 +226,7 @@ export function startServer(): ServerHandle {
     if (!isConversionLensData(lens.data)) return lens;
     try {
       const models = await listCaches(ws);
-      return resolveConversionLens(lens, models, ws.findings);
+      return resolveConversionLens(lens, models, ws.findings, ws.engine?.analysis);
     } catch (e) {
       log.error('codeLens/resolve failed', e);
       return resolveConversionLens(lens, [], []);
@@ -265,6 +265,8 @@ export function startServer(): ServerHandle {
         return simulate(ws, params.arguments ?? []);
       case 'slabcheck.conversionModel':
         return conversion(ws, params.arguments ?? []);
+      case 'slabcheck.simulationInput':
+        return simulationInput(ws, params.arguments ?? []);
       default:
         log.warn(`unknown command ${params.command}`);
         return null;

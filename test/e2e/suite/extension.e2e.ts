@@ -300,6 +300,8 @@ suite('slabcheck extension (extension host)', () => {
     assert.strictEqual(ed.document.languageId, 'json');
     const sc = JSON.parse(ed.document.getText());
     assert.strictEqual(sc.version, 1);
+    // Filled from the workspace's caches, not the fixed demonstration.
+    assert.ok(sc.caches.some((c: { name: string }) => c.name === 'foo_obj'), JSON.stringify(sc.caches.map((c: { name: string }) => c.name)));
     const r = await vscode.commands.executeCommand<SimSummary>('slabcheck.runScenario', target.toString());
     assert.ok(r?.pageId, JSON.stringify(r));
     await rendered(r.pageId!);
@@ -307,9 +309,12 @@ suite('slabcheck extension (extension host)', () => {
     await vscode.window.showTextDocument(ed.document);
     const text = ed.document.getText();
     const cpusAt = text.indexOf('"cpus": 2');
-    const unlockAt = text.lastIndexOf('"lock": "dev.mutex"');
+    const cacheRef = /"cache": "([^"]+)"/g;
+    let last: RegExpExecArray | null = null;
+    for (let m = cacheRef.exec(text); m; m = cacheRef.exec(text)) last = m;
+    const typo = `"cache": "${last![1]}_typo"`;
     const edit = new vscode.WorkspaceEdit();
-    edit.replace(target, new vscode.Range(ed.document.positionAt(unlockAt), ed.document.positionAt(unlockAt + '"lock": "dev.mutex"'.length)), '"lock": "dev.mutx"');
+    edit.replace(target, new vscode.Range(ed.document.positionAt(last!.index), ed.document.positionAt(last!.index + last![0].length)), typo);
     edit.replace(target, new vscode.Range(ed.document.positionAt(cpusAt), ed.document.positionAt(cpusAt + '"cpus": 2'.length)), '"cpus": 0');
     assert.ok(await vscode.workspace.applyEdit(edit));
     const diags = await until('schema and scenario diagnostics', () => {
@@ -317,8 +322,8 @@ suite('slabcheck extension (extension host)', () => {
       return d.some((x) => x.source === 'slabcheck') && d.some((x) => x.source !== 'slabcheck' && x.range.start.line === ed.document.positionAt(cpusAt).line) ? d : undefined;
     }, 30000);
     const mine = diags.find((x) => x.source === 'slabcheck')!;
-    assert.match(mine.message, /unknown lock "dev.mutx"/);
-    assert.strictEqual(ed.document.getText(mine.range), '"dev.mutx"');
+    assert.match(mine.message, /unknown cache/);
+    assert.strictEqual(ed.document.getText(mine.range), `"${last![1]}_typo"`);
     const schema = diags.find((x) => x.source !== 'slabcheck')!;
     assert.match(schema.message, /minimum|1/i);
     await vscode.commands.executeCommand('workbench.action.files.revert');
