@@ -138,3 +138,47 @@ test('the problemMatcher contributed for tasks reads every finding line of check
   // Every command in one palette category.
   assert.deepEqual([...new Set(pkg.contributes.commands.map((c: { category: string }) => c.category))], ['slabcheck']);
 });
+
+test('every command has --help with its options, examples and exit codes; bad paths and options are usage errors', async () => {
+  const { COMMANDS, useColour } = await import('../../server/src/cli/help');
+  assert.deepEqual([...COMMANDS].sort(), ['caches', 'check', 'contexts', 'kb', 'locks', 'lsp', 'rules']);
+  for (const cmd of COMMANDS) {
+    for (const form of [[cmd, '--help'], ['help', cmd], [cmd, '-h']]) {
+      const r = cli(form);
+      assert.equal(r.code, 0, `${form.join(' ')}: ${r.err}`);
+      assert.match(r.out, new RegExp(`^usage: slabcheck ${cmd}\\b`), form.join(' '));
+      assert.match(r.out, /^examples:$/m, form.join(' '));
+      assert.match(r.out, /^exit status:\n {2}0 .*\n {2}1 .*\n {2}2 .*\n {2}3 /m, form.join(' '));
+    }
+  }
+  assert.match(cli(['locks', '--help']).out, /--held-under/);
+  assert.match(cli(['check', '--help']).out, /--format text\|json\|sarif/);
+  const sim = cli(['simulate', '--help']);
+  assert.equal(sim.code, 0);
+  assert.match(sim.out, /simulate/);
+  assert.match(cli(['--help']).out, /^exit status:/m);
+  // A path that cannot be read fails the run (a typo in CI must not pass as a clean tree).
+  const bad = cli(['check', '/nonexistent/slabcheck-path']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /\/nonexistent\/slabcheck-path: cannot read \(ENOENT\)/);
+  assert.equal(cli(['check', '--frobnicate']).code, 2);
+  assert.equal(cli(['help', 'frobnicate']).code, 2);
+  // Colour: a terminal only, never under NO_COLOR or TERM=dumb.
+  const env = { ...process.env };
+  try {
+    delete process.env.NO_COLOR;
+    process.env.TERM = 'xterm';
+    assert.equal(useColour({ isTTY: true }), true);
+    assert.equal(useColour({ isTTY: false }), false);
+    process.env.NO_COLOR = '1';
+    assert.equal(useColour({ isTTY: true }), false);
+    delete process.env.NO_COLOR;
+    process.env.TERM = 'dumb';
+    assert.equal(useColour({ isTTY: true }), false);
+  } finally {
+    process.env.NO_COLOR = env.NO_COLOR;
+    if (env.NO_COLOR === undefined) delete process.env.NO_COLOR;
+    if (env.TERM === undefined) delete process.env.TERM;
+    else process.env.TERM = env.TERM;
+  }
+});

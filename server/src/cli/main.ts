@@ -1,6 +1,6 @@
 /**
  * `slabcheck` command line: check, caches, locks, simulate, lsp, rules.
- * Exit status: 0 clean, 1 errors found, 2 bad usage.
+ * Exit status: 0 clean, 1 errors found, 2 bad usage, 3 incomplete (cli/help.ts EXIT_CODES).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -18,6 +18,7 @@ import { toSarif } from './format-sarif';
 import type { CacheInfo, Step } from '../index/analysis';
 import { CONTEXTS } from '../kb/contexts';
 import type { EntryPoint } from '../contexts/registry';
+import { commandHelp, EXIT_CODES, useColour } from './help';
 
 const VERSION = '0.1.0';
 
@@ -44,8 +45,12 @@ options:
   --no-cache                     do not read or write the content-hash cache
   --cache-dir DIR                where the cache lives (default: ${defaultCacheDir()})
   -o, --output FILE              write the report to FILE
-  -h, --help                     this help
-  --version                      print the version`;
+  -h, --help                     this help; slabcheck <command> --help (or slabcheck help <command>): that command's
+  --version                      print the version and which parser runs
+
+colour on a terminal only, never when NO_COLOR is set.
+
+${EXIT_CODES}`;
 
 interface Args {
   command: string;
@@ -128,6 +133,14 @@ function progress(): ((phase: string, done: number, total: number) => void) | un
 
 async function openEngine(a: Args): Promise<Engine> {
   const paths = a.paths.length ? a.paths : ['.'];
+  // A path named on the command line that cannot be read is bad usage, not a clean tree (a typo in CI).
+  for (const p of paths) {
+    try {
+      fs.accessSync(p, fs.constants.R_OK);
+    } catch (e) {
+      throw new UsageError(`${p}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  }
   const root = fs.existsSync(paths[0]) && fs.statSync(paths[0]).isDirectory() ? paths[0] : path.dirname(paths[0]);
   let config;
   if (a.config) {
@@ -176,7 +189,7 @@ async function cmdCheck(a: Args): Promise<number> {
     }
     else if (a.format === 'sarif') out(a, JSON.stringify(toSarif(r.findings, a.paths[0] ?? '.', VERSION), null, 2));
     else {
-      const text = r.findings.map((f) => formatFinding(f, !a.output && process.stdout.isTTY)).join('\n');
+      const text = r.findings.map((f) => formatFinding(f, !a.output && useColour(process.stdout))).join('\n');
       const warnings = r.findings.filter((f) => f.severity === 'warning').length;
       const withRef = r.caches.filter((c) => c.creation.ctor.kind !== 'none' || c.creation.dtor.kind !== 'none').length;
       const cbs = r.shrinkers.flatMap((s) => s.callbacks);
@@ -261,21 +274,6 @@ async function cmdCaches(a: Args): Promise<number> {
   }
 }
 
-const CONTEXTS_USAGE = `usage: slabcheck contexts [paths...] [--format text|json] [--context ID]
-
-Lists every entry point of the workspace, grouped by the execution context it runs in:
-slab constructors and destructors (found by their cache creation), shrinker callbacks
-(count_objects/scan_objects, found by shrinker_alloc()/shrinker_register(), register_shrinker()
-or a designated initialiser), NMI handlers (register_nmi_handler(), perf overflow handlers,
-request_nmi()), tracing callbacks (kprobe pre/post handlers, ftrace_ops .func, register_trace_*()
-probes, BPF_CALL_n helpers) and primary hardirq handlers (request_irq() and friends), each with
-where and how it was registered, its definition, and what the context allows (may sleep, IRQs,
-reclaim, NMI, safe gfp). Contexts and entry-point patterns are data: server/src/kb/contexts.ts.
-
-options:
-  --format text|json   output format (default text)
-  --context ID         only this context (slab-ctor, slab-dtor, shrinker-count, shrinker-scan, nmi, tracing, hardirq)
-  (and the common options of slabcheck --help)`;
 
 async function cmdContexts(a: Args): Promise<number> {
   if (!['text', 'json'].includes(a.format)) throw new UsageError(`contexts: --format must be text or json, got '${a.format}'`);
@@ -576,9 +574,21 @@ function cmdRules(): number {
 export async function main(argv: string[]): Promise<number> {
   try {
     const cmd = argv[0];
+    if (cmd === 'help' && argv[1]) {
+      const h = commandHelp(argv[1]);
+      if (!h) throw new UsageError(`no help for '${argv[1]}': not a command`);
+      process.stdout.write(`${h}\n`);
+      return 0;
+    }
     if (!cmd || cmd === '-h' || cmd === '--help' || cmd === 'help') {
       process.stdout.write(`${USAGE}\n`);
       return cmd ? 0 : 2;
+    }
+    if (cmd !== 'simulate' && (argv.includes('-h') || argv.includes('--help'))) {
+      const h = commandHelp(cmd);
+      if (!h) throw new UsageError(`unknown command '${cmd}'`);
+      process.stdout.write(`${h}\n`);
+      return 0;
     }
     if (cmd === '--version') {
       await initParser();
@@ -602,10 +612,6 @@ export async function main(argv: string[]): Promise<number> {
       const a = parseArgs(argv.slice(1));
       await initParser();
       return await cmdKbVerify(a);
-    }
-    if (argv.includes('-h') || argv.includes('--help')) {
-      process.stdout.write(`${cmd === 'contexts' ? CONTEXTS_USAGE : USAGE}\n`);
-      return 0;
     }
     const a = parseArgs(argv);
     // Every command below parses C; the wasm backend loads asynchronously, once.
