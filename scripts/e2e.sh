@@ -112,9 +112,9 @@ rm -f "$RUN/ui-results.json"
 WS="$RUN/ws-ui" UI_RESULTS="$RUN/ui-results.json" node test/e2e/ui.js
 count "$RUN/ui-results.json"
 
-step "5b. mocha suite inside the code-server extension host (extensionDevelopmentPath = $ROOT)"
+step "5b. mocha suite inside the code-server extension host, through @vscode/test-electron's runTests() (extensionDevelopmentPath = $ROOT)"
 rm -f "$SLABCHECK_E2E_RESULTS"
-WS="$RUN/ws-ext" EXT_DIR="$ROOT" EXTHOST_RESULTS="$SLABCHECK_E2E_RESULTS" node test/e2e/run-exthost-tests.js
+WS="$RUN/ws-ext" EXTHOST_RESULTS="$SLABCHECK_E2E_RESULTS" node test/e2e/run-test-electron.js
 count "$SLABCHECK_E2E_RESULTS"
 cp "$RUN/code-server.log" "$ARTIFACTS/code-server.log" 2>/dev/null || true
 
