@@ -143,6 +143,10 @@ async function main() {
   fs.rmSync(stage, { recursive: true, force: true });
   fs.mkdirSync(stage, { recursive: true });
   copy('package.json');
+  // The staged manifest is already built: vsce must not run the repo's prepublish step there.
+  const staged = JSON.parse(fs.readFileSync(path.join(stage, 'package.json'), 'utf8'));
+  delete staged.scripts?.['vscode:prepublish'];
+  fs.writeFileSync(path.join(stage, 'package.json'), `${JSON.stringify(staged, null, 2)}\n`);
   copy('client/README.md', 'README.md');
   for (const f of ['client.js', 'server.js', 'worker.js', 'sim-worker.js']) copy(`dist/${f}`);
   // The webview pages (chart.js bundled in) and their stylesheet: the only local resource root of the webviews.
